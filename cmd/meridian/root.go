@@ -1,0 +1,20 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd builds the command tree. Each command lives in its own file as newXxxCmd.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "meridian",
+		Short:         "Meridian: a federated, erasure-coded, encrypted data network",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+	// Commands are added here, one line each.
+	)
+	return root
+}
