@@ -1,0 +1,120 @@
+package node
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// Config is everything a node needs to run. DefaultConfig fills it; LoadConfig overlays a file,
+// MERIDIAN_* environment variables and flags (in rising priority); Validate checks it.
+type Config struct {
+	DataDir     string        `mapstructure:"data_dir"`
+	Listen      []string      `mapstructure:"listen"`       // libp2p multiaddrs (TCP only)
+	APIAddr     string        `mapstructure:"api_addr"`     // host:port of the HTTP API
+	Bootstrap   []string      `mapstructure:"bootstrap"`    // multiaddrs with /p2p/<id> of other nodes
+	Capacity    int64         `mapstructure:"capacity"`     // bytes the shard store may use; 0 = disk
+	StripeSize  int           `mapstructure:"stripe_size"`  // bytes of plaintext per stripe
+	MaxObject   int64         `mapstructure:"max_object"`   // largest accepted upload, bytes
+	OrphanGrace time.Duration `mapstructure:"orphan_grace"` // unreferenced shards older than this are collected
+	GCInterval  time.Duration `mapstructure:"gc_interval"`
+	LogLevel    string        `mapstructure:"log_level"`
+
+	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
+	Logger *slog.Logger `mapstructure:"-"`
+}
+
+// DefaultConfig returns a config for a node whose data lives in dir.
+func DefaultConfig(dir string) Config {
+	return Config{
+		DataDir:     dir,
+		Listen:      []string{"/ip4/0.0.0.0/tcp/4040"},
+		APIAddr:     "127.0.0.1:8480",
+		StripeSize:  4 << 20,
+		MaxObject:   1 << 40,
+		OrphanGrace: time.Hour,
+		GCInterval:  10 * time.Minute,
+		LogLevel:    "info",
+	}
+}
+
+// Validate reports the first problem with c, saying what to change.
+func (c *Config) Validate() error {
+	const op = "node.Config"
+	switch {
+	case c.DataDir == "":
+		return errs.Errorf(op, errs.Invalid, "data_dir is empty; pass --data-dir or set MERIDIAN_DATA_DIR")
+	case len(c.Listen) == 0:
+		return errs.Errorf(op, errs.Invalid, "no listen address; set listen to e.g. /ip4/0.0.0.0/tcp/4040")
+	case c.APIAddr == "":
+		return errs.Errorf(op, errs.Invalid, "api_addr is empty; set it to host:port, e.g. 127.0.0.1:8480")
+	case c.StripeSize < 64<<10 || c.StripeSize > 64<<20:
+		return errs.Errorf(op, errs.Invalid, "stripe_size %d out of range; use 64 KiB to 64 MiB", c.StripeSize)
+	case c.MaxObject <= 0:
+		return errs.Errorf(op, errs.Invalid, "max_object must be positive")
+	case c.OrphanGrace < time.Second || c.GCInterval < time.Second:
+		return errs.Errorf(op, errs.Invalid, "orphan_grace and gc_interval must be at least 1s")
+	case c.Capacity < 0:
+		return errs.Errorf(op, errs.Invalid, "capacity must be >= 0 (0 means the disk's free space)")
+	}
+	for _, a := range c.Listen {
+		if strings.Contains(a, "/quic") || strings.Contains(a, "/udp/") {
+			return errs.Errorf(op, errs.Invalid, "listen address %s is not TCP; the private federation mesh runs on TCP only", a)
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return errs.E(op, errs.Invalid, err)
+	}
+	return nil
+}
+
+// ConfigFile is the name of the config file inside the data dir.
+const ConfigFile = "node.yaml"
+
+// LoadConfig builds the config of the node in dir: defaults, then dir/node.yaml when present,
+// then MERIDIAN_* environment variables (MERIDIAN_API_ADDR, ...), then overrides (flag values
+// the caller set explicitly, by config key).
+func LoadConfig(dir string, overrides map[string]any) (Config, error) {
+	c := DefaultConfig(dir)
+	v := viper.New()
+	v.SetConfigFile(filepath.Join(dir, ConfigFile))
+	v.SetEnvPrefix("MERIDIAN")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	for _, k := range []string{"data_dir", "listen", "api_addr", "bootstrap", "capacity", "stripe_size",
+		"max_object", "orphan_grace", "gc_interval", "log_level"} {
+		_ = v.BindEnv(k) // BindEnv with one key cannot fail
+	}
+	if err := v.ReadInConfig(); err != nil && !isNotFound(err) {
+		return c, errs.Errorf("node.LoadConfig", errs.Invalid, "read %s: %v; fix or delete the file", v.ConfigFileUsed(), err)
+	}
+	for k, val := range overrides {
+		v.Set(k, val)
+	}
+	if err := v.Unmarshal(&c); err != nil {
+		return c, errs.Errorf("node.LoadConfig", errs.Invalid, "config: %v", err)
+	}
+	if c.DataDir == "" {
+		c.DataDir = dir
+	}
+	return c, c.Validate()
+}
+
+func isNotFound(err error) bool {
+	_, ok := err.(viper.ConfigFileNotFoundError)
+	return ok || strings.Contains(err.Error(), "no such file")
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log_level %q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}
