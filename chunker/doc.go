@@ -1,0 +1,7 @@
+// Package chunker turns a byte stream into compressed, encrypted, erasure-coded shards plus a
+// canonical manifest, and back; it is pure (no network, no disk) and imports only errs.
+//
+// Encode computes, alongside, the object's content CID (the UnixFS CID that
+// `ipfs add --only-hash --cid-version=1 --chunker=size-1048576 --max-file-links=1024` prints)
+// and its whole-content sha256. See docs/chunker.md for the formats and the measurements.
+package chunker
