@@ -1,0 +1,198 @@
+package shardproto
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/p2p/wire"
+)
+
+// Client speaks the shard protocol to other nodes. It is safe for concurrent use; every
+// request opens its own stream (yamux makes that cheap, and a slow request never blocks
+// another behind it).
+type Client struct {
+	h      host.Host
+	limits Limits
+}
+
+// NewClient returns a client sending from h. The zero Limits means the defaults.
+func NewClient(h host.Host, limits Limits) *Client {
+	return &Client{h: h, limits: limits.withDefaults()}
+}
+
+// call is one request on its own stream.
+type call struct {
+	st       network.Stream
+	r        *bufio.Reader
+	stop     func() bool
+	ctxLimit time.Time // the caller's deadline, if any
+}
+
+// setDeadline gives the stream time to move body bytes, never past the caller's deadline.
+func (c *call) setDeadline(l Limits, body int64) {
+	dl := l.deadline(body)
+	if !c.ctxLimit.IsZero() && c.ctxLimit.Before(dl) {
+		dl = c.ctxLimit
+	}
+	_ = c.st.SetDeadline(dl)
+}
+
+func (cl *Client) open(ctx context.Context, op string, p peer.ID, body int64) (*call, error) {
+	st, err := cl.h.NewStream(ctx, p, ID)
+	if err != nil {
+		return nil, transportErr(op, p, err)
+	}
+	k := &call{st: st, r: bufio.NewReaderSize(st, chunk)}
+	k.ctxLimit, _ = ctx.Deadline()
+	k.setDeadline(cl.limits, body)
+	k.stop = context.AfterFunc(ctx, func() { _ = st.Reset() })
+	return k, nil
+}
+
+// done ends a call: a clean close after success, a reset otherwise.
+func (c *call) done(err error) {
+	c.stop()
+	if err != nil {
+		_ = c.st.Reset()
+		return
+	}
+	_ = c.st.Close()
+}
+
+// transportErr classifies a failure that did not come from the remote side.
+func transportErr(op string, p peer.ID, err error) error {
+	if err == nil || wire.IsRemote(err) || errs.KindOf(err) != errs.Other {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return errs.Errorf(op, errs.Timeout, "peer %s: %w", p, err)
+	}
+	return errs.Errorf(op, errs.Unavailable, "peer %s: %w; check that it is up and reachable", p, err)
+}
+
+// PutShard sends a shard to p, which verifies it against c and makes it durable before
+// acknowledging.
+func (cl *Client) PutShard(ctx context.Context, p peer.ID, c cid.Cid, data []byte) (err error) {
+	const op = "shardproto.PutShard"
+	if int64(len(data)) > cl.limits.MaxShardSize {
+		return errs.Errorf(op, errs.Invalid, "shard of %d bytes exceeds the %d-byte cap", len(data), cl.limits.MaxShardSize)
+	}
+	k, err := cl.open(ctx, op, p, int64(len(data)))
+	if err != nil {
+		return err
+	}
+	defer func() { k.done(err) }()
+	hdr := new(wire.Enc).CID(c).Uvarint(uint64(len(data))).Out()
+	werr := wire.WriteFrame(k.st, wire.TPut, hdr)
+	if werr == nil {
+		_, werr = k.st.Write(data)
+	}
+	// Read the answer even after a failed write: the server may have refused early.
+	_, err = wire.Expect(k.r, wire.TOK, wire.MaxFrame)
+	if err != nil && !wire.IsRemote(err) && werr != nil {
+		err = werr
+	}
+	return transportErr(op, p, err)
+}
+
+// GetShard fetches length bytes of shard c from p starting at off; length 0 means to the
+// end. A whole shard (off 0, length 0) is verified against c; a range cannot be.
+func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, length int64) (data []byte, err error) {
+	const op = "shardproto.GetShard"
+	if off < 0 || length < 0 {
+		return nil, errs.Errorf(op, errs.Invalid, "bad range %d+%d", off, length)
+	}
+	k, err := cl.open(ctx, op, p, max(length, cl.limits.MaxShardSize/4))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { k.done(err) }()
+	req := new(wire.Enc).CID(c).Uvarint(uint64(off)).Uvarint(uint64(length)).Out()
+	if err := wire.WriteFrame(k.st, wire.TGet, req); err != nil {
+		return nil, transportErr(op, p, err)
+	}
+	data, err = cl.readBody(k, length)
+	if err != nil {
+		return nil, transportErr(op, p, err)
+	}
+	if off == 0 && length == 0 {
+		if err := Verify(c, data); err != nil {
+			return nil, errs.Errorf(op, errs.Corrupt, "peer %s sent bad bytes for %s", p, c)
+		}
+	}
+	return data, nil
+}
+
+func (cl *Client) readBody(k *call, length int64) ([]byte, error) {
+	p, err := wire.Expect(k.r, wire.TData, wire.MaxFrame)
+	if err != nil {
+		return nil, err
+	}
+	d := wire.NewDec(p)
+	n := int64(d.Uvarint())
+	if err := d.Done(); err != nil {
+		return nil, err
+	}
+	if n > cl.limits.MaxShardSize || (length > 0 && n > length) {
+		return nil, errs.Errorf("shardproto.GetShard", errs.Invalid, "peer announced %d bytes, more than asked", n)
+	}
+	k.setDeadline(cl.limits, n)
+	data := make([]byte, n)
+	if _, err := io.ReadFull(k.r, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// HasShards asks p which of cids it holds (at most the HAS batch cap per call).
+func (cl *Client) HasShards(ctx context.Context, p peer.ID, cids []cid.Cid) (have []bool, err error) {
+	const op = "shardproto.HasShards"
+	if len(cids) > cl.limits.MaxHas {
+		return nil, errs.Errorf(op, errs.Invalid, "%d CIDs exceed the batch cap of %d; split the request", len(cids), cl.limits.MaxHas)
+	}
+	k, err := cl.open(ctx, op, p, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { k.done(err) }()
+	if err := wire.WriteFrame(k.st, wire.THas, encodeHas(cids)); err != nil {
+		return nil, transportErr(op, p, err)
+	}
+	bits, err := wire.Expect(k.r, wire.THasRes, wire.MaxFrame)
+	if err != nil {
+		return nil, transportErr(op, p, err)
+	}
+	if len(bits) != (len(cids)+7)/8 {
+		return nil, errs.Errorf(op, errs.Invalid, "peer %s answered %d bitmap bytes for %d CIDs", p, len(bits), len(cids))
+	}
+	have = make([]bool, len(cids))
+	for i := range have {
+		have[i] = bits[i/8]&(1<<(i%8)) != 0
+	}
+	return have, nil
+}
+
+// DeleteShard asks p to delete c; p refuses unless its policy allows this node to.
+func (cl *Client) DeleteShard(ctx context.Context, p peer.ID, c cid.Cid) (err error) {
+	const op = "shardproto.DeleteShard"
+	k, err := cl.open(ctx, op, p, 0)
+	if err != nil {
+		return err
+	}
+	defer func() { k.done(err) }()
+	if err := wire.WriteFrame(k.st, wire.TDelete, new(wire.Enc).CID(c).Out()); err != nil {
+		return transportErr(op, p, err)
+	}
+	_, err = wire.Expect(k.r, wire.TOK, wire.MaxFrame)
+	return transportErr(op, p, err)
+}

@@ -1,0 +1,152 @@
+package shardproto
+
+import (
+	"context"
+	"io"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/p2p/wire"
+)
+
+// put receives a body, hashing it as it arrives, and stores it (fsynced) before answering.
+func (s *Server) put(st network.Stream, r io.Reader, p []byte) error {
+	const op = "shardproto.put"
+	d := wire.NewDec(p)
+	c, size := d.CID(), int64(d.Uvarint())
+	if err := d.Done(); err != nil {
+		return err
+	}
+	if size > s.cfg.Limits.MaxShardSize {
+		return errs.Errorf(op, errs.Invalid, "shard of %d bytes exceeds the %d-byte cap", size, s.cfg.Limits.MaxShardSize)
+	}
+	dg, err := newDigester(c)
+	if err != nil {
+		return err
+	}
+	deadline := s.cfg.Limits.deadline(size)
+	_ = st.SetDeadline(deadline)
+	ctx, cancel := context.WithDeadline(s.ctx, deadline)
+	defer cancel()
+	if err := s.budget.Acquire(ctx, size); err != nil {
+		return errs.E(op, errs.Unavailable, err)
+	}
+	defer s.budget.Release(size)
+	data := make([]byte, size)
+	for off := int64(0); off < size; {
+		n, err := io.ReadFull(r, data[off:min(off+chunk, size)])
+		dg.Write(data[off : off+int64(n)])
+		off += int64(n)
+		if err != nil {
+			return errs.E(op, errs.Invalid, err)
+		}
+	}
+	err = dg.check(c)
+	if err == nil {
+		err = s.cfg.Store.Put(ctx, c, data)
+	}
+	return answer(st, wire.TOK, nil, err)
+}
+
+// get answers a whole shard or a byte range of it.
+func (s *Server) get(st network.Stream, p []byte) error {
+	const op = "shardproto.get"
+	d := wire.NewDec(p)
+	c, off, length := d.CID(), int64(d.Uvarint()), int64(d.Uvarint())
+	if err := d.Done(); err != nil {
+		return err
+	}
+	_ = st.SetDeadline(s.cfg.Limits.deadline(0))
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Limits.BaseTimeout)
+	defer cancel()
+	size, err := s.cfg.Store.Stat(ctx, c)
+	if err != nil {
+		return answer(st, 0, nil, err)
+	}
+	if off < 0 || off > size || length < 0 {
+		return answer(st, 0, nil, errs.Errorf(op, errs.Invalid, "range %d+%d outside shard of %d bytes", off, length, size))
+	}
+	if length == 0 || off+length > size {
+		length = size - off
+	}
+	if err := s.budget.Acquire(ctx, size); err != nil {
+		return errs.E(op, errs.Unavailable, err)
+	}
+	defer s.budget.Release(size)
+	data, err := s.cfg.Store.Get(ctx, c)
+	if err != nil {
+		return answer(st, 0, nil, err)
+	}
+	if int64(len(data)) < off+length {
+		return answer(st, 0, nil, errs.Errorf(op, errs.Internal, "shard %s shrank while read", c))
+	}
+	_ = st.SetDeadline(s.cfg.Limits.deadline(length))
+	if err := wire.WriteFrame(st, wire.TData, new(wire.Enc).Uvarint(uint64(length)).Out()); err != nil {
+		return err
+	}
+	_, err = st.Write(data[off : off+length])
+	return err
+}
+
+// has answers one bit per CID, in request order.
+func (s *Server) has(st network.Stream, p []byte) error {
+	cids, err := decodeHas(p, s.cfg.Limits.MaxHas)
+	if err != nil {
+		return err
+	}
+	_ = st.SetDeadline(s.cfg.Limits.deadline(0))
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Limits.BaseTimeout)
+	defer cancel()
+	bits := make([]byte, (len(cids)+7)/8)
+	for i, c := range cids {
+		ok, err := s.cfg.Store.Has(ctx, c)
+		if err != nil {
+			return answer(st, 0, nil, err)
+		}
+		if ok {
+			bits[i/8] |= 1 << (i % 8)
+		}
+	}
+	return answer(st, wire.THasRes, bits, nil)
+}
+
+// del deletes a shard if the policy allows this caller to.
+func (s *Server) del(st network.Stream, from peer.ID, p []byte) error {
+	d := wire.NewDec(p)
+	c := d.CID()
+	if err := d.Done(); err != nil {
+		return err
+	}
+	_ = st.SetDeadline(s.cfg.Limits.deadline(0))
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Limits.BaseTimeout)
+	defer cancel()
+	if s.cfg.AllowDelete == nil || !s.cfg.AllowDelete(ctx, from, c) {
+		return answer(st, 0, nil, errs.Errorf("shardproto.delete", errs.Permission, "peer %s may not delete %s; only repair and GC may", from, c))
+	}
+	return answer(st, wire.TOK, nil, s.cfg.Store.Delete(ctx, c))
+}
+
+func encodeHas(cids []cid.Cid) []byte {
+	var e wire.Enc
+	e.Uvarint(uint64(len(cids)))
+	for _, c := range cids {
+		e.CID(c)
+	}
+	return e.Out()
+}
+
+func decodeHas(p []byte, maxN int) ([]cid.Cid, error) {
+	d := wire.NewDec(p)
+	n := d.Uvarint()
+	if n > uint64(maxN) {
+		return nil, errs.Errorf("shardproto.has", errs.Invalid, "HAS of %d CIDs exceeds the batch cap of %d", n, maxN)
+	}
+	cids := make([]cid.Cid, 0, n)
+	for i := uint64(0); i < n && d.Err == nil; i++ {
+		cids = append(cids, d.CID())
+	}
+	return cids, d.Done()
+}

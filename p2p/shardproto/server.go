@@ -1,0 +1,134 @@
+package shardproto
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/p2p/wire"
+	"github.com/meridian-fed/meridian/store"
+)
+
+// DeletePolicy decides whether peer from may delete shard c (repair and GC callers only).
+type DeletePolicy func(ctx context.Context, from peer.ID, c cid.Cid) bool
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	Store       store.Store
+	AllowDelete DeletePolicy // nil refuses every DELETE
+	Limits      Limits
+	// MaxInflight bounds the shard bytes held in memory by all requests together; a request
+	// waits (and its sender is slowed by stream flow control) until its bytes fit.
+	MaxInflight int64
+	IdleTimeout time.Duration // how long a stream may wait for its next request
+	Logger      *slog.Logger
+}
+
+// DefaultMaxInflight is the default memory budget for shard bodies in flight.
+const DefaultMaxInflight = 256 << 20
+
+// Server answers the shard protocol from a store.
+type Server struct {
+	h      host.Host
+	cfg    ServerConfig
+	budget *semaphore.Weighted
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // handlers in flight
+}
+
+// NewServer registers the shard protocol on h. Close unregisters it.
+func NewServer(h host.Host, cfg ServerConfig) *Server {
+	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.MaxInflight < cfg.Limits.MaxShardSize {
+		cfg.MaxInflight = max(DefaultMaxInflight, cfg.Limits.MaxShardSize)
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{h: h, cfg: cfg, budget: semaphore.NewWeighted(cfg.MaxInflight)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	h.SetStreamHandler(ID, s.handle)
+	return s
+}
+
+// Close stops accepting requests, aborts those in flight and waits for their handlers.
+func (s *Server) Close() {
+	s.h.RemoveStreamHandler(ID)
+	s.cancel()
+	s.wg.Wait()
+}
+
+func (s *Server) handle(st network.Stream) {
+	s.wg.Add(1)
+	defer s.wg.Done()
+	if s.ctx.Err() != nil {
+		_ = st.Reset()
+		return
+	}
+	stop := context.AfterFunc(s.ctx, func() { _ = st.Reset() })
+	defer stop()
+	defer st.Close()
+	r := bufio.NewReaderSize(st, chunk)
+	for {
+		_ = st.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		f, err := wire.ReadFrame(r, wire.MaxFrame)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.fail(st, err)
+			}
+			return
+		}
+		if err := s.serve(st, r, f); err != nil {
+			s.fail(st, err)
+			return
+		}
+	}
+}
+
+// fail reports err to the peer when the stream still works, then gives up on the stream.
+func (s *Server) fail(st network.Stream, err error) {
+	s.cfg.Logger.Debug("shard request failed", "peer", st.Conn().RemotePeer(), "err", err)
+	if werr := wire.WriteError(st, err); werr != nil {
+		_ = st.Reset()
+	}
+}
+
+// serve handles one request. A returned error is sent to the peer and ends the stream; errors
+// after which the stream stays in step are answered inside and return nil.
+func (s *Server) serve(st network.Stream, r io.Reader, f wire.Frame) error {
+	from := st.Conn().RemotePeer()
+	switch f.Type {
+	case wire.TPut:
+		return s.put(st, r, f.Payload)
+	case wire.TGet:
+		return s.get(st, f.Payload)
+	case wire.THas:
+		return s.has(st, f.Payload)
+	case wire.TDelete:
+		return s.del(st, from, f.Payload)
+	}
+	return errs.Errorf("shardproto.serve", errs.Invalid, "unknown request type %s", f.Type)
+}
+
+// answer sends the outcome of a request that kept the stream in step.
+func answer(st network.Stream, t wire.Type, payload []byte, err error) error {
+	if err != nil {
+		return wire.WriteError(st, err)
+	}
+	return wire.WriteFrame(st, t, payload)
+}
