@@ -25,10 +25,10 @@ func (discardDAG) GetMany(context.Context, []cid.Cid) <-chan *ipld.NodeOption {
 	close(ch)
 	return ch
 }
-func (discardDAG) Add(context.Context, ipld.Node) error             { return nil }
-func (discardDAG) AddMany(context.Context, []ipld.Node) error       { return nil }
-func (discardDAG) Remove(context.Context, cid.Cid) error            { return nil }
-func (discardDAG) RemoveMany(context.Context, []cid.Cid) error      { return nil }
+func (discardDAG) Add(context.Context, ipld.Node) error        { return nil }
+func (discardDAG) AddMany(context.Context, []ipld.Node) error  { return nil }
+func (discardDAG) Remove(context.Context, cid.Cid) error       { return nil }
+func (discardDAG) RemoveMany(context.Context, []cid.Cid) error { return nil }
 
 // boxoCID builds the CID with boxo's balanced importer, as kubo's
 // `ipfs add --only-hash --cid-version=1 --chunker=size-<leaf> --max-file-links=<maxLinks>`.

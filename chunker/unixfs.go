@@ -167,3 +167,5 @@ func ComputeContentID(r io.Reader) (ContentID, error) {
 	copy(id.SHA256[:], whole.Sum(nil))
 	return id, nil
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

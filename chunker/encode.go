@@ -1,0 +1,202 @@
+package chunker
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/ipfs/go-cid"
+	"github.com/meridian-fed/meridian/errs"
+	"golang.org/x/sync/errgroup"
+)
+
+// EncodedStripe is one stripe's output, handed to Encode's put callback. Shards and CIDs are
+// only valid during the call: put must copy what it keeps (the buffers are reused).
+type EncodedStripe struct {
+	Index        int
+	Shards       [][]byte  // k data then m parity shards, all the same length
+	CIDs         []cid.Cid // CIDv1 raw sha2-256 of each shard
+	PlacementKey [32]byte  // sha256 over the CIDs' bytes in order
+}
+
+// Result is what Encode returns once every stripe was put.
+type Result struct {
+	ContentCID    cid.Cid
+	SHA256        [32]byte
+	Size          int64
+	Manifest      *Manifest
+	ManifestBytes []byte // canonical DAG-CBOR
+	ManifestCID   cid.Cid
+}
+
+// PutFunc stores one encoded stripe. Encode calls it from several goroutines for different
+// stripes at once (at most Params.Workers); it must not keep s.Shards after returning.
+type PutFunc func(ctx context.Context, s *EncodedStripe) error
+
+// job is one stripe travelling through the pipeline with its reusable buffers.
+type job struct {
+	index int
+	last  bool
+	s     scratch
+	info  Stripe
+	err   error
+}
+
+// window is the number of stripes in flight: the memory bound is about window × 3 × stripe size
+// plus the shards (k+m)/k × stripe size each.
+func (p Params) window() int { return 2 * p.workers() }
+
+// Encode reads r to EOF and encodes it under dek: per stripe compress, encrypt, erasure-code
+// and put; alongside it computes the content CID and sha256. Stripes are processed by
+// p.Workers goroutines and memory stays bounded by the window of stripes in flight, whatever
+// the size of r. It returns after every put returned nil, or with the first error.
+func Encode(ctx context.Context, r io.Reader, p Params, dek []byte, put PutFunc) (*Result, error) {
+	const op = "chunker.Encode"
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	c, err := newCodec(p.K, p.M, dek)
+	if err != nil {
+		return nil, err
+	}
+	e := &encoder{p: p, c: c, put: put, whole: sha256.New(), tree: NewTreeBuilder(MaxLinks),
+		free: make(chan *job, p.window()), todo: make(chan *job), done: make(chan *job, p.window())}
+	for range p.window() {
+		e.free <- &job{}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { defer close(e.todo); return e.read(gctx, bufio.NewReaderSize(r, 1<<16)) })
+	workers, wctx := errgroup.WithContext(gctx)
+	for range p.workers() {
+		workers.Go(func() error { return e.work(wctx) })
+	}
+	g.Go(func() error { defer close(e.done); return workers.Wait() })
+	stripes, err := e.collect(gctx)
+	if werr := g.Wait(); werr != nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, errs.E(op, errs.Other, err)
+	}
+	return e.result(stripes)
+}
+
+type encoder struct {
+	p     Params
+	c     *codec
+	put   PutFunc
+	whole hash.Hash // sha256 of the whole content; only read() touches it
+	tree  *TreeBuilder
+	size  int64
+	free  chan *job // idle jobs; taking one is the backpressure that bounds memory
+	todo  chan *job // read, waiting for a worker
+	done  chan *job // encoded and put, in any order
+}
+
+// read cuts r into stripes, in order, and hashes the whole content on the way.
+func (e *encoder) read(ctx context.Context, r *bufio.Reader) error {
+	for index := 0; ; index++ {
+		var j *job
+		select {
+		case j = <-e.free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		j.s.plain = grow(j.s.plain, e.p.StripeSize)
+		n, err := io.ReadFull(r, j.s.plain)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return errs.Errorf("", errs.Unavailable, "reading the input: %w", err)
+		}
+		j.s.plain = j.s.plain[:n]
+		j.index, j.last = index, err != nil
+		if !j.last {
+			if _, perr := r.Peek(1); perr == io.EOF {
+				j.last = true
+			} else if perr != nil {
+				return errs.Errorf("", errs.Unavailable, "reading the input: %w", perr)
+			}
+		}
+		e.whole.Write(j.s.plain)
+		e.size += int64(n)
+		select {
+		case e.todo <- j:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if j.last {
+			return nil
+		}
+	}
+}
+
+// work encodes and puts stripes until the reader is done.
+func (e *encoder) work(ctx context.Context) error {
+	for {
+		var j *job
+		select {
+		case j = <-e.todo:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if j == nil {
+			return nil // reader finished
+		}
+		j.info = e.c.encode(j.index, j.last, &j.s)
+		es := &EncodedStripe{Index: j.index, Shards: j.s.slots, CIDs: j.s.cids, PlacementKey: PlacementKey(j.s.cids)}
+		if err := e.put(ctx, es); err != nil {
+			return fmt.Errorf("storing stripe %d: %w", j.index, err)
+		}
+		select {
+		case e.done <- j:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// collect puts encoded stripes back in order, feeds their leaves to the content CID and
+// recycles their buffers.
+func (e *encoder) collect(ctx context.Context) ([]Stripe, error) {
+	var stripes []Stripe
+	pending := map[int]*job{}
+	for j := range e.done {
+		pending[j.index] = j
+		for {
+			next, ok := pending[len(stripes)]
+			if !ok {
+				break
+			}
+			delete(pending, next.index)
+			for i, d := range next.s.leaves {
+				e.tree.AddLeaf(d, min(LeafSize, len(next.s.plain)-i*LeafSize))
+			}
+			stripes = append(stripes, next.info)
+			e.free <- next
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(pending) > 0 {
+		return nil, errors.New("chunker: stripes lost in the pipeline")
+	}
+	return stripes, nil
+}
+
+func (e *encoder) result(stripes []Stripe) (*Result, error) {
+	res := &Result{ContentCID: e.tree.Root(), Size: e.size}
+	e.whole.Sum(res.SHA256[:0])
+	res.Manifest = &Manifest{Version: FormatVersion, Size: e.size, K: e.p.K, M: e.p.M,
+		StripeSize: e.p.StripeSize, Cipher: cipherID, Compression: CompressionZstd,
+		Content: res.ContentCID, SHA256: res.SHA256, Stripes: stripes}
+	b, err := res.Manifest.Encode()
+	if err != nil {
+		return nil, err
+	}
+	res.ManifestBytes, res.ManifestCID = b, ManifestCID(b)
+	return res, nil
+}
