@@ -32,14 +32,13 @@ func (c *codec) verifyShards(st *Stripe, got [][]byte, s *scratch) int {
 
 // decode rebuilds stripe index from any k verified shards into s.plain.
 func (c *codec) decode(index int, last bool, st *Stripe, got [][]byte, s *scratch) error {
-	const op = "chunker.Decode"
 	if n := c.verifyShards(st, got, s); n < c.k {
-		return errs.Errorf(op, errs.Unavailable,
+		return errs.Errorf("", errs.Unavailable,
 			"stripe %d: only %d of %d shards are present and match their CIDs, %d are needed; fetch the missing shards from other holders or repair the object",
 			index, n, c.k+c.m, c.k)
 	}
 	if err := c.rs.ReconstructData(s.slots); err != nil {
-		return errs.Errorf(op, errs.Internal, "stripe %d: reconstruct: %v", index, err)
+		return errs.Errorf("", errs.Internal, "stripe %d: reconstruct: %v", index, err)
 	}
 	size := len(s.slots[0])
 	sealed := grow(s.comp, c.k*size)
@@ -65,7 +64,7 @@ func (s *scratch) decompress(index int, payload []byte, length int) error {
 	buf := grow(s.plain, length)[:0]
 	out, err := zdec().DecodeAll(payload, buf[:0:length])
 	if err != nil || len(out) != length {
-		return errs.Errorf("chunker.Decode", errs.Corrupt,
+		return errs.Errorf("", errs.Corrupt,
 			"stripe %d: compressed payload does not inflate to its %d bytes; the object was encoded wrongly", index, length)
 	}
 	s.plain = out

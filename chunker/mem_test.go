@@ -16,6 +16,7 @@ type memStore struct {
 	mu     sync.Mutex
 	shards map[int][][]byte // guarded by mu
 	// alter, when set, may change what is served for a stripe (a copy; nil entries are missing).
+	// It is called with mu held.
 	alter func(stripe int, shards [][]byte) [][]byte
 }
 
@@ -45,8 +46,8 @@ func (s *memStore) put(_ context.Context, es *EncodedStripe) error {
 
 func (s *memStore) Shards(_ context.Context, stripe int, _ []cid.Cid, _ int) ([][]byte, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := append([][]byte(nil), s.shards[stripe]...)
-	s.mu.Unlock()
 	if s.alter != nil {
 		out = s.alter(stripe, out)
 	}
