@@ -1,0 +1,115 @@
+package consensus
+
+import (
+	"bufio"
+	"bytes"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+func TestRequestRoundTrip(t *testing.T) {
+	for _, r := range []*request{
+		{op: opPropose, timeout: 1500 * time.Millisecond, cmd: []byte("put a 1")},
+		{op: opAddVoter, peer: "12D3KooW", addrs: []string{"/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"}},
+		{op: opReadIndex},
+	} {
+		got, err := unmarshalRequest(r.marshal())
+		if err != nil || !reflect.DeepEqual(got, r) {
+			t.Errorf("round trip of %+v = %+v, %v", r, got, err)
+		}
+	}
+}
+
+func TestResponseRoundTrip(t *testing.T) {
+	for _, r := range []*response{
+		{value: []byte("v"), index: 42},
+		{kind: errs.NotLeader, msg: "not leader", leader: "12D3KooW"},
+		{kind: errs.Conflict, rejected: true, msg: "a is 1"},
+	} {
+		got, err := unmarshalResponse(r.marshal())
+		if err != nil || !reflect.DeepEqual(got, r) {
+			t.Errorf("round trip of %+v = %+v, %v", r, got, err)
+		}
+	}
+}
+
+func TestUnmarshalRejects(t *testing.T) {
+	good := (&request{op: opPropose, cmd: []byte("x")}).marshal()
+	cases := map[string][]byte{
+		"empty":     nil,
+		"version":   append([]byte{9}, good[1:]...),
+		"op":        append([]byte{wireVersion, 77}, good[2:]...),
+		"truncated": good[:len(good)-2],
+		"trailing":  append(append([]byte{}, good...), 0),
+	}
+	for name, b := range cases {
+		if _, err := unmarshalRequest(b); !errs.Is(err, errs.Invalid) {
+			t.Errorf("%s: err = %v, want Invalid", name, err)
+		}
+	}
+	if _, err := unmarshalResponse([]byte{wireVersion, 0, 2}); err == nil {
+		t.Error("bad rejected flag accepted")
+	}
+}
+
+func TestFrameCap(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeFrame(&buf, make([]byte, 100)); err != nil {
+		t.Fatal(err)
+	}
+	raw := buf.Bytes()
+	if _, err := readFrame(bufio.NewReader(bytes.NewReader(raw)), 99); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("oversized frame: %v, want Invalid", err)
+	}
+	b, err := readFrame(bufio.NewReader(bytes.NewReader(raw)), 100)
+	if err != nil || len(b) != 100 {
+		t.Fatalf("frame = %d bytes, %v", len(b), err)
+	}
+	if _, err := readFrame(bufio.NewReader(bytes.NewReader(raw[:50])), 100); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("short frame: %v, want Unavailable", err)
+	}
+}
+
+func FuzzUnmarshalRequest(f *testing.F) {
+	f.Add((&request{op: opPropose, cmd: []byte("x")}).marshal())
+	f.Add((&request{op: opAddNonvoter, peer: "p", addrs: []string{"/ip4/1.2.3.4/tcp/5"}}).marshal())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := unmarshalRequest(b)
+		if err != nil {
+			return
+		}
+		again, err := unmarshalRequest(r.marshal())
+		if err != nil || !reflect.DeepEqual(again, r) {
+			t.Fatalf("re-encoding %+v gave %+v, %v", r, again, err)
+		}
+	})
+}
+
+func FuzzUnmarshalResponse(f *testing.F) {
+	f.Add((&response{value: []byte("v"), index: 3}).marshal())
+	f.Add((&response{kind: errs.Conflict, rejected: true, msg: "no"}).marshal())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := unmarshalResponse(b)
+		if err != nil {
+			return
+		}
+		again, err := unmarshalResponse(r.marshal())
+		if err != nil || !reflect.DeepEqual(again, r) {
+			t.Fatalf("re-encoding %+v gave %+v, %v", r, again, err)
+		}
+	})
+}
+
+func FuzzReadFrame(f *testing.F) {
+	f.Add([]byte{3, 'a', 'b', 'c'})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := readFrame(bufio.NewReader(bytes.NewReader(b)), 1024)
+		if err == nil && len(got) > 1024 {
+			t.Fatalf("frame of %d bytes passed a 1024 cap", len(got))
+		}
+	})
+}
