@@ -1,0 +1,100 @@
+package placement
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// computeCaps sets the per-member cap to the smallest value that the eligible nodes can satisfy:
+// ⌈(k+m)/members⌉ when every member has enough nodes, higher when members are uneven (then
+// members with more nodes take the rest, still one shard per node). The region cap is hard.
+func (pl *Plan) computeCaps() (caps, error) {
+	const op = "placement.Place"
+	c := pl.caps
+	n := pl.policy.Shards()
+	c.region = pl.policy.RegionCap()
+	c.member = n
+	if len(pl.eligible) < n {
+		return c, errs.Errorf(op, errs.Unavailable,
+			"k+m=%d shards need %d eligible nodes (one shard per node), have %d%s: add nodes, free space, allow more regions or members, or lower k+m",
+			n, n, len(pl.eligible), pl.ineligibleSummary())
+	}
+	perMember := make([]int, c.members)
+	used := 0
+	for _, i := range pl.eligible {
+		if perMember[pl.entries[i].member] == 0 {
+			used++
+		}
+		perMember[pl.entries[i].member]++
+	}
+	m := (n + used - 1) / used
+	for ; m < n && sumMin(perMember, m) < n; m++ {
+	}
+	for ; m < n && !pl.feasible(c.withMember(m), pl.eligible, nil); m++ {
+	}
+	c.member = m
+	if !pl.feasible(c, pl.eligible, nil) {
+		return c, errs.Errorf(op, errs.Unavailable,
+			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the eligible nodes (%s) cannot spread that far: add nodes in more regions, allow more regions, or raise m / lower k",
+			c.region, n, pl.regionSummary())
+	}
+	return c, nil
+}
+
+func (c caps) withMember(m int) caps { c.member = m; return c }
+
+func sumMin(sizes []int, c int) int {
+	s := 0
+	for _, x := range sizes {
+		s += min(x, c)
+	}
+	return s
+}
+
+// ineligibleSummary says why nodes are not eligible, for error messages.
+func (pl *Plan) ineligibleSummary() string {
+	var inactive, full, disallowed int
+	for _, e := range pl.entries {
+		switch {
+		case !pl.policy.Allowed(e.node):
+			disallowed++
+		case !e.node.Active:
+			inactive++
+		case e.node.FreeBytes <= 0:
+			full++
+		}
+	}
+	if inactive+full+disallowed == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (of %d nodes: %d not allowed by the policy, %d inactive, %d full)",
+		len(pl.entries), disallowed, inactive, full)
+}
+
+// regionSummary lists eligible nodes per region, e.g. "JP:3 TW:2".
+func (pl *Plan) regionSummary() string {
+	names := make([]string, pl.caps.regions)
+	counts := make([]int, pl.caps.regions)
+	for _, e := range pl.entries {
+		names[e.region] = e.node.Region
+	}
+	for _, i := range pl.eligible {
+		counts[pl.entries[i].region]++
+	}
+	var b strings.Builder
+	for r, name := range names {
+		if counts[r] == 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		if name == "" {
+			name = "(no region)"
+		}
+		fmt.Fprintf(&b, "%s:%d", name, counts[r])
+	}
+	return b.String()
+}

@@ -1,0 +1,142 @@
+package placement
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"slices"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// Plan is a membership prepared for one policy: peer IDs decoded and hashed once, the eligible
+// nodes and the per-member and per-region caps computed once. Build one per (membership,
+// policy) and call Place for every stripe. A Plan is immutable and safe for concurrent use.
+type Plan struct {
+	policy   Policy
+	entries  []entry // every node, sorted by ID
+	byID     map[string]int
+	eligible []int // indices into entries of nodes that may take new shards
+	caps     caps
+	err      error // why no placement is possible under this membership, or nil
+}
+
+type entry struct {
+	node   Node
+	point  [4]uint64 // sha256(peer ID bytes), big-endian words
+	member int      // index into the plan's member names
+	region int      // index into the plan's region names
+}
+
+// caps are the limits of shards of one stripe per failure domain.
+type caps struct {
+	member  int // per member: ⌈(k+m)/members⌉, raised only when the members are too uneven
+	region  int // per region (jurisdiction mode), else k+m
+	members int // number of member names (index space)
+	regions int // number of region names
+}
+
+// NewPlan prepares nodes for placing stripes under p. It fails (errs.Invalid) when p is
+// malformed, a node ID is not a peer ID, or two nodes share a peer ID. A membership that cannot
+// satisfy p is not an error here: Place and Repair report it, Check and Ranked still work.
+func NewPlan(nodes []Node, p Policy) (*Plan, error) {
+	const op = "placement.NewPlan"
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	pl := &Plan{policy: p, byID: make(map[string]int, len(nodes))}
+	if err := pl.addNodes(nodes); err != nil {
+		return nil, errs.E(op, errs.Invalid, err)
+	}
+	for i, e := range pl.entries {
+		if p.Eligible(e.node) {
+			pl.eligible = append(pl.eligible, i)
+		}
+	}
+	pl.caps, pl.err = pl.computeCaps()
+	return pl, nil
+}
+
+func (pl *Plan) addNodes(nodes []Node) error {
+	sorted := slices.Clone(nodes)
+	slices.SortFunc(sorted, func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
+	members, regions := map[string]int{}, map[string]int{}
+	seen := make(map[[4]uint64]string, len(sorted))
+	for _, n := range sorted {
+		pt, err := point(n.ID)
+		if err != nil {
+			return err
+		}
+		if other, dup := seen[pt]; dup {
+			return errs.Errorf("", errs.Invalid, "nodes %q and %q have the same peer ID", other, n.ID)
+		}
+		seen[pt] = n.ID
+		pl.byID[n.ID] = len(pl.entries)
+		pl.entries = append(pl.entries, entry{node: n, point: pt,
+			member: intern(members, n.Member), region: intern(regions, n.Region)})
+	}
+	pl.caps.members, pl.caps.regions = len(members), len(regions)
+	return nil
+}
+
+func intern(m map[string]int, s string) int {
+	if i, ok := m[s]; ok {
+		return i
+	}
+	m[s] = len(m)
+	return m[s]
+}
+
+// point returns sha256 over the peer ID's bytes, the node's position in the XOR key space.
+func point(id string) ([4]uint64, error) {
+	pid, err := peer.Decode(id)
+	if err != nil {
+		return [4]uint64{}, errs.Errorf("", errs.Invalid, "node ID %q is not a libp2p peer ID: %v", id, err)
+	}
+	return words(sha256.Sum256([]byte(pid))), nil
+}
+
+func words(b [32]byte) [4]uint64 {
+	var w [4]uint64
+	for i := range w {
+		w[i] = binary.BigEndian.Uint64(b[8*i:])
+	}
+	return w
+}
+
+// Policy returns the policy the plan was built for.
+func (pl *Plan) Policy() Policy { return pl.policy }
+
+// Err reports why no stripe can be placed under this membership and policy, or nil.
+func (pl *Plan) Err() error { return pl.err }
+
+// Ranked returns every node of the membership, eligible or not, ordered by XOR distance between
+// key and sha256(peer ID): the order Place draws from. Readers and repair use later entries as
+// fallbacks; filter by Active or Policy.Eligible as the use needs.
+func (pl *Plan) Ranked(key [32]byte) []Node {
+	idx := make([]int, len(pl.entries))
+	for i := range idx {
+		idx[i] = i
+	}
+	pl.sortByDistance(words(key), idx)
+	out := make([]Node, len(idx))
+	for i, j := range idx {
+		out[i] = pl.entries[j].node
+	}
+	return out
+}
+
+// sortByDistance orders entry indices by XOR distance of their points to k. Points are distinct
+// (NewPlan rejects duplicates), so the order is total and independent of the input order.
+func (pl *Plan) sortByDistance(k [4]uint64, idx []int) {
+	slices.SortFunc(idx, func(a, b int) int {
+		pa, pb := &pl.entries[a].point, &pl.entries[b].point
+		for w := range k {
+			if c := cmp.Compare(pa[w]^k[w], pb[w]^k[w]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
