@@ -25,8 +25,8 @@ type Plan struct {
 type entry struct {
 	node   Node
 	point  [4]uint64 // sha256(peer ID bytes), big-endian words
-	member int      // index into the plan's member names
-	region int      // index into the plan's region names
+	member int       // index into the plan's member names
+	region int       // index into the plan's region names
 }
 
 // caps are the limits of shards of one stripe per failure domain.

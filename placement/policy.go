@@ -23,8 +23,8 @@ type Node struct {
 
 // Policy is a catalog's placement policy. The JSON names match the catalog's.
 type Policy struct {
-	K               int      `json:"k"` // data shards: any K of the K+M reconstruct a stripe
-	M               int      `json:"m"` // parity shards: any M may be lost
+	K               int      `json:"k"`                          // data shards: any K of the K+M reconstruct a stripe
+	M               int      `json:"m"`                          // parity shards: any M may be lost
 	AllowedRegions  []string `json:"allowed_regions,omitempty"`  // empty: every region
 	ExcludedMembers []string `json:"excluded_members,omitempty"` // members that never hold shards
 	// Jurisdiction: no region may hold K or more shards of a stripe (none can reconstruct it
