@@ -1,0 +1,202 @@
+package fetch
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// loop runs attempts until k shards are verified or nothing is left to try.
+func (r *run) loop() ([][]byte, error) {
+	const op = "fetch.FetchStripe"
+	for r.have < r.k {
+		if !r.fill() && len(r.inflight) == 0 {
+			return nil, errs.Errorf(op, errs.Unavailable, "only %d of the %d shards needed could be fetched (last error: %v); the holders are down or lost the shards — retry after repair", r.have, r.k, r.lastErr)
+		}
+		if len(r.inflight) == 0 {
+			continue
+		}
+		timer := time.NewTimer(time.Until(r.nextHedge()))
+		select {
+		case res := <-r.results:
+			r.handle(res)
+		case <-timer.C:
+			r.markSlow()
+		case <-r.ctx.Done():
+			timer.Stop()
+			return nil, errs.E(op, errs.Timeout, r.ctx.Err())
+		}
+		timer.Stop()
+	}
+	return r.out, nil
+}
+
+// fill starts attempts until k minus the shards already had are making progress, looking
+// for more providers when the known holders run out. It reports whether any attempt is
+// making progress.
+func (r *run) fill() bool {
+	for r.active() < r.k-r.have {
+		a := r.pick()
+		if a == nil {
+			if r.active() == 0 && r.lookup() {
+				continue
+			}
+			break
+		}
+		r.launch(a)
+	}
+	return r.active() > 0
+}
+
+// active counts attempts in flight that have not been hedged.
+func (r *run) active() int {
+	n := 0
+	for _, a := range r.inflight {
+		if !a.slow {
+			n++
+		}
+	}
+	return n
+}
+
+// pick chooses the next (shard, peer) to try: the lowest expected time, scaled by how many
+// requests the peer already serves for us, preferring shards nobody is fetching (any k
+// shards will do, so a fresh shard is better than a duplicate).
+func (r *run) pick() *attempt {
+	var best *attempt
+	bestScore := math.Inf(1)
+	for i, c := range r.cands {
+		if r.out[i] != nil {
+			continue
+		}
+		dup := r.fetching(i)
+		for _, p := range c {
+			if r.tried[i][p] {
+				continue
+			}
+			score := r.f.stats.Expect(p, r.size).Seconds() * float64(1+r.load[p])
+			if dup {
+				score += 1e6
+			}
+			if score < bestScore {
+				best, bestScore = &attempt{shard: i, peer: p}, score
+			}
+		}
+	}
+	return best
+}
+
+func (r *run) fetching(shard int) bool {
+	for _, a := range r.inflight {
+		if a.shard == shard {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) nextHedge() time.Time {
+	t := time.Now().Add(time.Hour)
+	for _, a := range r.inflight {
+		if !a.slow && a.hedge.Before(t) {
+			t = a.hedge
+		}
+	}
+	return t
+}
+
+// markSlow marks every attempt past its hedge time, so fill starts others beside them.
+func (r *run) markSlow() {
+	now := time.Now()
+	for _, a := range r.inflight {
+		if !a.slow && !now.Before(a.hedge) {
+			a.slow = true
+		}
+	}
+}
+
+// handle takes one finished attempt.
+func (r *run) handle(res result) {
+	a := res.a
+	for i, b := range r.inflight {
+		if b == a {
+			r.inflight = append(r.inflight[:i], r.inflight[i+1:]...)
+			break
+		}
+	}
+	r.load[a.peer]--
+	if a.cancelled {
+		return
+	}
+	if res.err == nil {
+		res.err = verify(r.cids[a.shard], res.data)
+	}
+	if res.err != nil {
+		r.f.stats.Fail(a.peer)
+		r.lastErr = res.err
+		r.f.cfg.Logger.Debug("shard fetch failed", "cid", r.cids[a.shard], "peer", a.peer, "err", res.err)
+		return
+	}
+	r.f.stats.Observe(a.peer, int64(len(res.data)), res.dur)
+	if r.out[a.shard] == nil {
+		r.out[a.shard] = res.data
+		r.have++
+		r.size = int64(len(res.data))
+		r.cancelShard(a.shard)
+	}
+}
+
+// lookup asks the DHT once for providers of the shards still missing and adds the new ones
+// as candidates. It reports whether any candidate was added.
+func (r *run) lookup() bool {
+	if r.looked || r.f.find == nil {
+		return false
+	}
+	r.looked = true
+	ctx, cancel := context.WithTimeout(r.ctx, r.f.cfg.FindTimeout)
+	defer cancel()
+	added := false
+	for i, c := range r.cids {
+		if r.out[i] != nil {
+			continue
+		}
+		provs, err := r.f.find.FindProviders(ctx, c)
+		if err != nil {
+			r.lastErr = err
+			continue
+		}
+		for _, ai := range provs {
+			if r.addCandidate(i, ai.ID) {
+				added = true
+			}
+		}
+	}
+	return added
+}
+
+func (r *run) addCandidate(shard int, p peer.ID) bool {
+	if p == r.f.cfg.Self || p == "" {
+		return false
+	}
+	for _, q := range r.cands[shard] {
+		if q == p {
+			return false
+		}
+	}
+	r.cands[shard] = append(r.cands[shard], p)
+	return true
+}
+
+// cancelShard stops the other attempts at a shard already had.
+func (r *run) cancelShard(shard int) {
+	for _, a := range r.inflight {
+		if a.shard == shard && !a.cancelled {
+			a.cancelled, a.slow = true, true
+			a.cancel()
+		}
+	}
+}
