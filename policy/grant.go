@@ -44,9 +44,12 @@ func (g Grant) Validate() error {
 // SortGrants sorts grants into their canonical order (by member, then user, then action) and
 // removes exact duplicates, so that equal grant sets encode equally.
 func SortGrants(gs []Grant) []Grant {
-	slices.SortFunc(gs, func(a, b Grant) int {
-		return cmp.Or(cmp.Compare(a.Member, b.Member), cmp.Compare(a.User, b.User),
-			cmp.Compare(a.Action, b.Action))
-	})
+	slices.SortFunc(gs, CompareGrants)
 	return slices.Compact(gs)
+}
+
+// CompareGrants orders grants canonically: by member, then user, then action.
+func CompareGrants(a, b Grant) int {
+	return cmp.Or(cmp.Compare(a.Member, b.Member), cmp.Compare(a.User, b.User),
+		cmp.Compare(a.Action, b.Action))
 }

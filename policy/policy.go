@@ -72,7 +72,7 @@ func Can(s Subject, a Action, r Resource) error {
 		return errs.Errorf(op, errs.Permission, "nobody may %s the federation itself; pick a catalog", a)
 	}
 	return errs.Errorf(op, errs.Permission,
-		"member %q may not %s catalog of member %q (scope %s): ask an admin of %s for a grant",
+		"member %q may not %s what member %q owns (scope %s): ask an admin of %s for a grant",
 		s.Member, a, r.Owner, r.Scope, r.Owner)
 }
 

@@ -1,0 +1,150 @@
+package catalog
+
+import (
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/policy"
+)
+
+// Bootstrap creates the federation with its first member, admin user and (optionally) node.
+// It is accepted only by an empty state; its actor is the admin it creates.
+type Bootstrap struct {
+	Federation Federation `json:"federation"`
+	Member     Member     `json:"member"`
+	Admin      User       `json:"admin"`
+	Node       *Node      `json:"node,omitempty"`
+
+	nodeKey []byte
+}
+
+// Kind implements Body.
+func (*Bootstrap) Kind() Kind { return KindBootstrap }
+
+func (b *Bootstrap) check(s *State, x *exec) error {
+	const op = "catalog.Bootstrap"
+	if s.fed != nil {
+		return errs.Errorf(op, errs.Exist, "federation %q is already bootstrapped; join it with an invite instead", s.fed.Name)
+	}
+	if b.Federation.Name == "" || len(b.Federation.Name) > MaxName {
+		return invalid(op, "the federation needs a name of 1 to %d bytes", MaxName)
+	}
+	if err := validPlacement(op, &b.Federation.DefaultPlacement); err != nil {
+		return err
+	}
+	if err := validMember(op, &b.Member); err != nil {
+		return err
+	}
+	if err := validUser(op, &b.Admin); err != nil {
+		return err
+	}
+	if b.Admin.Member != b.Member.ID || !b.Admin.Roles.Allows(policy.Admin) || x.cmd.Actor != b.Admin.ID {
+		return invalid(op, "the bootstrap actor must be the first admin user, of the first member, with the admin role")
+	}
+	if b.Node != nil {
+		key, err := validNode(op, b.Node)
+		if err != nil {
+			return err
+		}
+		if b.Node.Member != b.Member.ID {
+			return invalid(op, "the first node must belong to the first member %s", b.Member.ID)
+		}
+		b.nodeKey = key
+	}
+	return nil
+}
+
+func (b *Bootstrap) apply(s *State, x *exec) {
+	fed := b.Federation
+	s.fed = &fed
+	s.addMemberLocked(b.Member)
+	s.addUserLocked(b.Admin)
+	if b.Node != nil {
+		s.nodes[b.Node.PeerID] = &nodeEntry{Node: *b.Node, key: b.nodeKey}
+	}
+}
+
+func (s *State) addMemberLocked(m Member) {
+	s.members[m.ID] = &m
+}
+
+// fedAdminLocked checks that the actor is an admin of some active member.
+func fedAdmin(x *exec) error { return policy.Can(x.sub, policy.Admin, policy.Federation) }
+
+// memberAdmin checks that the actor is an admin of member m (or a node of m).
+func memberAdmin(x *exec, m string) error {
+	return policy.Can(x.sub, policy.Admin, policy.Resource{Owner: m, Scope: policy.Scope{Kind: policy.ScopeMember}})
+}
+
+// AddMember adds a partner institution and, optionally, its first admin user (a new member
+// has nobody who could add one). Any member's admin may add a member.
+type AddMember struct {
+	Member Member `json:"member"`
+	Admin  *User  `json:"admin,omitempty"`
+}
+
+// Kind implements Body.
+func (*AddMember) Kind() Kind { return KindAddMember }
+
+func (b *AddMember) check(s *State, x *exec) error {
+	const op = "catalog.AddMember"
+	if err := fedAdmin(x); err != nil {
+		return err
+	}
+	if err := validMember(op, &b.Member); err != nil {
+		return err
+	}
+	if s.members[b.Member.ID] != nil {
+		return errs.Errorf(op, errs.Exist, "member %s exists (ids of retired members are not reused); pick another id", b.Member.ID)
+	}
+	if b.Admin == nil {
+		return nil
+	}
+	if err := validUser(op, b.Admin); err != nil {
+		return err
+	}
+	if b.Admin.Member != b.Member.ID || !b.Admin.Roles.Allows(policy.Admin) {
+		return invalid(op, "the first user of member %s must belong to it and have the admin role", b.Member.ID)
+	}
+	return s.newUserCheckLocked(op, b.Admin)
+}
+
+func (b *AddMember) apply(s *State, x *exec) {
+	s.addMemberLocked(b.Member)
+	if b.Admin != nil {
+		s.addUserLocked(*b.Admin)
+	}
+}
+
+// RetireMember retires a member: its users stop authenticating, its nodes are marked gone and
+// its wrapped keys are deleted from every object. Retired ids are never reused.
+type RetireMember struct {
+	ID string `json:"id"`
+}
+
+// Kind implements Body.
+func (*RetireMember) Kind() Kind { return KindRetireMember }
+
+func (b *RetireMember) check(s *State, x *exec) error {
+	const op = "catalog.RetireMember"
+	if err := fedAdmin(x); err != nil {
+		return err
+	}
+	if !s.activeMemberLocked(b.ID) {
+		return errs.Errorf(op, errs.NotExist, "no active member %q; list members with meridian federation members", b.ID)
+	}
+	if x.sub.Member == b.ID {
+		return errs.Errorf(op, errs.Conflict, "a member cannot retire itself; ask another member's admin")
+	}
+	return nil
+}
+
+func (b *RetireMember) apply(s *State, x *exec) {
+	s.members[b.ID].Retired = true
+	for _, n := range s.nodes {
+		if n.Member == b.ID {
+			n.State = NodeGone
+		}
+	}
+	for _, c := range s.catalogs {
+		s.dropUnreadableKeysLocked(c)
+	}
+}
