@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multibase"
+)
+
+// Names inside a Disk directory.
+const (
+	blocksDir = "blocks"
+	tmpDir    = "tmp"
+	lockFile  = "LOCK"
+	blockExt  = ".data"
+)
+
+// key is the file name stem of a block: its CIDv1 in base32 lower.
+func key(c cid.Cid) string {
+	s, err := c.StringOfBase(multibase.Base32)
+	if err != nil {
+		return c.String() // CIDv0 cannot reach here: digest() refuses it
+	}
+	return s
+}
+
+// shardName is flatfs's "next-to-last/2": the last character of a base32 CID carries only a few
+// bits, the two before it are uniform.
+func shardName(k string) string {
+	return k[len(k)-3 : len(k)-1]
+}
+
+func (d *Disk) shardDir(c cid.Cid) string {
+	return filepath.Join(d.dir, blocksDir, shardName(key(c)))
+}
+
+func (d *Disk) path(c cid.Cid) string {
+	k := key(c)
+	return filepath.Join(d.dir, blocksDir, shardName(k), k+blockExt)
+}
+
+func (d *Disk) stripe(c cid.Cid) *sync.Mutex {
+	h := c.Hash()
+	return &d.stripes[h[len(h)-1]]
+}
+
+// prepare creates the directory tree. Fan-out directories are made on first use (ensureShard):
+// making all 1024 up front costs over a second on some filesystems.
+func (d *Disk) prepare() error {
+	for _, p := range []string{d.dir, filepath.Join(d.dir, tmpDir), filepath.Join(d.dir, blocksDir)} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureShard makes sure the fan-out directory of c exists durably before a block is renamed
+// into it. Creation and the parent's fsync happen under shardMu, so a concurrent Put into the
+// same new directory cannot acknowledge its block before the directory itself is durable.
+func (d *Disk) ensureShard(c cid.Cid) error {
+	name := shardName(key(c))
+	d.shardMu.Lock()
+	defer d.shardMu.Unlock()
+	if d.shards[name] {
+		return nil
+	}
+	err := os.Mkdir(filepath.Join(d.dir, blocksDir, name), 0o755)
+	if err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if err == nil {
+		if err := syncDir(filepath.Join(d.dir, blocksDir)); err != nil {
+			return err
+		}
+	}
+	d.shards[name] = true
+	return nil
+}
+
+// lockDir takes an exclusive, non-blocking flock on dir/LOCK; the kernel drops it when the
+// process dies, so a crash never leaves the store locked.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store directory %s is in use by another process (%v); stop it first", dir, err)
+	}
+	return f, nil
+}
+
+// cleanTmp removes temporary files left by writes a crash interrupted. They were never
+// renamed into blocks/, so no reader ever saw them.
+func (d *Disk) cleanTmp() error {
+	dir := filepath.Join(d.dir, tmpDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	if len(ents) > 0 {
+		return syncDir(dir)
+	}
+	return nil
+}
+
+// write stores data as the block file path: temp file, fsync, rename, fsync directory.
+func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Join(d.dir, tmpDir), "put-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := d.ensureShard(c); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(d.shardDir(c))
+}
+
+// syncDir fsyncs a directory, making the creation, rename or removal of its entries durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// walk calls fn for every block file, one fan-out directory at a time. Files that are not
+// named like blocks are skipped.
+func (d *Disk) walk(ctx context.Context, fn func(c cid.Cid, size int64) error) error {
+	root := filepath.Join(d.dir, blocksDir)
+	shards, err := os.ReadDir(root)
+	if err != nil {
+		return err
+	}
+	for _, s := range shards {
+		if !s.IsDir() {
+			continue
+		}
+		d.shardMu.Lock()
+		d.shards[s.Name()] = true
+		d.shardMu.Unlock()
+		if err := d.walkShard(ctx, filepath.Join(root, s.Name()), fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Disk) walkShard(ctx context.Context, dir string, fn func(c cid.Cid, size int64) error) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if err := ctxErr(ctx, "store.Disk.Enumerate"); err != nil {
+			return err
+		}
+		c, ok := parseName(e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted since ReadDir
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(c, fi.Size()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseName turns "<cid>.data" back into the CID, accepting only the names key() makes.
+func parseName(name string) (cid.Cid, bool) {
+	stem, ok := strings.CutSuffix(name, blockExt)
+	if !ok {
+		return cid.Undef, false
+	}
+	c, err := cid.Decode(stem)
+	if err != nil || c.Version() != 1 || key(c) != stem {
+		return cid.Undef, false
+	}
+	return c, true
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+
+	"github.com/ipfs/go-cid"
+	"github.com/meridian-fed/meridian/errs"
+	mh "github.com/multiformats/go-multihash"
+)
+
+// MaxBlockSize is the largest block a store accepts. Shards of 4 MiB stripes and manifests are
+// far smaller; the limit keeps a single Get's memory bounded.
+const MaxBlockSize = 32 << 20
+
+// digest returns the sha2-256 digest named by c, or an Invalid error when c is not a CIDv1
+// with a 32-byte sha2-256 multihash. Any codec is accepted (shards are raw, manifests dag-cbor).
+func digest(op string, c cid.Cid) ([]byte, error) {
+	if !c.Defined() {
+		return nil, errs.Errorf(op, errs.Invalid, "empty CID")
+	}
+	if c.Version() != 1 {
+		return nil, errs.Errorf(op, errs.Invalid, "CID %s is version 0; blocks are named by CIDv1", c)
+	}
+	d, err := mh.Decode(c.Hash())
+	if err != nil {
+		return nil, errs.Errorf(op, errs.Invalid, "CID %s: %v", c, err)
+	}
+	if d.Code != mh.SHA2_256 || len(d.Digest) != sha256.Size {
+		return nil, errs.Errorf(op, errs.Invalid, "CID %s uses hash %s; blocks must use sha2-256", c, mh.Codes[d.Code])
+	}
+	return d.Digest, nil
+}
+
+// Verify checks that data hashes to c. It returns Invalid for an unsupported CID and Corrupt
+// when the bytes do not match.
+func Verify(c cid.Cid, data []byte) error {
+	return verify("store.Verify", c, data)
+}
+
+func verify(op string, c cid.Cid, data []byte) error {
+	want, err := digest(op, c)
+	if err != nil {
+		return err
+	}
+	if got := sha256.Sum256(data); !bytes.Equal(got[:], want) {
+		return errs.Errorf(op, errs.Corrupt, "block %s: bytes do not match the CID (sha256 %x)", c, got[:6])
+	}
+	return nil
+}
+
+// checkPut does the checks every Put starts with: context, size and hash.
+func checkPut(ctx context.Context, op string, c cid.Cid, data []byte) error {
+	if err := ctxErr(ctx, op); err != nil {
+		return err
+	}
+	if len(data) > MaxBlockSize {
+		return errs.Errorf(op, errs.Invalid, "block %s is %d bytes, more than the limit of %d", c, len(data), MaxBlockSize)
+	}
+	return verify(op, c, data)
+}
+
+// check does the checks every call on one block starts with: context and CID.
+func check(ctx context.Context, op string, c cid.Cid) error {
+	if err := ctxErr(ctx, op); err != nil {
+		return err
+	}
+	_, err := digest(op, c)
+	return err
+}
+
+// ctxErr turns a done context into an error with a kind: Timeout for a deadline, Other for a
+// cancellation (the caller gave up; nothing to report).
+func ctxErr(ctx context.Context, op string) error {
+	err := ctx.Err()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return errs.E(op, errs.Timeout, err)
+	}
+	return errs.E(op, errs.Other, err)
+}
+
+// notExist is the error for a missing block.
+func notExist(op string, c cid.Cid) error {
+	return errs.Errorf(op, errs.NotExist, "block %s is not in this store", c)
+}
+
+// noSpace is the error for a block that does not fit.
+func noSpace(op string, c cid.Cid, size, free int64) error {
+	return errs.Errorf(op, errs.NoSpace, "block %s needs %d bytes but only %d are free; delete blocks, raise the capacity or add disk", c, size, free)
+}
