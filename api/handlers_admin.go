@@ -135,11 +135,21 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request, sub Subject) erro
 
 // List bodies wrap arrays in an object so fields can be added later.
 type (
-	usersBody    struct{ Users []User `json:"users"` }
-	membersBody  struct{ Members []Member `json:"members"` }
-	nodesBody    struct{ Nodes []NodeInfo `json:"nodes"` }
-	catalogsBody struct{ Catalogs []Catalog `json:"catalogs"` }
-	objectsBody  struct{ Objects []Object `json:"objects"` }
+	usersBody struct {
+		Users []User `json:"users"`
+	}
+	membersBody struct {
+		Members []Member `json:"members"`
+	}
+	nodesBody struct {
+		Nodes []NodeInfo `json:"nodes"`
+	}
+	catalogsBody struct {
+		Catalogs []Catalog `json:"catalogs"`
+	}
+	objectsBody struct {
+		Objects []Object `json:"objects"`
+	}
 )
 
 // nonNil makes empty lists encode as [] rather than null.

@@ -62,9 +62,9 @@ type kv struct{ K, V string }
 
 type landingData struct {
 	Title, PID, URL, ContentURL, FileName, Size, Type, Catalog, Publisher string
-	Created, Published, ContentCID, SHA256, Citation                     string
-	Meta, ActivityParams, DerivedFrom                                    []kv
-	Activity                                                             *Activity
+	Created, Published, ContentCID, SHA256, Citation                      string
+	Meta, ActivityParams, DerivedFrom                                     []kv
+	Activity                                                              *Activity
 }
 
 func writeLanding(w http.ResponseWriter, base string, o *Object) error {
@@ -74,7 +74,7 @@ func writeLanding(w http.ResponseWriter, base string, o *Object) error {
 		Title: title(o), PID: o.PID, URL: u, ContentURL: u + "/content", FileName: path.Base(rec.Name),
 		Size: humanSize(rec.Size), Type: mediaType(rec.Type), Catalog: rec.Catalog,
 		Publisher: publisherName(rec.Publisher), Created: rec.Created,
-		Published: o.Published.UTC().Format("2006-01-02 15:04:05 UTC"),
+		Published:  o.Published.UTC().Format("2006-01-02 15:04:05 UTC"),
 		ContentCID: rec.Content, SHA256: rec.SHA256, Citation: citation(base, o),
 		Meta: sortedPairs(rec.Meta), Activity: rec.Activity,
 	}
