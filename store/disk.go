@@ -155,19 +155,24 @@ func (d *Disk) account(existed bool, delta int64) {
 	d.used += delta
 }
 
-// readBlock reads a block file, refusing files larger than MaxBlockSize.
+// readBlock reads a block file into a buffer of its exact size, refusing files larger than
+// MaxBlockSize.
 func readBlock(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxBlockSize+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxBlockSize {
+	if fi.Size() > MaxBlockSize {
 		return nil, errs.Errorf("", errs.Corrupt, "block file %s is larger than any block", path)
+	}
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
