@@ -14,6 +14,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
+		newCIDCmd(), newCodecCmd(),
 	// Commands are added here, one line each.
 	)
 	return root
