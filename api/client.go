@@ -1,0 +1,97 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// Client talks to a federation through the HTTP APIs of one or more nodes. It tries the
+// endpoints in order, starting with the one that answered last, and moves on when a node is
+// down (connection refused, 503, or for reads a timeout) with the same token — any node can
+// authenticate any user (FedIDS contingency plan). See do for exactly which requests are
+// retried. A Client is safe for concurrent use.
+type Client struct {
+	endpoints []string
+	token     string
+	hc        *http.Client
+	progress  Progress
+	pref      *atomic.Int32 // index of the endpoint that answered last
+}
+
+// Progress is called as a transfer moves: done bytes so far of total (-1 when unknown). It
+// runs on the transferring goroutine and must be quick.
+type Progress func(done, total int64)
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient replaces the HTTP client (for TLS settings or tests). Its Timeout, if any,
+// bounds whole transfers; leave it zero and use contexts instead.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithProgress reports the progress of content uploads and downloads.
+func WithProgress(p Progress) Option { return func(c *Client) { c.progress = p } }
+
+// NewClient returns a client for the given node API addresses ("https://node1:8080"; a bare
+// "host:port" means http) using token (may be empty: anonymous).
+func NewClient(endpoints []string, token string, opts ...Option) (*Client, error) {
+	if len(endpoints) == 0 {
+		return nil, errs.Errorf("api.NewClient", errs.Invalid, "no endpoint given; pass at least one node address such as http://127.0.0.1:8080")
+	}
+	c := &Client{token: token, pref: new(atomic.Int32)}
+	for _, e := range endpoints {
+		u, err := normalizeEndpoint(e)
+		if err != nil {
+			return nil, err
+		}
+		c.endpoints = append(c.endpoints, u)
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Transport: defaultTransport()}
+	}
+	return c, nil
+}
+
+// WithProgress returns a copy of c that reports transfer progress to p (sharing connections).
+func (c *Client) WithProgress(p Progress) *Client {
+	cp := *c
+	cp.progress = p
+	return &cp
+}
+
+// Endpoints returns the endpoints in the order given.
+func (c *Client) Endpoints() []string { return append([]string(nil), c.endpoints...) }
+
+func normalizeEndpoint(e string) (string, error) {
+	e = strings.TrimSpace(e)
+	if !strings.Contains(e, "://") {
+		e = "http://" + e
+	}
+	u, err := url.Parse(e)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return "", errs.Errorf("api.NewClient", errs.Invalid, "endpoint %q is not an http(s) address like https://node1.example.org:8080", e)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// defaultTransport fails fast on dead nodes (short dial timeout) so failover is quick, and
+// waits for "100 Continue" before sending an upload body so a node that refuses (401, 503)
+// never receives a byte — which is what makes retrying the upload elsewhere safe.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	t.ExpectContinueTimeout = 3 * time.Second
+	t.MaxIdleConnsPerHost = 16
+	return t
+}
