@@ -81,6 +81,13 @@ func runAndKill(t *testing.T, dir string, round, n int) []cid.Cid {
 	}
 	deadline := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
 	defer deadline.Stop()
+	killed := false
+	defer func() {
+		if !killed { // a failure below: do not leave the writer running
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
 	var acked []cid.Cid
 	sc := bufio.NewScanner(out)
 	for len(acked) < n && sc.Scan() {
@@ -96,6 +103,7 @@ func runAndKill(t *testing.T, dir string, round, n int) []cid.Cid {
 	}
 	cmd.Process.Kill() // SIGKILL: no deferred code, no flush
 	cmd.Wait()
+	killed = true
 	if len(acked) < n {
 		t.Fatalf("writer acknowledged only %d blocks before it stopped", len(acked))
 	}

@@ -83,7 +83,8 @@ func OpenDisk(dir string, opts DiskOptions) (*Disk, error) {
 	return d, nil
 }
 
-// Close releases the directory lock. Calls after Close fail with Unavailable.
+// Close releases the directory lock; call it after every other call has returned. Calls after
+// Close fail with Unavailable.
 func (d *Disk) Close() error {
 	if d.closed.Swap(true) {
 		return nil

@@ -51,11 +51,17 @@ func (d *Disk) stripe(c cid.Cid) *sync.Mutex {
 	return &d.stripes[h[len(h)-1]]
 }
 
-// prepare creates the directory tree. Fan-out directories are made on first use (ensureShard):
+// prepare creates the directory tree and makes it durable, including fan-out directories a
+// crash may have left unsynced. Fan-out directories are made on first use (ensureShard):
 // making all 1024 up front costs over a second on some filesystems.
 func (d *Disk) prepare() error {
 	for _, p := range []string{d.dir, filepath.Join(d.dir, tmpDir), filepath.Join(d.dir, blocksDir)} {
 		if err := os.MkdirAll(p, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, p := range []string{filepath.Join(d.dir, blocksDir), d.dir} {
+		if err := syncDir(p); err != nil {
 			return err
 		}
 	}

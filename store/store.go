@@ -13,10 +13,12 @@ import (
 //
 // Errors carry an errs.Kind: NotExist for a missing block, Corrupt for bytes that do not match
 // their CID (on Put: the caller's bytes; on Get: the stored bytes, which are then reported by
-// Scrub), NoSpace when the store is full, Invalid for an unsupported CID.
+// Scrub), NoSpace when the store is full, Invalid for an unsupported CID (blocks are CIDv1 with
+// a sha2-256 multihash, any codec). Scrub re-hashes a whole Store.
 type Store interface {
 	// Put stores data under c after checking that data hashes to c. It returns only after the
-	// block is durable (file and directory fsynced). Putting an existing block is a no-op.
+	// block is durable (file and directory fsynced). Putting an existing intact block is a
+	// no-op; a damaged stored copy is replaced, so putting a block again repairs it.
 	Put(ctx context.Context, c cid.Cid, data []byte) error
 	// Get returns the block's bytes, verified against c.
 	Get(ctx context.Context, c cid.Cid) ([]byte, error)
