@@ -5,16 +5,17 @@ import (
 )
 
 // Place returns the holders of a stripe's k+m shards: element i is the peer ID of the node that
-// holds shard i. Eligible nodes are taken in XOR order of key, skipping a node whose member or
-// region already holds its cap of this stripe; every node holds at most one shard.
+// holds shard i. The holders are the first eligible nodes in rank order of key that keep the caps
+// (a node whose member or region already holds its cap of this stripe is skipped; a node holds
+// at most one shard). Which holder takes which shard index: see assignSlots.
 func (pl *Plan) Place(key [32]byte) ([]string, error) {
 	return pl.Repair(key, nil)
 }
 
 // Repair returns a corrected assignment: the shards that Check finds well placed stay where they
 // are and the others (missing, on unknown, inactive or disallowed nodes, or over a cap) move to
-// the first nodes in XOR order that keep the caps. A nil or empty assignment gives Place's
-// answer. Only changed positions differ from assignment, so repair moves as few shards as it can.
+// the first nodes in rank order that keep the caps. A nil or empty assignment gives Place's
+// answer. Only misplaced positions change, so repair moves as few shards as it can.
 func (pl *Plan) Repair(key [32]byte, assignment []string) ([]string, error) {
 	const op = "placement.Place"
 	if pl.err != nil {
@@ -29,31 +30,47 @@ func (pl *Plan) Repair(key [32]byte, assignment []string) ([]string, error) {
 			return nil, err
 		}
 		copy(out, assignment)
-		kept = pl.keptEntries(assignment, bad, out)
+		kept = pl.keptEntries(bad, out)
 	}
-	order := append([]int(nil), pl.eligible...)
-	pl.sortByDistance(words(key), order)
+	ranked := pl.rank(key, pl.eligible)
+	order := make([]int, len(ranked))
+	for j, r := range ranked {
+		order[j] = r.i
+	}
 	chosen, ok := pl.greedy(order, kept)
 	if !ok {
 		chosen, ok = pl.careful(order, kept)
 	}
 	if !ok {
 		return nil, errs.Errorf(op, errs.Unavailable,
-			"cannot keep the %d well-placed shards and place the other %d within the caps (%d per member, %d per region): move the stripe as a whole (repair with an empty assignment)",
+			"cannot keep the %d well-placed shards and place the other %d within the caps (%d per member, %d per region): place the stripe anew (repair with an empty assignment)",
 			len(kept), n-len(kept), pl.caps.member, pl.caps.region)
 	}
-	next := 0
-	for _, i := range chosen[len(kept):] {
-		for out[next] != "" {
-			next++
-		}
-		out[next] = pl.entries[i].node.ID
-	}
+	pl.assignSlots(ranked, chosen[len(kept):], out)
 	return out, nil
 }
 
+// assignSlots gives each new holder, in rank order, a free shard index: its preferred index (the
+// low word of its score mod k+m) or the next free one after it. Giving the i-th holder shard i
+// instead would shift every later shard whenever a node enters the holder set, moving about
+// (k+m+1)/2 shards where this moves about 2 (figures in docs/placement.md).
+func (pl *Plan) assignSlots(ranked []scored, holders []int, out []string) {
+	n := uint64(len(out))
+	j := 0
+	for _, i := range holders { // holders come in rank order
+		for ranked[j].i != i {
+			j++
+		}
+		s := ranked[j].score[3] % n
+		for out[s] != "" {
+			s = (s + 1) % n
+		}
+		out[s] = pl.entries[i].node.ID
+	}
+}
+
 // keptEntries clears the misplaced positions of out and returns the entries of the others.
-func (pl *Plan) keptEntries(assignment []string, bad []Misplaced, out []string) []int {
+func (pl *Plan) keptEntries(bad []Misplaced, out []string) []int {
 	for _, b := range bad {
 		out[b.Shard] = ""
 	}

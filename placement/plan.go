@@ -3,7 +3,6 @@ package placement
 import (
 	"cmp"
 	"crypto/sha256"
-	"encoding/binary"
 	"slices"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -24,9 +23,9 @@ type Plan struct {
 
 type entry struct {
 	node   Node
-	point  [4]uint64 // sha256(peer ID bytes), big-endian words
-	member int       // index into the plan's member names
-	region int       // index into the plan's region names
+	point  [32]byte // sha256(peer ID bytes): the node's position in the key space
+	member int      // index into the plan's member names
+	region int      // index into the plan's region names
 }
 
 // caps are the limits of shards of one stripe per failure domain.
@@ -62,7 +61,7 @@ func (pl *Plan) addNodes(nodes []Node) error {
 	sorted := slices.Clone(nodes)
 	slices.SortFunc(sorted, func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
 	members, regions := map[string]int{}, map[string]int{}
-	seen := make(map[[4]uint64]string, len(sorted))
+	seen := make(map[[32]byte]string, len(sorted))
 	for _, n := range sorted {
 		pt, err := point(n.ID)
 		if err != nil {
@@ -88,21 +87,13 @@ func intern(m map[string]int, s string) int {
 	return m[s]
 }
 
-// point returns sha256 over the peer ID's bytes, the node's position in the XOR key space.
-func point(id string) ([4]uint64, error) {
+// point returns sha256 over the peer ID's bytes, the node's position in the key space.
+func point(id string) ([32]byte, error) {
 	pid, err := peer.Decode(id)
 	if err != nil {
-		return [4]uint64{}, errs.Errorf("", errs.Invalid, "node ID %q is not a libp2p peer ID: %v", id, err)
+		return [32]byte{}, errs.Errorf("", errs.Invalid, "node ID %q is not a libp2p peer ID: %v", id, err)
 	}
-	return words(sha256.Sum256([]byte(pid))), nil
-}
-
-func words(b [32]byte) [4]uint64 {
-	var w [4]uint64
-	for i := range w {
-		w[i] = binary.BigEndian.Uint64(b[8*i:])
-	}
-	return w
+	return sha256.Sum256([]byte(pid)), nil
 }
 
 // Policy returns the policy the plan was built for.
@@ -111,32 +102,18 @@ func (pl *Plan) Policy() Policy { return pl.policy }
 // Err reports why no stripe can be placed under this membership and policy, or nil.
 func (pl *Plan) Err() error { return pl.err }
 
-// Ranked returns every node of the membership, eligible or not, ordered by XOR distance between
-// key and sha256(peer ID): the order Place draws from. Readers and repair use later entries as
-// fallbacks; filter by Active or Policy.Eligible as the use needs.
+// Ranked returns every node of the membership, eligible or not, in the order Place draws from
+// for key (see rank). Readers and repair use later entries as fallbacks; filter by Active or
+// Policy.Eligible as the use needs.
 func (pl *Plan) Ranked(key [32]byte) []Node {
 	idx := make([]int, len(pl.entries))
 	for i := range idx {
 		idx[i] = i
 	}
-	pl.sortByDistance(words(key), idx)
-	out := make([]Node, len(idx))
-	for i, j := range idx {
-		out[i] = pl.entries[j].node
+	r := pl.rank(key, idx)
+	out := make([]Node, len(r))
+	for i, s := range r {
+		out[i] = pl.entries[s.i].node
 	}
 	return out
-}
-
-// sortByDistance orders entry indices by XOR distance of their points to k. Points are distinct
-// (NewPlan rejects duplicates), so the order is total and independent of the input order.
-func (pl *Plan) sortByDistance(k [4]uint64, idx []int) {
-	slices.SortFunc(idx, func(a, b int) int {
-		pa, pb := &pl.entries[a].point, &pl.entries[b].point
-		for w := range k {
-			if c := cmp.Compare(pa[w]^k[w], pb[w]^k[w]); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
 }
