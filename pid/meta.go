@@ -7,9 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/ipld/go-ipld-prime/datamodel"
-	"github.com/ipld/go-ipld-prime/fluent/qp"
 )
 
 // Limits on free-form metadata, so a record stays small and cheap to check.
@@ -170,35 +167,4 @@ func checkDatetime(v any) error {
 		return fmt.Errorf("%q: interval ends before it starts", s)
 	}
 	return nil
-}
-
-// metaMap assembles a validated meta map; keys are sorted by the encoder.
-func metaMap(m map[string]any) qp.Assemble {
-	return qp.Map(int64(len(m)), func(ma datamodel.MapAssembler) {
-		for _, k := range sortedKeys(m) {
-			qp.MapEntry(ma, k, metaValue(m[k]))
-		}
-	})
-}
-
-func metaValue(v any) qp.Assemble {
-	switch v := v.(type) {
-	case string:
-		return qp.String(v)
-	case int:
-		return qp.Int(int64(v))
-	case int64:
-		return qp.Int(v)
-	case []string, map[string]string:
-		return metaValue(normalise(v))
-	case []any:
-		return qp.List(int64(len(v)), func(la datamodel.ListAssembler) {
-			for _, e := range v {
-				qp.ListEntry(la, metaValue(e))
-			}
-		})
-	case map[string]any:
-		return metaMap(v)
-	}
-	panic(fmt.Errorf("meta value of type %T not allowed", v)) // recovered by qp.BuildMap
 }
