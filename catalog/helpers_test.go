@@ -180,3 +180,5 @@ func (f *fixture) catalog(name, owner, scope string) {
 }
 
 func (f *fixture) String() string { return fmt.Sprintf("fixture at index %d", f.index) }
+
+func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }
