@@ -3,6 +3,7 @@ package p2p
 import (
 	"bufio"
 	"context"
+	"io"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -37,7 +38,10 @@ func (n *Node) handleJoin(st network.Stream) {
 		_ = wire.WriteError(st, err)
 		if !n.cfg.Membership.IsMember(p) {
 			n.denials.Add(p, addr, ReasonBadInvite)
+			// Let the answer reach the joiner (it closes its side once read), then cut it off.
 			_ = st.CloseWrite()
+			_ = st.SetReadDeadline(time.Now().Add(time.Second))
+			_, _ = io.Copy(io.Discard, io.LimitReader(st, wire.MaxFrame))
 			_ = n.host.Network().ClosePeer(p)
 		}
 		return

@@ -40,6 +40,9 @@ type Provider struct {
 
 // NewProvider starts workers announcing through r, with room for queueLen pending CIDs.
 func NewProvider(r ContentProvider, queueLen, workers int, reg prometheus.Registerer, log *slog.Logger) *Provider {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	p := &Provider{
 		r: r, log: log, q: make(chan cid.Cid, max(queueLen, 1)), queued: map[cid.Cid]bool{},
 		provided: counter(reg, "meridian_p2p_provided_total", "Provider records announced in the federation DHT."),
