@@ -46,9 +46,9 @@ func (g *testGater) allow(p peer.ID) {
 	g.allowed[p] = true
 }
 
-func (g *testGater) InterceptPeerDial(p peer.ID) bool           { return g.ok(p) }
+func (g *testGater) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }
 func (g *testGater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.ok(p) }
-func (g *testGater) InterceptAccept(network.ConnMultiaddrs) bool { return true }
+func (g *testGater) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
 func (g *testGater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
 	return g.ok(p)
 }
@@ -76,9 +76,10 @@ type testCluster struct {
 
 func testConfig() Config {
 	c := DefaultConfig()
-	c.HeartbeatTimeout = 500 * time.Millisecond
-	c.ElectionTimeout = 500 * time.Millisecond
-	c.LeaderLeaseTimeout = 250 * time.Millisecond
+	// raft's defaults: tighter timeouts cause spurious elections on a loaded 2-core machine.
+	c.HeartbeatTimeout = time.Second
+	c.ElectionTimeout = time.Second
+	c.LeaderLeaseTimeout = 500 * time.Millisecond
 	c.CommitTimeout = 5 * time.Millisecond
 	c.RPCTimeout = 2 * time.Second
 	return c
@@ -182,32 +183,6 @@ func (c *testCluster) close() {
 func clearBackoff(h host.Host, p peer.ID) {
 	if s, ok := h.Network().(*swarm.Swarm); ok {
 		s.Backoff().Clear(p)
-	}
-}
-
-// leader waits until the running nodes agree on a leader and returns its index.
-func (c *testCluster) leader(ctx context.Context) int {
-	c.t.Helper()
-	for {
-		for i, n := range c.nodes {
-			if n.node != nil && n.node.IsLeader() {
-				return i
-			}
-		}
-		select {
-		case <-ctx.Done():
-			c.t.Fatalf("no leader: %v", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// waitApplied waits until node i's FSM has applied idx.
-func (c *testCluster) waitApplied(ctx context.Context, i int, idx uint64) {
-	c.t.Helper()
-	n := c.nodes[i].node
-	if err := n.fsm.waitApplied(ctx, idx, n.stopped); err != nil {
-		c.t.Fatalf("node %d applied %d, want %d: %v", i, n.AppliedIndex(), idx, err)
 	}
 }
 

@@ -11,9 +11,10 @@ import (
 
 // kvFSM is a test state machine: a map of registers with put and compare-and-set.
 type kvFSM struct {
-	mu      sync.RWMutex
-	m       map[string]string // guarded by mu
-	applied uint64            // guarded by mu; last index seen by Apply
+	mu       sync.RWMutex
+	m        map[string]string // guarded by mu
+	applied  uint64            // guarded by mu; last index seen by Apply
+	restores int               // guarded by mu; how many times Restore ran
 }
 
 type kvCmd struct {
@@ -63,6 +64,12 @@ func (f *kvFSM) get(k string) string {
 	return f.m[k]
 }
 
+func (f *kvFSM) restoreCount() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.restores
+}
+
 func (f *kvFSM) snapshotMap() map[string]string {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
@@ -81,5 +88,6 @@ func (f *kvFSM) Restore(r io.Reader) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.m = m
+	f.restores++
 	return nil
 }
