@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/placement"
 	"github.com/meridian-fed/meridian/policy"
 )
 
@@ -110,14 +111,9 @@ type User struct {
 	Tokens []Hash `json:"tokens,omitempty"` // sorted
 }
 
-// Placement is a catalog's placement policy (package placement applies it).
-type Placement struct {
-	K               int      `json:"k"`
-	M               int      `json:"m"`
-	AllowedRegions  []string `json:"allowed_regions,omitempty"`  // sorted; empty: all
-	ExcludedMembers []string `json:"excluded_members,omitempty"` // sorted
-	Jurisdiction    bool     `json:"jurisdiction,omitempty"`     // no region may hold k shards of a stripe
-}
+// Placement is a catalog's placement policy, in placement's own type. The catalog keeps its
+// region and member lists sorted so that equal policies encode equally.
+type Placement = placement.Policy
 
 // Catalog is a named collection of objects owned by a member.
 type Catalog struct {

@@ -11,6 +11,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/placement"
 	"github.com/meridian-fed/meridian/policy"
 )
 
@@ -20,7 +21,7 @@ const (
 	MaxAddrs      = 32      // addresses per node
 	MaxWrappedKey = 4 << 10 // bytes of one wrapped data key
 	MaxGrants     = 1024    // grants per catalog
-	MaxShards     = 256     // k+m (Reed-Solomon over GF(2^8))
+	MaxShards     = placement.MaxShards
 )
 
 func invalid(op, format string, args ...any) error {
@@ -138,8 +139,8 @@ func sortedUnique[T any](xs []T, cmp func(a, b T) int) bool {
 }
 
 func validPlacement(op string, p *Placement) error {
-	if p.K < 1 || p.M < 0 || p.K+p.M > MaxShards {
-		return invalid(op, "placement k=%d m=%d: need k ≥ 1, m ≥ 0 and k+m ≤ %d", p.K, p.M, MaxShards)
+	if err := p.Validate(); err != nil {
+		return errs.E(op, errs.Invalid, err)
 	}
 	for _, r := range p.AllowedRegions {
 		if err := validRegion(op, r); err != nil {
