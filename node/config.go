@@ -16,6 +16,7 @@ import (
 // MERIDIAN_* environment variables and flags (in rising priority); Validate checks it.
 type Config struct {
 	DataDir     string        `mapstructure:"data_dir"`
+	Member      string        `mapstructure:"member"`       // the member (institution) this node belongs to
 	Listen      []string      `mapstructure:"listen"`       // libp2p multiaddrs (TCP only)
 	APIAddr     string        `mapstructure:"api_addr"`     // host:port of the HTTP API
 	Bootstrap   []string      `mapstructure:"bootstrap"`    // multiaddrs with /p2p/<id> of other nodes
@@ -50,6 +51,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.DataDir == "":
 		return errs.Errorf(op, errs.Invalid, "data_dir is empty; pass --data-dir or set MERIDIAN_DATA_DIR")
+	case c.Member == "":
+		return errs.Errorf(op, errs.Invalid, "member is empty; set it in node.yaml or MERIDIAN_MEMBER (run 'meridian node init --member ID')")
 	case len(c.Listen) == 0:
 		return errs.Errorf(op, errs.Invalid, "no listen address; set listen to e.g. /ip4/0.0.0.0/tcp/4040")
 	case c.APIAddr == "":
@@ -87,7 +90,7 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.SetEnvPrefix("MERIDIAN")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
-	for _, k := range []string{"data_dir", "listen", "api_addr", "bootstrap", "capacity", "stripe_size",
+	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size",
 		"max_object", "orphan_grace", "gc_interval", "log_level"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}

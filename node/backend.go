@@ -1,0 +1,181 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/pid"
+	"github.com/meridian-fed/meridian/policy"
+)
+
+var _ api.Backend = (*Node)(nil)
+
+// Authenticate implements api.Backend. Tokens are checked against their hashes in the local
+// replica, so any node of the federation authenticates any user.
+func (n *Node) Authenticate(ctx context.Context, token string) (api.Subject, error) {
+	if token == "" {
+		return api.Subject{Anonymous: true}, nil
+	}
+	s, err := n.state.Authenticate(catalog.TokenHash([]byte(token)))
+	if err != nil {
+		return api.Subject{Anonymous: true}, err
+	}
+	return toAPISubject(s), nil
+}
+
+func (n *Node) authorizeRead(sub api.Subject, cat string) error {
+	return n.state.Authorize(toPolicySubject(sub), policy.Read, cat)
+}
+
+// propose stamps, encodes and commits a catalog command under the subject's name and returns
+// once it is applied on this node too, so a read right after sees it.
+func (n *Node) propose(ctx context.Context, actor string, body catalog.Body) (catalog.AuditEntry, error) {
+	var entry catalog.AuditEntry
+	cmd, err := catalog.NewCommand(actor, body)
+	if err != nil {
+		return entry, err
+	}
+	cmd.Time = n.now().UnixNano()
+	b, err := cmd.Encode()
+	if err != nil {
+		return entry, err
+	}
+	if err := n.state.Check(b); err != nil {
+		return entry, err // refuse early what apply would refuse
+	}
+	out, err := n.raft.Propose(ctx, b)
+	if err != nil {
+		return entry, err
+	}
+	if err := jsonUnmarshal(out, &entry); err != nil {
+		return entry, errs.E("node.propose", errs.Internal, err)
+	}
+	return entry, n.waitApplied(ctx, entry.Index)
+}
+
+// waitApplied waits until the local replica has applied index.
+func (n *Node) waitApplied(ctx context.Context, index uint64) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for n.raft.AppliedIndex() < index {
+		select {
+		case <-ctx.Done():
+			return errs.E("node.waitApplied", errs.Timeout, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+func actorOf(sub api.Subject) string { return sub.User }
+
+// Object implements api.Backend: a local read, since a PID never changes once committed.
+func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Object, error) {
+	o, err := n.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.authorizeRead(sub, o.Catalog); err != nil {
+		return nil, err
+	}
+	return n.toAPIObject(o)
+}
+
+func (n *Node) resolve(p string) (*catalog.Object, error) {
+	c, err := pid.Parse(p)
+	if err != nil {
+		return nil, err
+	}
+	return n.state.Resolve(c)
+}
+
+// ListObjects implements api.Backend with a linearizable read: a listing must not miss an
+// object whose publish was already acknowledged.
+func (n *Node) ListObjects(ctx context.Context, sub api.Subject, cat, cursor string, limit int) (*api.ObjectPage, error) {
+	if err := n.authorizeRead(sub, cat); err != nil {
+		return nil, err
+	}
+	if err := n.raft.LinearizableRead(ctx); err != nil {
+		return nil, err
+	}
+	page, err := n.state.List(cat, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	return n.toAPIPage(page)
+}
+
+// Search implements api.Backend.
+func (n *Node) Search(ctx context.Context, sub api.Subject, q api.Query) (*api.ObjectPage, error) {
+	if err := n.raft.LinearizableRead(ctx); err != nil {
+		return nil, err
+	}
+	page, err := n.state.Search(toPolicySubject(sub), catalog.Query{
+		Catalog: q.Catalog, Name: q.Name, Meta: q.Meta, From: q.From, To: q.To, BBox: q.BBox, Cursor: q.Cursor, Limit: q.Limit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n.toAPIPage(page)
+}
+
+func (n *Node) toAPIPage(p catalog.Page) (*api.ObjectPage, error) {
+	out := &api.ObjectPage{Objects: make([]api.Object, 0, len(p.Objects)), Next: p.Next}
+	for _, o := range p.Objects {
+		a, err := n.toAPIObject(o)
+		if err != nil {
+			return nil, err
+		}
+		out.Objects = append(out.Objects, *a)
+	}
+	return out, nil
+}
+
+// Provenance implements api.Backend: the ancestors through derived_from, breadth first.
+func (n *Node) Provenance(ctx context.Context, sub api.Subject, p string, depth int) ([]api.Object, error) {
+	if depth <= 0 || depth > 64 {
+		depth = 64
+	}
+	seen := map[string]bool{}
+	var out []api.Object
+	level := []string{p}
+	for d := 0; d <= depth && len(level) > 0; d++ {
+		var next []string
+		for _, q := range level {
+			if seen[q] {
+				continue
+			}
+			seen[q] = true
+			o, err := n.Object(ctx, sub, q)
+			if err != nil {
+				if d == 0 {
+					return nil, err
+				}
+				continue // an ancestor the caller may not read, or from elsewhere: skip it
+			}
+			out = append(out, *o)
+			next = append(next, o.Record.DerivedFrom...)
+		}
+		level = next
+	}
+	return out, nil
+}
+
+// newSecret returns a random 256-bit secret, URL-safe base64.
+func newSecret() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", errs.E("node.newSecret", errs.Internal, err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+func rolesOf(rs []string) (policy.Roles, error) {
+	return policy.ParseRoles(strings.Join(rs, ","))
+}

@@ -1,0 +1,210 @@
+package node
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/policy"
+)
+
+// Invite is what `meridian federation invite` prints and `meridian node join` reads.
+type Invite struct {
+	V       int      `json:"v"`
+	PSK     string   `json:"psk"`     // the federation key file's contents
+	Inviter []string `json:"inviter"` // multiaddrs with /p2p/ of the node that redeems it
+	Secret  string   `json:"secret"`  // one-time secret
+	Member  string   `json:"member"`
+	Voter   bool     `json:"voter"`
+}
+
+const invitePrefix = "meridian-invite:"
+
+// Encode returns the invite as one copy-pasteable line.
+func (iv Invite) Encode() (string, error) {
+	b, err := json.Marshal(iv)
+	if err != nil {
+		return "", errs.E("node.Invite", errs.Internal, err)
+	}
+	return invitePrefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// DecodeInvite parses an invite line.
+func DecodeInvite(s string) (Invite, error) {
+	const op = "node.DecodeInvite"
+	var iv Invite
+	raw, ok := strings.CutPrefix(strings.TrimSpace(s), invitePrefix)
+	if !ok {
+		return iv, errs.Errorf(op, errs.Invalid, "not an invite (it starts with %q); copy the whole line printed by 'meridian federation invite'", invitePrefix)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return iv, errs.Errorf(op, errs.Invalid, "invite is damaged (%v); copy it again", err)
+	}
+	if err := json.Unmarshal(b, &iv); err != nil || iv.V != 1 || iv.Secret == "" || len(iv.Inviter) == 0 || iv.Member == "" {
+		return iv, errs.Errorf(op, errs.Invalid, "invite is incomplete or of an unknown version; ask for a new one")
+	}
+	return iv, nil
+}
+
+// joinRequest is what a joining node sends with the invite secret.
+type joinRequest struct {
+	Addrs    []string       `json:"addrs"`
+	Capacity int64          `json:"capacity"`
+	Member   catalog.Member `json:"member"` // used only when the member is new
+}
+
+// joinAnswer is what the inviting node answers once the joiner is registered.
+type joinAnswer struct {
+	Federation string     `json:"federation"`
+	Nodes      []nodeAddr `json:"nodes"`
+	AdminToken string     `json:"admin_token,omitempty"` // for a new member's first admin
+}
+
+type nodeAddr struct {
+	ID    string   `json:"id"`
+	Addrs []string `json:"addrs"`
+}
+
+// redeem registers a joining node: a new member first when needed, then the node in the
+// catalog (so every gater admits it), then in Raft.
+func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []byte) ([]byte, error) {
+	const op = "node.redeem"
+	iv, ok, err := n.invites.take(secret, n.now())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errs.Errorf(op, errs.Permission, "invite unknown, used or expired: ask for a new one")
+	}
+	var req joinRequest
+	if err := json.Unmarshal(reqBytes, &req); err != nil {
+		return nil, errs.Errorf(op, errs.Invalid, "join request: %v", err)
+	}
+	actor := catalog.NodePrefix + n.PeerID().String()
+	var ans joinAnswer
+	if _, err := n.state.Member(iv.Member); err != nil {
+		if ans.AdminToken, err = n.addMember(ctx, actor, iv.Member, req.Member); err != nil {
+			return nil, err
+		}
+	}
+	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
+	if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {
+		return nil, err
+	}
+	info, err := addrInfo(joiner, req.Addrs)
+	if err != nil {
+		return nil, err
+	}
+	if iv.Voter {
+		err = n.raft.AddVoter(ctx, info)
+	} else {
+		err = n.raft.AddNonvoter(ctx, info)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fed, _ := n.state.Federation()
+	ans.Federation = fed.Name
+	for _, nd := range n.state.Nodes(catalog.NodeActive, catalog.NodeDraining) {
+		ans.Nodes = append(ans.Nodes, nodeAddr{ID: nd.PeerID, Addrs: nd.Addrs})
+	}
+	n.log.Info("node joined", "peer", joiner, "member", iv.Member, "voter", iv.Voter)
+	return json.Marshal(ans)
+}
+
+// addMember registers a new member with a first admin user, and returns that admin's token.
+func (n *Node) addMember(ctx context.Context, actor, id string, m catalog.Member) (string, error) {
+	m.ID = id
+	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin}
+	secret, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	admin.Tokens = []catalog.Hash{catalog.TokenHash([]byte(secret))}
+	if _, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin}); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+func addrInfo(id peer.ID, addrs []string) (peer.AddrInfo, error) {
+	info := peer.AddrInfo{ID: id}
+	for _, a := range addrs {
+		m, err := ma.NewMultiaddr(a)
+		if err != nil {
+			return info, errs.Errorf("node.addrInfo", errs.Invalid, "bad multiaddr %q: %v", a, err)
+		}
+		if t, _ := ma.SplitLast(m); t != nil {
+			if _, err := m.ValueForProtocol(ma.P_P2P); err == nil {
+				m = t
+			}
+		}
+		info.Addrs = append(info.Addrs, m)
+	}
+	return info, nil
+}
+
+// parseAddrInfos parses multiaddrs with /p2p/<id> into AddrInfos, merging those of one peer.
+func parseAddrInfos(addrs []string) ([]peer.AddrInfo, error) {
+	var ms []ma.Multiaddr
+	for _, a := range addrs {
+		m, err := ma.NewMultiaddr(a)
+		if err != nil {
+			return nil, errs.Errorf("node.parseAddrInfos", errs.Invalid, "bootstrap address %q: %v", a, err)
+		}
+		ms = append(ms, m)
+	}
+	infos, err := peer.AddrInfosFromP2pAddrs(ms...)
+	if err != nil {
+		return nil, errs.Errorf("node.parseAddrInfos", errs.Invalid, "bootstrap addresses need a /p2p/<peer id> suffix: %v", err)
+	}
+	return infos, nil
+}
+
+// addrsFile holds the running node's libp2p and API addresses, for the CLI on the same host.
+const addrsFile = "addrs.json"
+
+type runningAddrs struct {
+	P2P []string `json:"p2p"`
+	API string   `json:"api"`
+}
+
+func (n *Node) writeAddrsFile() error {
+	b, _ := json.Marshal(runningAddrs{P2P: n.P2PAddrs(), API: n.APIAddr()})
+	return writeFileSync(filepath.Join(n.cfg.DataDir, addrsFile), b, 0o644)
+}
+
+func readAddrsFile(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, addrsFile))
+	if err != nil {
+		return nil, errs.Errorf("node.readAddrs", errs.Unavailable, "no %s in %s: start the node first ('meridian node run')", addrsFile, dir)
+	}
+	var a runningAddrs
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, errs.E("node.readAddrs", errs.Corrupt, err)
+	}
+	return a.P2P, nil
+}
+
+// ReadAPIAddr returns the API address of the node running from dir.
+func ReadAPIAddr(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, addrsFile))
+	if err != nil {
+		return "", errs.Errorf("node.ReadAPIAddr", errs.Unavailable, "no %s in %s: start the node first", addrsFile, dir)
+	}
+	var a runningAddrs
+	if err := json.Unmarshal(b, &a); err != nil {
+		return "", errs.E("node.ReadAPIAddr", errs.Corrupt, err)
+	}
+	return a.API, nil
+}
+

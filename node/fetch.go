@@ -1,0 +1,186 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"io"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/chunker"
+	"github.com/meridian-fed/meridian/chunker/crypt"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/placement"
+)
+
+// ReadContent implements api.Backend: resolve locally, check read, unwrap the data key with
+// this node's member identity, fetch the manifest, then decode only the stripes the range
+// covers, k verified shards each, from the best holders.
+func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, length int64, w io.Writer) error {
+	o, err := n.resolve(p)
+	if err != nil {
+		return err
+	}
+	if err := n.authorizeRead(sub, o.Catalog); err != nil {
+		return err
+	}
+	dek, err := n.dataKey(o)
+	if err != nil {
+		return err
+	}
+	m, err := n.manifest(ctx, o.Manifest)
+	if err != nil {
+		return err
+	}
+	src, err := n.stripeSource(o.Catalog)
+	if err != nil {
+		return err
+	}
+	cw := &countingWriter{w: w}
+	err = chunker.Decode(ctx, m, dek, src, cw, off, length)
+	n.metrics.readBytes.Add(float64(cw.n))
+	return err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	c.n += int64(k)
+	return k, err
+}
+
+// dataKey unwraps the object's DEK with this node's member identity.
+func (n *Node) dataKey(o *catalog.Object) ([]byte, error) {
+	w := o.Key(n.cfg.Member)
+	if w == nil {
+		return nil, errs.Errorf("node.dataKey", errs.Permission,
+			"member %s holds no key for this object (outside its catalog's scope): read it through a node of a member in the scope", n.cfg.Member)
+	}
+	return crypt.UnwrapKey(w, n.memberKey)
+}
+
+// manifest returns the decoded manifest, from the local store or from the nodes nearest its
+// CID (where publish put its replicas), then the DHT.
+func (n *Node) manifest(ctx context.Context, c cid.Cid) (*chunker.Manifest, error) {
+	b, err := n.store.Get(ctx, c)
+	if err != nil {
+		b, err = n.fetchBlock(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		_ = n.store.Put(ctx, c, b) // a cached copy; GC keeps it while the object exists
+	}
+	return chunker.DecodeManifest(b)
+}
+
+// fetchBlock gets a small block (a manifest) from any node that has it, nearest first.
+func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	key := sha256.Sum256(c.Bytes())
+	nodes := n.placementNodes()
+	ranked, _ := placement.Ranked(key, nodes, placement.Policy{K: 1, M: 0})
+	var cands []peer.ID
+	for _, nd := range ranked {
+		if id, err := peer.Decode(nd.ID); err == nil && id != n.PeerID() {
+			cands = append(cands, id)
+		}
+	}
+	if provs, err := n.p2p.DHT().FindProviders(ctx, c); err == nil {
+		for _, p := range provs {
+			cands = append(cands, p.ID)
+		}
+	}
+	var last error = errs.Errorf("node.fetchBlock", errs.Unavailable, "no node to ask for block %s", c)
+	for _, p := range cands {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		b, err := n.shards.get(cctx, p, c)
+		cancel()
+		if err == nil {
+			return b, nil
+		}
+		last = err
+	}
+	return nil, errs.Errorf("node.fetchBlock", errs.Unavailable, "block %s not found on any reachable node (last error: %v); check 'meridian status'", c, last)
+}
+
+// stripeSource reads shards for the decoder: own store first, then the hedged fetcher over
+// the holders placement computes from the current membership, each shard's first holder
+// followed by every other node in XOR order as fallbacks.
+type stripeSource struct {
+	n    *Node
+	plan *placement.Plan
+}
+
+func (n *Node) stripeSource(cat string) (*stripeSource, error) {
+	c, err := n.state.Catalog(cat)
+	if err != nil {
+		return nil, err
+	}
+	pol := toPlacementPolicy(c.Placement)
+	plan, err := placement.NewPlan(n.placementNodesAll(), pol)
+	if err != nil {
+		return nil, err
+	}
+	return &stripeSource{n: n, plan: plan}, nil
+}
+
+func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k int) ([][]byte, error) {
+	start := time.Now()
+	defer func() { s.n.metrics.stripeFetch.Observe(time.Since(start).Seconds()) }()
+	out := make([][]byte, len(cids))
+	have := 0
+	for i, c := range cids {
+		if b, err := s.n.store.Get(ctx, c); err == nil {
+			out[i] = b
+			have++
+		}
+	}
+	if have >= k {
+		return out, nil
+	}
+	key := chunker.PlacementKey(cids)
+	holders := s.holders(key, len(cids))
+	for i := range out {
+		if out[i] != nil {
+			holders[i] = nil // already read locally
+		}
+	}
+	got, err := s.n.p2p.Fetcher().FetchStripe(ctx, cids, holders, k-have)
+	for i := range got {
+		if out[i] == nil && got[i] != nil {
+			out[i] = got[i]
+		}
+	}
+	return out, err
+}
+
+// holders lists, per shard, the node placement assigns first and then the rest of the
+// XOR order, so shards moved by a detour or a membership change are still found.
+func (s *stripeSource) holders(key [32]byte, shards int) [][]peer.ID {
+	assigned, _ := s.plan.Place(key)
+	ranked := s.plan.Ranked(key)
+	self := s.n.PeerID()
+	out := make([][]peer.ID, shards)
+	for i := range out {
+		var first peer.ID
+		if i < len(assigned) {
+			if id, err := peer.Decode(assigned[i]); err == nil && id != self {
+				first = id
+				out[i] = append(out[i], id)
+			}
+		}
+		for _, nd := range ranked {
+			if id, err := peer.Decode(nd.ID); err == nil && id != self && id != first {
+				out[i] = append(out[i], id)
+			}
+		}
+	}
+	return out
+}

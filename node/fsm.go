@@ -1,0 +1,73 @@
+package node
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/p2p"
+)
+
+// fsm adapts the catalog state to consensus.FSM and tells the node about accepted commands
+// (new objects for subscribers, membership changes for the gater).
+type fsm struct{ n *Node }
+
+func (f fsm) Apply(index uint64, cmd []byte) ([]byte, error) {
+	res := f.n.state.Apply(index, cmd)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	f.n.applied(res, cmd)
+	out, _ := json.Marshal(res.Audit) // AuditEntry has only plain fields: cannot fail
+	return out, nil
+}
+
+func (f fsm) Snapshot(w io.Writer) error { return f.n.state.WriteSnapshot(w) }
+
+func (f fsm) Restore(r io.Reader) error {
+	if err := f.n.state.Restore(r); err != nil {
+		return err
+	}
+	if f.n.p2p != nil {
+		f.n.p2p.EnforceMembership()
+	}
+	return nil
+}
+
+// applied runs after the catalog accepted a command, on Raft's apply goroutine: it must be
+// quick and must not block on the network.
+func (n *Node) applied(res catalog.Result, cmd []byte) {
+	switch res.Kind {
+	case catalog.KindPublish:
+		if c, err := catalog.DecodeCommand(cmd); err == nil {
+			if b, err := c.DecodeBody(); err == nil {
+				n.events.publishPID(n, b.(*catalog.Publish).PID)
+			}
+		}
+	case catalog.KindSetNodeState, catalog.KindRetireMember:
+		if n.p2p != nil {
+			go n.p2p.EnforceMembership() // closes connections: not on the apply goroutine
+		}
+	}
+}
+
+// membership is who may connect: nodes registered in the catalog, plus peers trusted before
+// the local replica knows them (configured bootstrap peers and the members named by a join).
+type membership struct {
+	state   *catalog.State
+	trusted *p2p.StaticMembership
+}
+
+func (m membership) IsMember(p peer.ID) bool {
+	if m.state.IsRegisteredPeer(p.String()) {
+		return true
+	}
+	// A trusted peer stays trusted only until the catalog knows of it: a node removed from
+	// the catalog is refused even if it was a bootstrap peer.
+	if _, err := m.state.Node(p.String()); err == nil {
+		return false
+	}
+	return m.trusted.IsMember(p)
+}

@@ -1,0 +1,273 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/ed25519"
+	"io"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/chunker"
+	"github.com/meridian-fed/meridian/chunker/crypt"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/pid"
+	"github.com/meridian-fed/meridian/placement"
+	"github.com/meridian-fed/meridian/policy"
+)
+
+// Publish implements api.Backend: check, encode and store shards on their placement, replicate
+// the manifest, commit the record through Raft. It answers only after the commit, when every
+// shard of every stripe is durable on its holder, so the object survives any m holder losses.
+// A failure before the commit leaves no catalog entry; its shards are orphans that garbage
+// collection removes after the grace period.
+func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequest, body io.Reader) (_ *api.Object, err error) {
+	defer func() { n.metrics.publishes.WithLabelValues(resultLabel(err)).Inc() }()
+	const op = "node.Publish"
+	if err := n.state.Authorize(toPolicySubject(sub), policy.Publish, req.Catalog); err != nil {
+		return nil, err
+	}
+	cat, err := n.state.Catalog(req.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	readers, err := n.state.Readers(req.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	view, err := n.newPlacementView(cat)
+	if err != nil {
+		return nil, err
+	}
+	dek, err := crypt.NewDEK()
+	if err != nil {
+		return nil, errs.E(op, errs.Internal, err)
+	}
+	keys, err := n.wrapKey(dek, readers)
+	if err != nil {
+		return nil, err
+	}
+	params := chunker.Params{K: view.policy.K, M: view.policy.M, StripeSize: n.cfg.StripeSize}
+	res, err := chunker.Encode(ctx, body, params, dek, view.storeStripe)
+	if err != nil {
+		return nil, err
+	}
+	if req.Size > 0 && res.Size != req.Size {
+		return nil, errs.Errorf(op, errs.Invalid, "received %d bytes but the upload announced %d; upload again", res.Size, req.Size)
+	}
+	if err := view.storeManifest(ctx, res.ManifestCID, res.ManifestBytes); err != nil {
+		return nil, err
+	}
+	rec, err := n.buildRecord(sub, req, res)
+	if err != nil {
+		return nil, err
+	}
+	recBytes, err := rec.Encode()
+	if err != nil {
+		return nil, err
+	}
+	p := pid.Sum(recBytes)
+	body2 := &catalog.Publish{PID: pid.Format(p), Record: recBytes, Manifest: res.ManifestCID.String(), Keys: keys}
+	if _, err := n.propose(ctx, actorOf(sub), body2); err != nil {
+		return nil, err
+	}
+	n.metrics.publishBytes.Add(float64(res.Size))
+	o, err := n.state.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	return n.toAPIObject(o)
+}
+
+func resultLabel(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return errs.KindOf(err).String()
+}
+
+// wrapKey wraps dek for each reader member with its age recipient from the catalog.
+func (n *Node) wrapKey(dek []byte, readers []string) ([]catalog.WrappedKey, error) {
+	out := make([]catalog.WrappedKey, 0, len(readers))
+	for _, m := range readers {
+		mem, err := n.state.Member(m)
+		if err != nil {
+			return nil, err
+		}
+		r, err := age.ParseX25519Recipient(mem.Recipient)
+		if err != nil {
+			return nil, errs.Errorf("node.wrapKey", errs.Corrupt, "member %s has a bad age recipient: %v", m, err)
+		}
+		w, err := crypt.WrapKey(dek, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, catalog.WrappedKey{Member: m, Key: w})
+	}
+	return out, nil
+}
+
+func (n *Node) newPlacementView(cat catalog.Catalog) (*placementView, error) {
+	pol := toPlacementPolicy(cat.Placement)
+	nodes := n.placementNodes()
+	plan, err := placement.NewPlan(nodes, pol)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.Err(); err != nil {
+		return nil, err
+	}
+	return &placementView{n: n, plan: plan, policy: pol}, nil
+}
+
+// placementView is the membership a publish places stripes on, fixed for the whole upload.
+type placementView struct {
+	n      *Node
+	plan   *placement.Plan
+	policy placement.Policy
+}
+
+// storeStripe sends each shard of s to its holder in parallel. A holder that fails is replaced
+// by the next eligible node in XOR order (the DHT announces the detour), so a publish succeeds
+// while enough nodes answer; it fails when fewer than k+m distinct nodes take the stripe.
+func (v *placementView) storeStripe(ctx context.Context, s *chunker.EncodedStripe) error {
+	holders, err := v.plan.Place(s.PlacementKey)
+	if err != nil {
+		return err
+	}
+	ranked := v.plan.Ranked(s.PlacementKey)
+	var mu sync.Mutex
+	used := make(map[string]bool, len(holders))
+	for _, h := range holders {
+		used[h] = true
+	}
+	var wg sync.WaitGroup
+	errc := make([]error, len(s.Shards))
+	for i := range s.Shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc[i] = v.storeShard(ctx, s.CIDs[i], s.Shards[i], holders[i], ranked, &mu, used)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errc {
+		if err != nil {
+			return errs.Errorf("node.storeStripe", errs.KindOf(err), "stripe %d shard %d: %v", s.Index, i, err)
+		}
+	}
+	return nil
+}
+
+func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, first string, ranked []placement.Node, mu *sync.Mutex, used map[string]bool) error {
+	target := first
+	var lastErr error
+	for {
+		id, err := peer.Decode(target)
+		if err == nil {
+			err = v.n.shards.put(ctx, id, c, data)
+		}
+		if err == nil {
+			return nil // a detour is found by readers: they fall back along the XOR order
+		}
+		if ctx.Err() != nil || errs.Is(err, errs.Corrupt) {
+			return err
+		}
+		lastErr = err
+		v.n.log.Warn("shard holder failed; trying the next node in placement order", "holder", target, "err", err)
+		mu.Lock()
+		target = ""
+		for _, cand := range ranked {
+			if cand.Active && !used[cand.ID] {
+				used[cand.ID] = true
+				target = cand.ID
+				break
+			}
+		}
+		mu.Unlock()
+		if target == "" {
+			return errs.Errorf("node.storeShard", errs.Unavailable, "no eligible node left to hold the shard (last error: %v); bring nodes back or add nodes", lastErr)
+		}
+	}
+}
+
+// storeManifest replicates the manifest on m+1 nodes nearest to its CID, plus the local store.
+func (v *placementView) storeManifest(ctx context.Context, c cid.Cid, data []byte) error {
+	if err := v.n.store.Put(ctx, c, data); err != nil {
+		return err
+	}
+	want := v.policy.M + 1
+	stored := 1 // the local copy
+	self := v.n.PeerID().String()
+	key := sha256.Sum256(c.Bytes())
+	var lastErr error
+	for _, cand := range v.plan.Ranked(key) {
+		if stored >= want {
+			break
+		}
+		if !cand.Active || cand.ID == self {
+			continue
+		}
+		id, err := peer.Decode(cand.ID)
+		if err == nil {
+			err = v.n.shards.put(ctx, id, c, data)
+		}
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		stored++
+	}
+	if stored < want {
+		return errs.Errorf("node.storeManifest", errs.Unavailable, "manifest stored on %d of %d nodes (last error: %v); bring nodes back and retry", stored, want, lastErr)
+	}
+	return nil
+}
+
+func (n *Node) buildRecord(sub api.Subject, req api.PublishRequest, res *chunker.Result) (*pid.Record, error) {
+	const op = "node.buildRecord"
+	rec := &pid.Record{
+		V:         pid.Version,
+		Content:   res.ContentCID,
+		SHA256:    res.SHA256[:],
+		Size:      res.Size,
+		Type:      req.Type,
+		Name:      req.Name,
+		Catalog:   req.Catalog,
+		Publisher: pid.Publisher{Member: sub.Member, User: sub.User, Key: n.signKey.Public().(ed25519.PublicKey)},
+		Created:   n.now().UTC().Format(time.RFC3339Nano),
+	}
+	if rec.Type == "" {
+		rec.Type = "application/octet-stream"
+	}
+	if len(req.Meta) > 0 {
+		rec.Meta = make(map[string]any, len(req.Meta))
+		for k, v := range req.Meta {
+			rec.Meta[k] = v
+		}
+	}
+	for _, s := range req.DerivedFrom {
+		c, err := pid.Parse(s)
+		if err != nil {
+			return nil, errs.Errorf(op, errs.Invalid, "derived_from %q: %v", s, err)
+		}
+		rec.DerivedFrom = append(rec.DerivedFrom, c)
+	}
+	if a := req.Activity; a != nil {
+		rec.Activity = &pid.Activity{Name: a.Name, Software: a.Software, Params: a.Params}
+	}
+	if err := rec.Sign(n.signKey); err != nil {
+		return nil, errs.E(op, errs.Internal, err)
+	}
+	if err := rec.Validate(); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+

@@ -1,0 +1,48 @@
+package node
+
+import (
+	"context"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/p2p/shardproto"
+	"github.com/meridian-fed/meridian/store"
+)
+
+// shardIO sends and fetches blocks, short-circuiting to the local store for this node's own
+// peer ID, so the publishing node is not a special case of placement.
+type shardIO struct {
+	self   peer.ID
+	local  store.Store
+	remote *shardproto.Client
+}
+
+func (s *shardIO) put(ctx context.Context, p peer.ID, c cid.Cid, data []byte) error {
+	if p == s.self {
+		return s.local.Put(ctx, c, data)
+	}
+	return s.remote.PutShard(ctx, p, c, data)
+}
+
+func (s *shardIO) get(ctx context.Context, p peer.ID, c cid.Cid) ([]byte, error) {
+	if p == s.self {
+		return s.local.Get(ctx, c)
+	}
+	return s.remote.GetShard(ctx, p, c, 0, 0)
+}
+
+func (s *shardIO) has(ctx context.Context, p peer.ID, cids []cid.Cid) ([]bool, error) {
+	if p != s.self {
+		return s.remote.HasShards(ctx, p, cids)
+	}
+	out := make([]bool, len(cids))
+	for i, c := range cids {
+		ok, err := s.local.Has(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ok
+	}
+	return out, nil
+}

@@ -1,0 +1,146 @@
+package node
+
+import (
+	"context"
+	"io"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/chunker"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/pid"
+)
+
+// Status implements api.Backend.
+func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error) {
+	st := n.raft.Stats()
+	self := api.NodeInfo{PeerID: n.PeerID().String(), Member: n.cfg.Member, API: n.APIAddr(), Addrs: n.P2PAddrs(), State: "unregistered", Connected: true}
+	if nd, err := n.state.Node(self.PeerID); err == nil {
+		self = n.nodeInfo(nd)
+		self.API = n.APIAddr()
+	}
+	return &api.Status{
+		Node: self, Leader: st.Leader.String(), Term: st.Term, Applied: st.AppliedIndex,
+		Peers: len(n.p2p.Host().Network().Peers()), Objects: n.state.Len(),
+	}, nil
+}
+
+// Ready implements api.Backend: a leader is known, this node is registered, and enough
+// nodes are reachable to place a stripe of the federation's default placement.
+func (n *Node) Ready(ctx context.Context) error {
+	const op = "node.Ready"
+	if n.raft.Leader() == "" {
+		return errs.Errorf(op, errs.Unavailable, "no Raft leader known: a majority of voters must be up")
+	}
+	if !n.state.IsRegisteredPeer(n.PeerID().String()) {
+		return errs.Errorf(op, errs.Unavailable, "this node is not registered in the catalog yet: wait for the join to replicate")
+	}
+	fed, ok := n.state.Federation()
+	if !ok {
+		return errs.Errorf(op, errs.Unavailable, "federation not bootstrapped")
+	}
+	want := fed.DefaultPlacement.K + fed.DefaultPlacement.M
+	reach := 0
+	for _, nd := range n.state.Nodes(catalog.NodeActive) {
+		if nd.PeerID == n.PeerID().String() {
+			reach++
+		} else if id, err := peer.Decode(nd.PeerID); err == nil && len(n.p2p.Host().Network().ConnsToPeer(id)) > 0 {
+			reach++
+		}
+	}
+	if reach < want {
+		return errs.Errorf(op, errs.Unavailable, "%d active nodes reachable, %d needed for %d+%d placement", reach, want, fed.DefaultPlacement.K, fed.DefaultPlacement.M)
+	}
+	return nil
+}
+
+// Verify implements api.Backend: what an auditor checks about a PID.
+func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bool) (*api.Verification, error) {
+	o, err := n.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.authorizeRead(sub, o.Catalog); err != nil {
+		return nil, err
+	}
+	v := &api.Verification{PID: pid.Format(o.PID)}
+	if _, err := pid.VerifyRecord(o.PID, o.Record); err != nil {
+		v.Problems = append(v.Problems, err.Error())
+		v.RecordHashOK = !errs.Is(err, errs.Corrupt)
+	} else {
+		v.RecordHashOK, v.SignatureOK = true, true
+	}
+	if es, _ := n.state.Audit(o.Index, 1); len(es) == 1 && es[0].Index == o.Index {
+		e := toAPIAudit(es[0])
+		v.AuditEntry = &e
+	} else {
+		v.Problems = append(v.Problems, "no audit entry at the publish index")
+	}
+	m, err := n.manifest(ctx, o.Manifest)
+	if err != nil {
+		v.Problems = append(v.Problems, "manifest: "+err.Error())
+		return v, nil
+	}
+	v.Stripes = n.stripeHealth(ctx, m)
+	if content {
+		v.ContentChecked = true
+		if err := n.checkContent(ctx, sub, p, o.Content); err != nil {
+			v.Problems = append(v.Problems, "content: "+err.Error())
+		} else {
+			v.ContentOK = true
+		}
+	}
+	return v, nil
+}
+
+// stripeHealth asks every node that may hold shards which of each stripe's shards it has.
+func (n *Node) stripeHealth(ctx context.Context, m *chunker.Manifest) []api.StripeHealth {
+	var all []cid.Cid
+	for _, s := range m.Stripes {
+		all = append(all, s.Shards...)
+	}
+	present := make(map[cid.Cid]bool, len(all))
+	for _, nd := range n.placementNodesAll() {
+		id, err := peer.Decode(nd.ID)
+		if err != nil {
+			continue
+		}
+		have, err := n.shards.has(ctx, id, all)
+		if err != nil {
+			continue
+		}
+		for i, h := range have {
+			if h {
+				present[all[i]] = true
+			}
+		}
+	}
+	out := make([]api.StripeHealth, len(m.Stripes))
+	for i, s := range m.Stripes {
+		out[i] = api.StripeHealth{Index: i, Needed: m.K, Total: m.K + m.M}
+		for _, c := range s.Shards {
+			if present[c] {
+				out[i].Reachable++
+			}
+		}
+	}
+	return out
+}
+
+// checkContent reads the whole object and compares its content CID with the record's.
+func (n *Node) checkContent(ctx context.Context, sub api.Subject, p string, want cid.Cid) error {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(n.ReadContent(ctx, sub, p, 0, -1, pw)) }()
+	got, err := chunker.ComputeContentID(pr)
+	pr.CloseWithError(err)
+	if err != nil {
+		return err
+	}
+	if !got.CID.Equals(want) {
+		return errs.Errorf("node.checkContent", errs.Corrupt, "content CID %s, record says %s", got.CID, want)
+	}
+	return nil
+}
