@@ -120,6 +120,11 @@ func (b *Publish) apply(s *State, x *exec) {
 	if dt := metaText(b.rec.Meta, pid.MetaDatetime); dt != "" {
 		o.When = dt
 	}
+	s.addObjectLocked(c, o)
+}
+
+// addObjectLocked indexes a new object, whose Index is above every other's.
+func (s *State) addObjectLocked(c *catalogEntry, o *Object) {
 	s.objects[o.PID] = o
 	s.order = append(s.order, o)
 	c.objs = append(c.objs, o)

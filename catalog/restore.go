@@ -223,10 +223,7 @@ func (d *decoder) object(s *State) {
 		return
 	}
 	o.Catalog, o.Publisher = c.Name, u.ID
-	s.objects[o.PID] = o
-	s.order = append(s.order, o)
-	c.objs = append(c.objs, o)
-	c.Objects = len(c.objs)
+	s.addObjectLocked(c, o)
 }
 
 func (d *decoder) audit(s *State) {
