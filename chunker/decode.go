@@ -86,8 +86,9 @@ func (d *decoder) run(ctx context.Context) error {
 	p := Params{Workers: 0}
 	d.free, d.todo, d.done = make(chan *job, p.window()), make(chan *job), make(chan *job, p.window())
 	for range p.window() {
-		d.free <- &job{}
+		d.free <- getJob()
 	}
+	defer d.recycle()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
@@ -109,6 +110,18 @@ func (d *decoder) run(ctx context.Context) error {
 		return fmt.Errorf("stripes %d to %d were not decoded", d.next, d.last)
 	}
 	return nil
+}
+
+// recycle returns the idle jobs to the pool once the pipeline has stopped.
+func (d *decoder) recycle() {
+	for {
+		select {
+		case j := <-d.free:
+			jobs.Put(j)
+		default:
+			return
+		}
+	}
 }
 
 // feed hands the stripes to decode to the workers, in order, as buffers free up.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"github.com/ipfs/go-cid"
 	"github.com/meridian-fed/meridian/errs"
@@ -46,6 +47,30 @@ type job struct {
 	err   error
 }
 
+// jobs keeps stripe buffers between objects, so a node encoding many objects does not allocate
+// and zero tens of MiB for each.
+var jobs sync.Pool
+
+func getJob() *job {
+	if j, ok := jobs.Get().(*job); ok {
+		return j
+	}
+	return &job{}
+}
+
+// recycle returns the idle jobs to the pool; it runs after every goroutine of the pipeline has
+// stopped. Jobs still held elsewhere after an error are left to the garbage collector.
+func (e *encoder) recycle() {
+	for {
+		select {
+		case j := <-e.free:
+			jobs.Put(j)
+		default:
+			return
+		}
+	}
+}
+
 // window is the number of stripes in flight: the memory bound is about window × 3 × stripe size
 // plus the shards (k+m)/k × stripe size each.
 func (p Params) window() int { return 2 * p.workers() }
@@ -66,8 +91,9 @@ func Encode(ctx context.Context, r io.Reader, p Params, dek []byte, put PutFunc)
 	e := &encoder{p: p, c: c, put: put, whole: sha256.New(), tree: NewTreeBuilder(MaxLinks),
 		free: make(chan *job, p.window()), todo: make(chan *job), done: make(chan *job, p.window())}
 	for range p.window() {
-		e.free <- &job{}
+		e.free <- getJob()
 	}
+	defer e.recycle()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { defer close(e.todo); return e.read(gctx, bufio.NewReaderSize(r, 1<<16)) })
 	workers, wctx := errgroup.WithContext(gctx)
