@@ -44,7 +44,6 @@ type job struct {
 	last  bool
 	s     scratch
 	info  Stripe
-	err   error
 }
 
 // jobs keeps stripe buffers between objects, so a node encoding many objects does not allocate

@@ -48,7 +48,11 @@ func samplePeak() *peakSampler {
 	return s
 }
 
-func (s *peakSampler) Stop() uint64 { close(s.stop); s.done.Wait(); return s.peak - min(s.base, s.peak) }
+func (s *peakSampler) Stop() uint64 {
+	close(s.stop)
+	s.done.Wait()
+	return s.peak - min(s.base, s.peak)
+}
 
 // vmHWM is this process's peak resident set size from /proc (0 when unknown).
 func vmHWM() uint64 {
