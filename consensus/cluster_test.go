@@ -68,6 +68,7 @@ type testNode struct {
 // testCluster is a Raft group of real libp2p hosts (TCP on 127.0.0.1, pnet, noise, yamux,
 // a gater) and bbolt stores in temporary directories.
 type testCluster struct {
+	mu    sync.Mutex // guards the node, host and fsm fields of nodes against concurrent readers
 	t     testing.TB
 	psk   pnet.PSK
 	tweak func(*Config)
@@ -139,7 +140,9 @@ func (c *testCluster) start(i int, bootstrap bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.mu.Lock()
 	n.host = h
+	c.mu.Unlock()
 	for j, o := range c.nodes {
 		if j == i || o.host == nil {
 			continue
@@ -150,15 +153,19 @@ func (c *testCluster) start(i int, bootstrap bool) {
 	}
 	cfg := testConfig()
 	cfg.Host, cfg.Dir, cfg.Bootstrap = h, n.dir, bootstrap
-	n.fsm = newKV()
-	cfg.FSM = n.fsm
+	fsm := newKV()
+	cfg.FSM = fsm
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	if c.tweak != nil {
 		c.tweak(&cfg)
 	}
-	if n.node, err = New(cfg); err != nil {
+	node, err := New(cfg)
+	if err != nil {
 		t.Fatalf("start node %d: %v", i, err)
 	}
+	c.mu.Lock()
+	n.node, n.fsm = node, fsm
+	c.mu.Unlock()
 }
 
 // kill stops node i abruptly: no leadership transfer, host closed.
@@ -171,13 +178,22 @@ func (c *testCluster) kill(i int) {
 		c.t.Errorf("stop node %d: %v", i, err)
 	}
 	_ = n.host.Close()
+	c.mu.Lock()
 	n.node, n.host = nil, nil
+	c.mu.Unlock()
 }
 
 func (c *testCluster) close() {
 	for i := range c.nodes {
 		c.kill(i)
 	}
+}
+
+// running returns node i's Node and FSM, or nil when it is down; safe while a nemesis runs.
+func (c *testCluster) running(i int) (*Node, *kvFSM) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i].node, c.nodes[i].fsm
 }
 
 func clearBackoff(h host.Host, p peer.ID) {

@@ -117,3 +117,9 @@ func (c *testCluster) put(ctx context.Context, i int, k, v string) {
 		c.t.Logf("put %s=%s via node %d: %v; retrying", k, v, i, err)
 	}
 }
+
+func (f *kvFSM) restoreCount() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.restores
+}

@@ -64,12 +64,6 @@ func (f *kvFSM) get(k string) string {
 	return f.m[k]
 }
 
-func (f *kvFSM) restoreCount() int {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.restores
-}
-
 func (f *kvFSM) snapshotMap() map[string]string {
 	f.mu.RLock()
 	defer f.mu.RUnlock()

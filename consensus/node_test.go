@@ -12,7 +12,7 @@ import (
 func TestSingleNodeProposeRejectReadRestart(t *testing.T) {
 	c := newCluster(t, 1, 0, nil)
 	ctx := c.ctx(20 * time.Second)
-	n := c.nodes[0].node
+	n, kv := c.running(0)
 
 	prev, err := n.Propose(ctx, putCmd("a", "1"))
 	if err != nil || string(prev) != "" {
@@ -29,7 +29,7 @@ func TestSingleNodeProposeRejectReadRestart(t *testing.T) {
 	if err := n.LinearizableRead(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.nodes[0].fsm.get("a"); got != "2" {
+	if got := kv.get("a"); got != "2" {
 		t.Fatalf("a = %q after read, want 2", got)
 	}
 	applied := n.AppliedIndex()
