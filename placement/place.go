@@ -171,3 +171,12 @@ func Ranked(key [32]byte, nodes []Node, p Policy) ([]Node, error) {
 	}
 	return pl.Ranked(key), nil
 }
+
+// Repair is NewPlan(nodes, p).Repair(key, assignment).
+func Repair(key [32]byte, assignment []string, nodes []Node, p Policy) ([]string, error) {
+	pl, err := NewPlan(nodes, p)
+	if err != nil {
+		return nil, err
+	}
+	return pl.Repair(key, assignment)
+}

@@ -117,3 +117,8 @@ func (pl *Plan) Ranked(key [32]byte) []Node {
 	}
 	return out
 }
+
+// MemberCap returns the most shards of one stripe that one member may hold under this
+// membership: ⌈(k+m)/members⌉, or more when members are too uneven to meet it. When it exceeds
+// m, losing that member can lose data; callers may warn (see DefaultPolicy).
+func (pl *Plan) MemberCap() int { return pl.caps.member }

@@ -1,6 +1,8 @@
 package placement
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
@@ -32,10 +34,13 @@ func (pl *Plan) rank(key [32]byte, idx []int) []scored {
 		out[j] = scored{score: words(sha256.Sum256(d[:])), i: i}
 	}
 	slices.SortFunc(out, func(a, b scored) int {
+		if a.score[0] != b.score[0] { // decides all but one in 2^64 comparisons
+			return cmp.Compare(a.score[0], b.score[0])
+		}
 		if c := slices.Compare(a.score[:], b.score[:]); c != 0 {
 			return c
 		}
-		return slices.Compare(pl.entries[a.i].point[:], pl.entries[b.i].point[:])
+		return bytes.Compare(pl.entries[a.i].point[:], pl.entries[b.i].point[:])
 	})
 	return out
 }
