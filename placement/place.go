@@ -134,7 +134,7 @@ func (pl *Plan) careful(order, kept []int) ([]int, bool) {
 			continue
 		}
 		chosen = append(chosen, i)
-		if !pl.feasible(pl.caps, order[at+1:], chosen) || !pl.withinCaps(chosen) {
+		if !pl.withinCaps(chosen) || !pl.feasible(pl.caps, order[at+1:], chosen) {
 			chosen = chosen[:len(chosen)-1]
 		}
 	}

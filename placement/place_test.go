@@ -51,6 +51,9 @@ func TestPlaceTable(t *testing.T) {
 		{name: "jurisdiction with too few regions",
 			nodes: makeNodes(t, "k", "a/JP", "b/JP", "c/JP", "d/TW", "e/TW", "f/TW"),
 			p:     Policy{K: 3, M: 2, Jurisdiction: true}, kind: errs.Unavailable, msg: "JP:3 TW:3"},
+		{name: "jurisdiction ignores nodes without a region",
+			nodes: makeNodes(t, "m", "a/JP", "b/JP", "c/TW", "d/TW", "e", "f", "g"),
+			p:     Policy{K: 3, M: 2, Jurisdiction: true}, kind: errs.Unavailable, msg: "3 not allowed by the policy"},
 		{name: "jurisdiction needs k ≥ 2", nodes: makeNodes(t, "l", "a/JP", "b/TW"),
 			p: Policy{K: 1, M: 1, Jurisdiction: true}, kind: errs.Invalid, msg: "k ≥ 2"},
 	}

@@ -73,9 +73,10 @@ func checkNames(what string, names []string) error {
 }
 
 // Allowed reports whether the policy lets n hold shards at all (region allowed, member not
-// excluded), regardless of its state and free space.
+// excluded), regardless of its state and free space. In jurisdiction mode a node without a
+// region is not allowed: nothing would show which jurisdiction its shards are in.
 func (p Policy) Allowed(n Node) bool {
-	if slices.Contains(p.ExcludedMembers, n.Member) {
+	if slices.Contains(p.ExcludedMembers, n.Member) || (p.Jurisdiction && n.Region == "") {
 		return false
 	}
 	return len(p.AllowedRegions) == 0 || slices.Contains(p.AllowedRegions, n.Region)
