@@ -21,6 +21,9 @@ func (c *Client) Events(ctx context.Context, catalog string, fn func(Object) err
 		header: http.Header{"Accept": {"text/event-stream"}}}
 	resp, err := c.do(ctx, op, rq)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	defer resp.Body.Close()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/pid"
 )
 
 // MetaHeader carries an upload's metadata as base64url (RFC 4648 §5, padding optional) of the
@@ -63,6 +64,13 @@ func publishRequest(r *http.Request) (PublishRequest, error) {
 		return req, errs.Errorf(op, errs.Invalid, "metadata names catalog %q but the URL names %q", req.Catalog, cat)
 	}
 	req.Catalog = cat
+	for i, p := range req.DerivedFrom {
+		c, err := pid.Parse(p)
+		if err != nil {
+			return req, errs.Errorf(op, errs.Invalid, "derived_from: %v", err)
+		}
+		req.DerivedFrom[i] = c.String()
+	}
 	if req.Type == "" {
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			if _, _, err := mime.ParseMediaType(ct); err != nil {

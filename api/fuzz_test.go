@@ -1,0 +1,100 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func FuzzParseRange(f *testing.F) {
+	for _, s := range []string{"bytes=0-0", "bytes=-5", "bytes=5-", "bytes=1-2,4-5", "bytes=9-3", "bytes=99999999999999999999-",
+		"BYTES = 1-1", "bytes=,,", "bytes=-0", "bytes=0-" + strings.Repeat("9", 30)} {
+		f.Add(s, int64(100))
+	}
+	f.Fuzz(func(t *testing.T, h string, size int64) {
+		r, ok, err := parseRange(h, size)
+		if err != nil && (err != errUnsatisfiable || ok) {
+			t.Fatalf("%q/%d: ok=%v err=%v", h, size, ok, err)
+		}
+		if ok && (r.start < 0 || r.length <= 0 || r.start+r.length > size || r.start+r.length < r.start) {
+			t.Fatalf("%q/%d: range %+v outside the content", h, size, r)
+		}
+	})
+}
+
+func FuzzNegotiate(f *testing.F) {
+	for _, s := range []string{"text/html", "*/*;q=0.8", `application/ld+json;profile="a,b"`, "a/b;q=0.5, */*;q=0", `"`, ";;,,q=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		got, ok := negotiate(h, pidOffers)
+		if !ok {
+			if got != "" {
+				t.Fatalf("%q: not acceptable but chose %q", h, got)
+			}
+			return
+		}
+		for _, o := range pidOffers {
+			if o == got {
+				return
+			}
+		}
+		t.Fatalf("%q: chose %q, not an offer", h, got)
+	})
+}
+
+func FuzzDecodeMetaHeader(f *testing.F) {
+	for _, r := range []PublishRequest{{Name: "a"}, {Meta: map[string]string{"k": "v"}, DerivedFrom: []string{"x"}}} {
+		s, _ := EncodeMetaHeader(r)
+		f.Add(s)
+	}
+	f.Add("!!")
+	f.Fuzz(func(t *testing.T, v string) {
+		req, err := DecodeMetaHeader(v)
+		if err != nil {
+			return
+		}
+		s, err := EncodeMetaHeader(req)
+		if err != nil {
+			t.Fatalf("re-encode: %v", err)
+		}
+		if _, err := DecodeMetaHeader(s); err != nil {
+			t.Fatalf("round trip of %q: %v", v, err)
+		}
+	})
+}
+
+func FuzzSSEReader(f *testing.F) {
+	f.Add("id: 1\nevent: object\ndata: {}\n\n")
+	f.Add(": c\r\ndata: a\r\ndata: b\r\n\r\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		r := newSSEReader(strings.NewReader(in))
+		for i := 0; i <= len(in); i++ {
+			ev, err := r.next()
+			if err != nil {
+				return
+			}
+			if len(ev.Data) > len(in) {
+				t.Fatalf("event data longer than the input")
+			}
+		}
+		t.Fatalf("more events than input bytes")
+	})
+}
+
+func FuzzClientHeaders(f *testing.F) {
+	f.Add("bytes 0-9/10", "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:")
+	f.Fuzz(func(t *testing.T, cr, digest string) {
+		if a, b, size, ok := parseContentRange(cr); ok && (a < 0 || b < a || b >= size) {
+			t.Fatalf("%q: %d-%d/%d", cr, a, b, size)
+		}
+		if sum, ok := parseReprDigest(digest); ok && len(sum) != 32 {
+			t.Fatalf("%q: digest of %d bytes", digest, len(sum))
+		}
+		// Server-side request header parsers must not panic either.
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", cr)
+		_, _ = bearer(r)
+		_ = etagMatches(digest, `"x"`)
+	})
+}
