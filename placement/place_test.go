@@ -25,6 +25,7 @@ func TestPlaceTable(t *testing.T) {
 		regionMax  int       // most shards any region may hold (0: skip)
 		notMembers []string  // members that must hold nothing
 		notNodes   []int     // node indices that must hold nothing
+		stripe     int       // which key to place
 	}{
 		{name: "5 nodes in 3 members", nodes: makeNodes(t, "a", "a/JP", "a/JP", "b/TW", "b/TW", "c/KR"),
 			p: Policy{K: 3, M: 2}, memberMax: 2},
@@ -54,12 +55,17 @@ func TestPlaceTable(t *testing.T) {
 		{name: "jurisdiction ignores nodes without a region",
 			nodes: makeNodes(t, "m", "a/JP", "b/JP", "c/TW", "d/TW", "e", "f", "g"),
 			p:     Policy{K: 3, M: 2, Jurisdiction: true}, kind: errs.Unavailable, msg: "3 not allowed by the policy"},
+		// Members span regions here: taking nodes greedily in rank order gets stuck for this
+		// key (member a and region KR fill up first); the max-flow fallback still places it.
+		{name: "jurisdiction with members spanning regions",
+			nodes: makeNodes(t, "g", "a/TW", "b/KR", "a/KR", "c/TW", "a/TW", "a/KR", "b/JP"),
+			p:     Policy{K: 3, M: 2, Jurisdiction: true}, memberMax: 2, regionMax: 2, stripe: 0},
 		{name: "jurisdiction needs k ≥ 2", nodes: makeNodes(t, "l", "a/JP", "b/TW"),
 			p: Policy{K: 1, M: 1, Jurisdiction: true}, kind: errs.Invalid, msg: "k ≥ 2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Place(key(7), tc.nodes, tc.p)
+			got, err := Place(key(tc.stripe), tc.nodes, tc.p)
 			if tc.kind != errs.Other {
 				if !errs.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.msg) {
 					t.Fatalf("err = %v, want kind %v containing %q", err, tc.kind, tc.msg)
@@ -202,4 +208,53 @@ func score(t *testing.T, key [32]byte, id string) [32]byte {
 		d[i] = key[i] ^ pt[i]
 	}
 	return sha256.Sum256(d[:])
+}
+
+// TestFallbackWhenGreedyStuck pins a membership where greedy selection fails for key(0), so the
+// table case "jurisdiction with members spanning regions" really exercises the fallback.
+func TestFallbackWhenGreedyStuck(t *testing.T) {
+	nodes := makeNodes(t, "g", "a/TW", "b/KR", "a/KR", "c/TW", "a/TW", "a/KR", "b/JP")
+	pl, err := NewPlan(nodes, Policy{K: 3, M: 2, Jurisdiction: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []int
+	for _, r := range pl.rank(key(0), pl.eligible) {
+		order = append(order, r.i)
+	}
+	if _, ok := pl.greedy(order, nil); ok {
+		t.Fatal("greedy placed key(0); pick a membership where it gets stuck")
+	}
+	if _, ok := pl.careful(order, nil); !ok {
+		t.Fatal("fallback failed where a placement exists")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		p   Policy
+		msg string // "" valid
+	}{
+		{Policy{K: 3, M: 2}, ""},
+		{Policy{K: 1, M: 0}, ""},
+		{Policy{K: 2, M: 1, Jurisdiction: true, AllowedRegions: []string{"JP", "TW"}}, ""},
+		{Policy{K: 0, M: 2}, "k ≥ 1"},
+		{Policy{K: 3, M: -1}, "negative"},
+		{Policy{K: 200, M: 57}, "at most 256"},
+		{Policy{K: 1, M: 2, Jurisdiction: true}, "k ≥ 2 and m ≥ 1"},
+		{Policy{K: 3, M: 0, Jurisdiction: true}, "k ≥ 2 and m ≥ 1"},
+		{Policy{K: 3, M: 2, AllowedRegions: []string{"JP", "JP"}}, `"JP" listed twice`},
+		{Policy{K: 3, M: 2, ExcludedMembers: []string{""}}, "empty excluded member"},
+	} {
+		err := tc.p.Validate()
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("%+v: %v, want valid", tc.p, err)
+			}
+			continue
+		}
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%+v: err = %v, want Invalid containing %q", tc.p, err, tc.msg)
+		}
+	}
 }
