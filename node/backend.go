@@ -77,7 +77,7 @@ func actorOf(sub api.Subject) string { return sub.User }
 
 // Object implements api.Backend: a local read, since a PID never changes once committed.
 func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Object, error) {
-	o, err := n.resolve(p)
+	o, err := n.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -87,9 +87,19 @@ func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Obje
 	return n.toAPIObject(o)
 }
 
-func (n *Node) resolve(p string) (*catalog.Object, error) {
+// resolve looks a PID up in the local replica. A PID is immutable once committed, so a hit
+// needs no round trip; a miss may be a publish this replica has not applied yet, so it is
+// retried once after a linearizable read.
+func (n *Node) resolve(ctx context.Context, p string) (*catalog.Object, error) {
 	c, err := pid.Parse(p)
 	if err != nil {
+		return nil, err
+	}
+	o, err := n.state.Resolve(c)
+	if err == nil || !errs.Is(err, errs.NotExist) {
+		return o, err
+	}
+	if rerr := n.raft.LinearizableRead(ctx); rerr != nil {
 		return nil, err
 	}
 	return n.state.Resolve(c)

@@ -21,7 +21,7 @@ import (
 // this node's member identity, fetch the manifest, then decode only the stripes the range
 // covers, k verified shards each, from the best holders.
 func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, length int64, w io.Writer) error {
-	o, err := n.resolve(p)
+	o, err := n.resolve(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 // startLoops starts the node's background work; each loop stops when ctx ends.
 func (n *Node) startLoops(ctx context.Context) {
 	n.goFunc(func() { n.gcLoop(ctx) })
+	n.goFunc(func() { n.meshLoop(ctx) })
 }
 
 // stopped is closed when the node begins to stop.

@@ -59,7 +59,7 @@ func (n *Node) Ready(ctx context.Context) error {
 
 // Verify implements api.Backend: what an auditor checks about a PID.
 func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bool) (*api.Verification, error) {
-	o, err := n.resolve(p)
+	o, err := n.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}

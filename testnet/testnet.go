@@ -1,0 +1,304 @@
+// Package testnet starts a whole Meridian federation on loopback — in this process for
+// integration tests, or as separate processes for `meridian testnet up` — and can kill,
+// restart and partition its nodes.
+package testnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/node"
+)
+
+// Options shape a test federation.
+type Options struct {
+	Dir        string // parent of the nodes' data dirs
+	Nodes      int    // default 5
+	Members    int    // default 3 (nodes are dealt to members round-robin)
+	K, M       int    // default placement; 0: chosen from members and nodes
+	StripeSize int    // 0: the node default
+	Logger     *slog.Logger
+}
+
+// Regions of the test members, one country each so jurisdiction tests have something to do.
+var regions = []string{"TW", "JP", "FR", "US", "DE", "AU", "BR", "IN"}
+
+// Cluster is a running in-process federation.
+type Cluster struct {
+	opts  Options
+	Token string // the first admin's token
+
+	mu    sync.Mutex
+	cfgs  []node.Config
+	nodes []*node.Node // nil while killed; guarded by mu
+}
+
+// MemberOf returns the member id of node i.
+func MemberOf(i, members int) string { return fmt.Sprintf("m%d", i%members+1) }
+
+func (o *Options) defaults() error {
+	if o.Nodes == 0 {
+		o.Nodes = 5
+	}
+	if o.Members == 0 {
+		o.Members = min(3, o.Nodes)
+	}
+	if o.Members > len(regions) || o.Members > o.Nodes {
+		return errs.Errorf("testnet", errs.Invalid, "members must be between 1 and min(nodes, %d)", len(regions))
+	}
+	if o.K == 0 {
+		o.K, o.M = DefaultKM(o.Nodes, o.Members)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return nil
+}
+
+// DefaultKM picks k+m for a test federation: m = 2 when there are 5 or more nodes (any two
+// nodes may fail), and k fills the remaining nodes up to k+m = nodes, at most 3+2.
+func DefaultKM(nodes, members int) (int, int) {
+	switch {
+	case nodes >= 5:
+		return 3, 2
+	case nodes >= 3:
+		return nodes - 1, 1
+	default:
+		return 1, nodes - 1
+	}
+}
+
+// Start creates and starts a federation: node 0 bootstraps it, the others join with invites
+// it issues, and a "default" catalog of federation scope is created.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	c := &Cluster{opts: opts}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Close()
+		}
+	}()
+	for i := 0; i < opts.Nodes; i++ {
+		cfg, err := c.nodeConfig(i)
+		if err != nil {
+			return nil, err
+		}
+		c.cfgs = append(c.cfgs, cfg)
+		c.nodes = append(c.nodes, nil)
+		if err := c.create(ctx, i); err != nil {
+			return nil, fmt.Errorf("node %d: %w", i, err)
+		}
+	}
+	if err := c.WaitReady(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := c.Client(0).CreateCatalog(ctx, api.Catalog{Name: "default", Scope: "federation"}); err != nil {
+		return nil, err
+	}
+	ok = true
+	return c, nil
+}
+
+func (c *Cluster) nodeConfig(i int) (node.Config, error) {
+	cfg := node.DefaultConfig(filepath.Join(c.opts.Dir, fmt.Sprintf("node%d", i)))
+	cfg.Member = MemberOf(i, c.opts.Members)
+	ports, err := FreePorts(2)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Listen = []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ports[0])}
+	cfg.APIAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
+	if c.opts.StripeSize > 0 {
+		cfg.StripeSize = c.opts.StripeSize
+	}
+	cfg.Logger = c.opts.Logger.With("node", i)
+	return cfg, nil
+}
+
+// create initialises node i and bootstraps or joins the federation with it.
+func (c *Cluster) create(ctx context.Context, i int) error {
+	cfg := c.cfgs[i]
+	if first := firstOfMember(i, c.opts.Members); first != i {
+		if err := copyMemberKey(c.cfgs[first].DataDir, cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if _, err := node.Init(cfg); err != nil {
+		return err
+	}
+	region := regions[i%c.opts.Members]
+	var n *node.Node
+	if i == 0 {
+		spec := node.FederationSpec{Name: "testnet", Region: region, K: c.opts.K, M: c.opts.M}
+		var err error
+		if n, c.Token, err = node.InitFederation(ctx, cfg, spec); err != nil {
+			return err
+		}
+	} else {
+		inv, err := node.IssueInvite(c.cfgs[0].DataDir, cfg.Member, true, time.Hour)
+		if err != nil {
+			return err
+		}
+		iv, err := node.DecodeInvite(inv)
+		if err != nil {
+			return err
+		}
+		if n, _, err = node.Join(ctx, cfg, iv, node.JoinSpec{Region: region}); err != nil {
+			return err
+		}
+	}
+	c.mu.Lock()
+	c.nodes[i] = n
+	c.mu.Unlock()
+	return nil
+}
+
+func firstOfMember(i, members int) int { return i % members }
+
+func copyMemberKey(from, to string) error {
+	b, err := os.ReadFile(filepath.Join(from, node.MemberKeyFile))
+	if err != nil {
+		return errs.E("testnet.copyMemberKey", errs.NotExist, err)
+	}
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		return errs.E("testnet.copyMemberKey", errs.Unavailable, err)
+	}
+	return os.WriteFile(filepath.Join(to, node.MemberKeyFile), b, 0o600)
+}
+
+// FreePorts returns n TCP ports on 127.0.0.1 that were free a moment ago.
+func FreePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var out []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, errs.E("testnet.FreePorts", errs.Unavailable, err)
+		}
+		ls = append(ls, l)
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return out, nil
+}
+
+// Len returns the number of nodes.
+func (c *Cluster) Len() int { return len(c.cfgs) }
+
+// Node returns node i, or nil while it is killed.
+func (c *Cluster) Node(i int) *node.Node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
+
+// Endpoint returns node i's API address.
+func (c *Cluster) Endpoint(i int) string { return c.cfgs[i].APIAddr }
+
+// Client returns an API client of node i (then the others, for failover) with the admin token.
+func (c *Cluster) Client(i int) *api.Client { return c.ClientWithToken(i, c.Token) }
+
+// ClientWithToken is Client with another token ("" for anonymous).
+func (c *Cluster) ClientWithToken(i int, token string) *api.Client {
+	eps := []string{c.Endpoint(i)}
+	for j := range c.cfgs {
+		if j != i {
+			eps = append(eps, c.Endpoint(j))
+		}
+	}
+	cl, err := api.NewClient(eps, token)
+	if err != nil {
+		panic(err) // endpoints are host:port we made: cannot fail
+	}
+	return cl
+}
+
+// Kill stops node i abruptly as far as an in-process node can be (no leadership transfer
+// guarantees are relied on); its data dir stays.
+func (c *Cluster) Kill(i int) error {
+	c.mu.Lock()
+	n := c.nodes[i]
+	c.nodes[i] = nil
+	c.mu.Unlock()
+	if n == nil {
+		return nil
+	}
+	return n.Close()
+}
+
+// Restart starts a killed node i again from its data dir.
+func (c *Cluster) Restart(ctx context.Context, i int) error {
+	if c.Node(i) != nil {
+		return errs.Errorf("testnet.Restart", errs.Conflict, "node %d is running", i)
+	}
+	cfg, err := node.LoadConfig(c.cfgs[i].DataDir, nil)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = c.cfgs[i].Logger
+	n, err := node.Start(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.nodes[i] = n
+	c.mu.Unlock()
+	return nil
+}
+
+// WaitReady waits until every running node reports ready.
+func (c *Cluster) WaitReady(ctx context.Context) error {
+	for i := range c.cfgs {
+		n := c.Node(i)
+		if n == nil {
+			continue
+		}
+		if err := waitFor(ctx, func() error { return n.Ready(ctx) }); err != nil {
+			return fmt.Errorf("node %d not ready: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// waitFor polls f until it returns nil or ctx ends, returning f's last error then.
+func waitFor(ctx context.Context, f func() error) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops every node.
+func (c *Cluster) Close() error {
+	var all []error
+	for i := range c.nodes {
+		all = append(all, c.Kill(i))
+	}
+	return errors.Join(all...)
+}
