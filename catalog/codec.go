@@ -72,6 +72,8 @@ type decoder struct {
 	pend []byte // consumed bytes not yet hashed (hashing byte by byte is slow)
 	err  error
 
+	scratch []byte // see view
+
 	// The last key of each table read so far, to check canonical order.
 	lastMember, lastNode, lastUser, lastCatalog string
 }
@@ -155,7 +157,30 @@ func (d *decoder) bytes() []byte {
 	return b
 }
 
-func (d *decoder) str() string { return string(d.bytes()) }
+// view reads a length-prefixed field into the decoder's scratch buffer; the result is valid
+// until the next read. Map lookups with string(view) do not allocate.
+func (d *decoder) view() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > maxField {
+		d.fail("field of %d bytes exceeds %d", n, maxField)
+		return nil
+	}
+	if uint64(cap(d.scratch)) < n {
+		d.scratch = make([]byte, n)
+	}
+	b := d.scratch[:n]
+	if _, err := io.ReadFull(d.r, b); err != nil {
+		d.fail("truncated field: %v", err)
+		return nil
+	}
+	d.consume(b)
+	return b
+}
+
+func (d *decoder) str() string { return string(d.view()) }
 
 func (d *decoder) fixed(dst []byte) {
 	if d.err != nil {

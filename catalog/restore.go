@@ -200,24 +200,27 @@ func (d *decoder) cid() cid.Cid {
 }
 
 func (d *decoder) object(s *State) {
-	o := &Object{Record: d.bytes(), Catalog: d.str(), Name: d.str(), Content: d.cid(), Manifest: d.cid(),
-		Size: d.varint(), When: d.str(), BBox: d.str(), Publisher: d.str()}
-	var last string
-	for i, n := 0, d.count(maxSmall); i < n && d.err == nil; i++ {
-		k := WrappedKey{Member: d.str(), Key: d.bytes()}
-		if m := s.members[k.Member]; m != nil && d.after(&last, k.Member) {
-			k.Member = m.ID
-		} else {
-			d.fail("wrapped key for unknown or out-of-order member %q", k.Member)
+	o := &Object{Record: d.bytes()}
+	c := s.catalogs[string(d.view())] // string(view) in a lookup does not allocate
+	o.Name, o.Content, o.Manifest, o.Size, o.When, o.BBox = d.str(), d.cid(), d.cid(), d.varint(), d.str(), d.str()
+	u := s.users[string(d.view())]
+	var last *Member
+	nkeys := d.count(maxSmall)
+	o.Keys = make([]WrappedKey, 0, min(nkeys, 64))
+	for i := 0; i < nkeys && d.err == nil; i++ {
+		m := s.members[string(d.view())]
+		if m == nil || last != nil && last.ID >= m.ID {
+			d.fail("wrapped key for an unknown or out-of-order member")
+			return
 		}
-		o.Keys = append(o.Keys, k)
+		last = m
+		o.Keys = append(o.Keys, WrappedKey{Member: m.ID, Key: d.bytes()})
 	}
 	o.Index, o.Time = d.uvarint(), d.varint()
 	if d.err != nil {
 		return
 	}
 	o.PID = pid.Sum(o.Record)
-	c, u := s.catalogs[o.Catalog], s.users[o.Publisher]
 	if c == nil || u == nil || s.objects[o.PID] != nil || len(s.order) > 0 && s.order[len(s.order)-1].Index >= o.Index {
 		d.fail("object %s: unknown catalog or publisher, duplicate, or out of order", pid.Format(o.PID))
 		return

@@ -207,4 +207,3 @@ func ReadAPIAddr(dir string) (string, error) {
 	}
 	return a.API, nil
 }
-

@@ -117,4 +117,3 @@ func (n *Node) allowDelete(_ context.Context, from peer.ID, _ cid.Cid) bool {
 	nd, err := n.state.Node(from.String())
 	return err == nil && nd.State == catalog.NodeActive
 }
-

@@ -31,8 +31,8 @@ import (
 type Node struct {
 	cfg       Config
 	bootstrap bool
-	log *slog.Logger
-	now func() time.Time
+	log       *slog.Logger
+	now       func() time.Time
 
 	state     *catalog.State
 	store     *store.Disk
@@ -52,7 +52,7 @@ type Node struct {
 
 	bgCtx context.Context
 	stop  context.CancelFunc
-	wg   sync.WaitGroup
+	wg    sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error

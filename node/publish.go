@@ -2,8 +2,8 @@ package node
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"io"
 	"sync"
 	"time"
@@ -270,4 +270,3 @@ func (n *Node) buildRecord(sub api.Subject, req api.PublishRequest, res *chunker
 	}
 	return rec, nil
 }
-

@@ -49,11 +49,16 @@ func TestBalance(t *testing.T) {
 func TestStability(t *testing.T) {
 	for _, tc := range []struct {
 		n, members int
-	}{{5, 5}, {10, 10}, {10, 5}, {20, 20}, {50, 10}} {
-		t.Run(fmt.Sprintf("N=%d/members=%d", tc.n, tc.members), func(t *testing.T) {
+		newMember  bool // the added node belongs to a new member
+	}{{5, 5, false}, {10, 10, false}, {10, 5, false}, {20, 20, false}, {50, 10, false},
+		{9, 3, false}, {9, 3, true}} {
+		t.Run(fmt.Sprintf("N=%d/members=%d/new-member=%v", tc.n, tc.members, tc.newMember), func(t *testing.T) {
 			specs := make([]string, tc.n+1)
 			for i := range specs {
 				specs[i] = fmt.Sprintf("m%d", i%tc.members)
+			}
+			if tc.newMember {
+				specs[tc.n] = "newcomer"
 			}
 			all := makeNodes(t, "stab", specs...)
 			p := Policy{K: 3, M: 2}
@@ -81,8 +86,8 @@ func TestStability(t *testing.T) {
 			}
 			frac := float64(moved) / float64(stripes*p.Shards())
 			ideal := 1 / float64(tc.n+1)
-			t.Logf("N=%d→%d (%d members): %.4f of shards move (floor 1/(N+1) = %.4f, ratio %.2f)",
-				tc.n, tc.n+1, tc.members, frac, ideal, frac/ideal)
+			t.Logf("N=%d→%d (%d members, new member %v): %.4f of shards move (floor 1/(N+1) = %.4f, ratio %.2f)",
+				tc.n, tc.n+1, tc.members, tc.newMember, frac, ideal, frac/ideal)
 			if frac > 2.5*ideal {
 				t.Errorf("moved %.4f of shards, want ≤ %.4f", frac, 2.5*ideal)
 			}

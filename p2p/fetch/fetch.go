@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -29,6 +30,7 @@ type Config struct {
 	Self        peer.ID       // never asked (the caller reads its own store first)
 	ShardSize   int64         // expected shard size before the first one of a stripe arrives
 	HedgeMult   float64       // hedge after this multiple of a peer's expected time at least
+	SiblingMult float64       // or after this multiple of the time a sibling shard took
 	MinHedge    time.Duration // never hedge sooner than this
 	FindTimeout time.Duration // bound on a provider lookup
 	Logger      *slog.Logger
@@ -41,6 +43,14 @@ type Fetcher struct {
 	find  Finder // may be nil
 	cfg   Config
 	stats *Stats
+
+	attempts, hedges atomic.Int64
+}
+
+// Counts returns how many shard requests and how many hedges (requests started because
+// another was slow) the fetcher has made.
+func (f *Fetcher) Counts() (attempts, hedges int64) {
+	return f.attempts.Load(), f.hedges.Load()
 }
 
 // New returns a fetcher. find may be nil (no provider fallback).
@@ -50,6 +60,9 @@ func New(get Getter, find Finder, cfg Config) *Fetcher {
 	}
 	if cfg.HedgeMult <= 0 {
 		cfg.HedgeMult = 3
+	}
+	if cfg.SiblingMult <= 0 {
+		cfg.SiblingMult = 2
 	}
 	if cfg.MinHedge <= 0 {
 		cfg.MinHedge = 20 * time.Millisecond
@@ -80,7 +93,7 @@ func (f *Fetcher) FetchStripe(ctx context.Context, cids []cid.Cid, holders [][]p
 	r := &run{f: f, ctx: ctx, cids: cids, k: k, size: f.cfg.ShardSize,
 		out: make([][]byte, len(cids)), results: make(chan result, 4*len(cids))}
 	r.initCandidates(holders)
-	defer func() { cancel(); r.wg.Wait() }()
+	defer func() { r.finish(); cancel(); r.wg.Wait() }()
 	return r.loop()
 }
 
@@ -110,6 +123,7 @@ func (r *run) launch(a *attempt) {
 	r.inflight = append(r.inflight, a)
 	r.load[a.peer]++
 	r.tried[a.shard][a.peer] = true
+	r.f.attempts.Add(1)
 	ctx, cancel := context.WithCancel(r.ctx)
 	a.cancel = cancel
 	r.wg.Add(1)

@@ -229,3 +229,24 @@ func TestStatsPreferFastPeer(t *testing.T) {
 		t.Errorf("hedge delay %v below the multiple", h)
 	}
 }
+
+func TestFetchLearnsToAvoidSlowHolder(t *testing.T) {
+	net := newFakeNet()
+	cids, holders, _ := stripe(net, 5)
+	net.slow["p0"] = true
+	f := New(net, net, Config{MinHedge: time.Millisecond})
+	if _, err := f.FetchStripe(testCtx(t), cids, holders, 3); err != nil {
+		t.Fatal(err)
+	}
+	net.mu.Lock()
+	before := net.calls["p0"]
+	net.mu.Unlock()
+	if _, err := f.FetchStripe(testCtx(t), cids, holders, 3); err != nil {
+		t.Fatal(err)
+	}
+	net.mu.Lock()
+	defer net.mu.Unlock()
+	if net.calls["p0"] != before {
+		t.Error("the second fetch asked the holder that was slow in the first")
+	}
+}

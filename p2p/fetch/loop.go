@@ -115,6 +115,7 @@ func (r *run) markSlow() {
 	for _, a := range r.inflight {
 		if !a.slow && !now.Before(a.hedge) {
 			a.slow = true
+			r.f.hedges.Add(1)
 		}
 	}
 }
@@ -142,6 +143,7 @@ func (r *run) handle(res result) {
 		return
 	}
 	r.f.stats.Observe(a.peer, int64(len(res.data)), res.dur)
+	r.tighten(res.dur)
 	if r.out[a.shard] == nil {
 		r.out[a.shard] = res.data
 		r.have++
@@ -191,12 +193,45 @@ func (r *run) addCandidate(shard int, p peer.ID) bool {
 	return true
 }
 
+// tighten moves hedge times earlier once a sibling shard (same size) has arrived: an
+// attempt taking SiblingMult times as long as a sibling did is slow, whatever the peer's
+// history.
+func (r *run) tighten(sibling time.Duration) {
+	limit := max(time.Duration(float64(sibling)*r.f.cfg.SiblingMult), r.f.cfg.MinHedge)
+	for _, a := range r.inflight {
+		if t := a.start.Add(limit); !a.slow && t.Before(a.hedge) {
+			a.hedge = t
+		}
+	}
+}
+
+// finish cancels what is still running and teaches the statistics about the slow attempts
+// abandoned: their elapsed time is a lower bound of what they would have taken.
+func (r *run) finish() {
+	for _, a := range r.inflight {
+		if a.slow && !a.cancelled {
+			r.abandonSlow(a)
+		}
+		a.cancel()
+	}
+}
+
 // cancelShard stops the other attempts at a shard already had.
 func (r *run) cancelShard(shard int) {
 	for _, a := range r.inflight {
 		if a.shard == shard && !a.cancelled {
+			if a.slow {
+				r.abandonSlow(a)
+			}
 			a.cancelled, a.slow = true, true
 			a.cancel()
 		}
 	}
+}
+
+// abandonSlow records a hedged attempt given up on: its elapsed time is a lower bound of its
+// duration, and it counts as a failure so the next read prefers other holders.
+func (r *run) abandonSlow(a *attempt) {
+	r.f.stats.Observe(a.peer, r.size, time.Since(a.start))
+	r.f.stats.Fail(a.peer)
 }

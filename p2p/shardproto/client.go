@@ -121,19 +121,26 @@ func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, lengt
 	if err := wire.WriteFrame(k.st, wire.TGet, req); err != nil {
 		return nil, transportErr(op, p, err)
 	}
-	data, err = cl.readBody(k, length)
+	var dg *digester
+	if off == 0 && length == 0 {
+		if dg, err = newDigester(c); err != nil {
+			return nil, err
+		}
+	}
+	data, err = cl.readBody(k, length, dg)
 	if err != nil {
 		return nil, transportErr(op, p, err)
 	}
-	if off == 0 && length == 0 {
-		if err := Verify(c, data); err != nil {
+	if dg != nil {
+		if err := dg.check(c); err != nil {
 			return nil, errs.Errorf(op, errs.Corrupt, "peer %s sent bad bytes for %s", p, c)
 		}
 	}
 	return data, nil
 }
 
-func (cl *Client) readBody(k *call, length int64) ([]byte, error) {
+// readBody reads a TData answer, feeding dg (if any) as the bytes arrive.
+func (cl *Client) readBody(k *call, length int64, dg *digester) ([]byte, error) {
 	p, err := wire.Expect(k.r, wire.TData, wire.MaxFrame)
 	if err != nil {
 		return nil, err
@@ -148,8 +155,15 @@ func (cl *Client) readBody(k *call, length int64) ([]byte, error) {
 	}
 	k.setDeadline(cl.limits, n)
 	data := make([]byte, n)
-	if _, err := io.ReadFull(k.r, data); err != nil {
-		return nil, err
+	for off := int64(0); off < n; {
+		m, err := io.ReadFull(k.r, data[off:min(off+chunk, n)])
+		if dg != nil {
+			dg.Write(data[off : off+int64(m)])
+		}
+		off += int64(m)
+		if err != nil {
+			return nil, err
+		}
 	}
 	return data, nil
 }
