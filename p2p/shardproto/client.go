@@ -52,7 +52,7 @@ func (cl *Client) open(ctx context.Context, op string, p peer.ID, body int64) (*
 	if err != nil {
 		return nil, transportErr(op, p, err)
 	}
-	k := &call{st: st, r: bufio.NewReaderSize(st, chunk)}
+	k := &call{st: st, r: bufio.NewReaderSize(st, readBuf)}
 	k.ctxLimit, _ = ctx.Deadline()
 	k.setDeadline(cl.limits, body)
 	k.stop = context.AfterFunc(ctx, func() { _ = st.Reset() })

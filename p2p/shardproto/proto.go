@@ -33,6 +33,7 @@ const (
 	DefaultBaseTimeout  = 10 * time.Second // deadline for a request without a body
 	DefaultMinRate      = 1 << 20          // bytes/s a body transfer may not fall below
 	chunk               = 256 << 10        // body bytes hashed per read
+	readBuf             = 4 << 10          // buffered reader for frames; bodies bypass it
 )
 
 // Limits bound what one request may cost. The zero value means the defaults.

@@ -83,7 +83,7 @@ func (s *Server) handle(st network.Stream) {
 	stop := context.AfterFunc(s.ctx, func() { _ = st.Reset() })
 	defer stop()
 	defer st.Close()
-	r := bufio.NewReaderSize(st, chunk)
+	r := bufio.NewReaderSize(st, readBuf)
 	for {
 		_ = st.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		f, err := wire.ReadFrame(r, wire.MaxFrame)
