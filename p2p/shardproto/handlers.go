@@ -46,9 +46,22 @@ func (s *Server) put(st network.Stream, r io.Reader, p []byte) error {
 	}
 	err = dg.check(c)
 	if err == nil {
-		err = s.cfg.Store.Put(ctx, c, data)
+		err = s.store(ctx, c, data)
 	}
 	return answer(st, wire.TOK, nil, err)
+}
+
+// VerifiedPutter is an optional fast path of a store: PutVerified stores bytes the caller has
+// already hashed to c, so the server's hash while receiving is not repeated by the store.
+type VerifiedPutter interface {
+	PutVerified(ctx context.Context, c cid.Cid, data []byte) error
+}
+
+func (s *Server) store(ctx context.Context, c cid.Cid, data []byte) error {
+	if vp, ok := s.cfg.Store.(VerifiedPutter); ok {
+		return vp.PutVerified(ctx, c, data)
+	}
+	return s.cfg.Store.Put(ctx, c, data)
 }
 
 // get answers a whole shard or a byte range of it.

@@ -207,3 +207,30 @@ func TestConcurrentPuts(t *testing.T) {
 		t.Errorf("stored %d intact blocks (err %v), want %d", stored, err, n-(n+2)/3)
 	}
 }
+
+// verifiedStore records use of the VerifiedPutter fast path.
+type verifiedStore struct {
+	*fakestore.Store
+	fast int
+}
+
+func (v *verifiedStore) PutVerified(ctx context.Context, c cid.Cid, data []byte) error {
+	v.fast++
+	return v.Store.Put(ctx, c, data)
+}
+
+func TestPutUsesVerifiedFastPath(t *testing.T) {
+	vs := &verifiedStore{Store: fakestore.New()}
+	p := newPair(t, ServerConfig{Store: vs})
+	data, c := shard(9, 1000)
+	if err := p.client.PutShard(ctx(t), p.remote, c, data); err != nil {
+		t.Fatal(err)
+	}
+	_, other := shard(10, 1000)
+	if err := p.client.PutShard(ctx(t), p.remote, other, data); !errs.Is(err, errs.Corrupt) {
+		t.Fatalf("bad PUT: %v", err)
+	}
+	if vs.fast != 1 {
+		t.Errorf("fast path used %d times, want 1 (only for the verified shard)", vs.fast)
+	}
+}
