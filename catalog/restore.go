@@ -230,7 +230,9 @@ func (d *decoder) object(s *State) {
 }
 
 func (d *decoder) audit(s *State) {
-	e := AuditEntry{Index: d.uvarint(), Time: d.varint(), Actor: d.str(), Kind: Kind(d.str())}
+	e := AuditEntry{Index: d.uvarint(), Time: d.varint()}
+	e.Actor = d.actor(s)
+	e.Kind = internKind(d.view())
 	d.fixed(e.Digest[:])
 	d.fixed(e.Hash[:])
 	if d.err != nil {
@@ -243,7 +245,7 @@ func (d *decoder) audit(s *State) {
 			d.fail("audit entry %d out of order", e.Index)
 		}
 	}
-	if _, ok := bodyTypes[e.Kind]; !ok || chainHash(prev, &e) != e.Hash {
+	if e.Kind == "" || chainHash(prev, &e) != e.Hash {
 		d.fail("audit entry %d: unknown kind or broken hash chain", e.Index)
 	}
 	s.audit = append(s.audit, e)
@@ -262,4 +264,24 @@ func (d *decoder) checkApplied(s *State) {
 	if n := len(s.order); n > 0 && s.order[n-1].Index > last {
 		d.fail("object published after the last audited command")
 	}
+}
+
+// actor reads an audit entry's actor, sharing the string with the users table when it names
+// a user (it almost always does), so a million entries do not hold a million copies.
+func (d *decoder) actor(s *State) string {
+	v := d.view()
+	if u := s.users[string(v)]; u != nil {
+		return u.ID
+	}
+	return string(v)
+}
+
+// internKind returns the Kind constant spelled b, or "" when there is none.
+func internKind(b []byte) Kind {
+	for k := range bodyTypes {
+		if string(k) == string(b) {
+			return k
+		}
+	}
+	return ""
 }
