@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -415,3 +418,10 @@ func (f *fakeBackend) Subscribe(ctx context.Context, sub Subject, catalog string
 func (f *fakeBackend) Ready(ctx context.Context) error { return f.knob("Ready") }
 
 var _ Backend = (*fakeBackend)(nil)
+
+// newBenchServer serves the API over f on loopback for benchmarks.
+func newBenchServer(b *testing.B, f *fakeBackend) string {
+	ts := httptest.NewServer(NewServer(f, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	b.Cleanup(ts.Close)
+	return ts.URL
+}
