@@ -27,6 +27,12 @@ func (n *Node) call(ctx context.Context, to peer.ID, req *request) (*response, e
 		ctx, cancel = context.WithTimeout(ctx, n.cfg.RPCTimeout)
 		defer cancel()
 	}
+	select { // bound the streams this node opens to the leader
+	case n.forwardSlots <- struct{}{}:
+		defer func() { <-n.forwardSlots }()
+	case <-ctx.Done():
+		return nil, errs.E(op, errs.Timeout, errors.Join(errNotSent, ctx.Err()))
+	}
 	dl, _ := ctx.Deadline()
 	req.timeout = time.Until(dl)
 	s, err := n.host.NewStream(ctx, to, ProposeProtocol)
@@ -37,6 +43,9 @@ func (n *Node) call(ctx context.Context, to peer.ID, req *request) (*response, e
 	defer stop()
 	_ = s.SetDeadline(dl)
 	body, err := n.exchange(s, req)
+	if refusedByLimits(err) {
+		return nil, errs.E(op, errs.Unavailable, errors.Join(errNotSent, err))
+	}
 	if err != nil {
 		_ = s.Reset()
 		if ctx.Err() != nil {
@@ -60,6 +69,14 @@ func (n *Node) exchange(s network.Stream, req *request) ([]byte, error) {
 		return nil, err
 	}
 	return readFrame(bufio.NewReader(s), maxFrameCap)
+}
+
+// refusedByLimits reports whether the remote's resource manager reset the stream before any
+// handler saw it, so the request was not executed.
+func refusedByLimits(err error) bool {
+	var se *network.StreamError
+	return errors.As(err, &se) && se.Remote &&
+		(se.ErrorCode == network.StreamResourceLimitExceeded || se.ErrorCode == network.StreamRateLimited)
 }
 
 // err rebuilds the error a remote leader reported.

@@ -31,6 +31,8 @@ type Node struct {
 	observer   *raft.Observer // feeds leaderSeen
 	members    memberCache
 
+	forwardSlots chan struct{} // one token per forwarded call in flight
+
 	ctx      context.Context // cancelled at shutdown; bounds forwarded work
 	cancel   context.CancelFunc
 	stopped  chan struct{} // closed at shutdown
@@ -55,7 +57,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, errs.E(op, errs.Unavailable, err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("component", "consensus"), host: cfg.Host, self: cfg.Host.ID(),
-		fsm: newFSMAdapter(cfg.FSM, dir), leaderSeen: newNotifier(), stopped: make(chan struct{})}
+		fsm: newFSMAdapter(cfg.FSM, dir), leaderSeen: newNotifier(), stopped: make(chan struct{}),
+		forwardSlots: make(chan struct{}, maxForwardInflight)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.open(dir); err != nil {
 		n.cancel()

@@ -20,6 +20,10 @@ const (
 	frameSlack  = 4 << 10  // room for the fields around a command
 	maxAddrs    = 32       // multiaddrs accepted in one membership request
 	maxShortStr = 1024     // peer IDs, multiaddrs, messages
+
+	// maxForwardInflight bounds the forwarded calls one node has open to the leader, below
+	// libp2p's default per-peer stream limits.
+	maxForwardInflight = 64
 )
 
 // op is what a forwarded request asks the leader to do.
