@@ -63,6 +63,10 @@ func (d *Dec) Uvarint() uint64 {
 		d.fail("bad varint: %v", errShort)
 		return 0
 	}
+	if n != len(binary.AppendUvarint(nil, v)) {
+		d.fail("non-minimal varint") // one value, one encoding
+		return 0
+	}
 	d.b = d.b[n:]
 	return v
 }
