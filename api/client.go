@@ -93,5 +93,6 @@ func defaultTransport() *http.Transport {
 	t.ResponseHeaderTimeout = time.Minute
 	t.ExpectContinueTimeout = 3 * time.Second
 	t.MaxIdleConnsPerHost = 16
+	t.DisableCompression = true // content is opaque bytes with ranges and digests; never re-encoded
 	return t
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/meridian-fed/meridian/errs"
 )
 
 // events answers GET /v1/catalogs/{name}/events as server-sent events: one "object" event per
@@ -30,7 +28,8 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sub Subject) err
 		return nil
 	}
 	if err := rc.Flush(); err != nil {
-		return errs.E("api.events", errs.Internal, err)
+		s.log.Warn("api: event stream cannot be flushed", "err", err)
+		return nil
 	}
 	tick := time.NewTicker(s.opts.KeepAlive)
 	defer tick.Stop()

@@ -20,7 +20,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // readJSON decodes one JSON value of at most MaxJSON bytes into v; unknown fields are refused
 // so that a typo (or a client newer than the node) is reported instead of ignored.
 func (s *server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.opts.MaxJSON))
+	dec := json.NewDecoder(http.MaxBytesReader(unwrap(w), r.Body, s.opts.MaxJSON))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError

@@ -71,12 +71,15 @@ func writeLanding(w http.ResponseWriter, base string, o *Object) error {
 	rec := o.Record
 	u := pidURL(base, o.PID)
 	d := landingData{
-		Title: title(o), PID: o.PID, URL: u, ContentURL: u + "/content", FileName: path.Base(rec.Name),
+		Title: title(o), PID: o.PID, URL: u, ContentURL: u + "/content", FileName: o.PID,
 		Size: humanSize(rec.Size), Type: mediaType(rec.Type), Catalog: rec.Catalog,
 		Publisher: publisherName(rec.Publisher), Created: rec.Created,
 		Published:  o.Published.UTC().Format("2006-01-02 15:04:05 UTC"),
 		ContentCID: rec.Content, SHA256: rec.SHA256, Citation: citation(base, o),
 		Meta: sortedPairs(rec.Meta), Activity: rec.Activity,
+	}
+	if b := path.Base(rec.Name); rec.Name != "" && b != "/" && b != "." {
+		d.FileName = b
 	}
 	if rec.Activity != nil {
 		d.ActivityParams = sortedPairs(rec.Activity.Params)

@@ -95,6 +95,15 @@ func (w *statusWriter) Flush() {
 // Unwrap lets http.ResponseController reach the connection (write deadlines for SSE).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// unwrap returns the server's own ResponseWriter under a statusWriter, so that
+// http.MaxBytesReader can tell the server to close a connection whose body was too large.
+func unwrap(w http.ResponseWriter) http.ResponseWriter {
+	if sw, ok := w.(*statusWriter); ok {
+		return sw.ResponseWriter
+	}
+	return w
+}
+
 func (w *statusWriter) status() int {
 	if w.code == 0 {
 		return http.StatusOK

@@ -31,7 +31,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, sub Subject) err
 	if r.ContentLength > s.opts.MaxObjectSize {
 		return &http.MaxBytesError{Limit: s.opts.MaxObjectSize}
 	}
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxObjectSize)
+	body := http.MaxBytesReader(unwrap(w), r.Body, s.opts.MaxObjectSize)
 	obj, err := s.b.Publish(r.Context(), sub, req, body)
 	if err != nil {
 		return err
