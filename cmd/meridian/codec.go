@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -94,7 +95,15 @@ func codecInput(o codecOpts, args []string) (io.ReadCloser, string, error) {
 	}
 	random := io.LimitReader(rand.NewChaCha8([32]byte{'m', 'e', 'r', 'i', 'd', 'i', 'a', 'n'}), n/2)
 	text := io.LimitReader(&textReader{}, n-n/2)
-	return io.NopCloser(io.MultiReader(random, text)), fmt.Sprintf("demo object (%s: half random, half text)", o.size), nil
+	var r io.Reader = io.MultiReader(random, text)
+	if n <= 256<<20 { // generate up front so the rates printed are the codec's, not the generator's
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return nil, "", err
+		}
+		r = bytes.NewReader(b)
+	}
+	return io.NopCloser(r), fmt.Sprintf("demo object (%s: half random, half text)", o.size), nil
 }
 
 // textReader yields endless log-like text, which compresses well.
