@@ -272,3 +272,34 @@ func publish(t *testing.T, f *fakeBackend, catalog, name, content string, opts .
 	}
 	return o
 }
+
+func TestVerifyRoutes(t *testing.T) {
+	f := newFake()
+	h := NewServer(f, Options{Logger: quietLogger()})
+	o := publish(t, f, "open", "a", "b")
+	for _, c := range []struct {
+		method, query string
+		status        int
+		checked       bool
+	}{
+		{"GET", "", 200, false},
+		{"POST", "?content=true", 200, true},
+		{"GET", "?content=maybe", 400, false},
+	} {
+		w := serve(t, h, c.method, "/v1/objects/"+o.PID+"/verify"+c.query, nil, nil)
+		if w.Code != c.status {
+			t.Errorf("%s verify%s: %d", c.method, c.query, w.Code)
+			continue
+		}
+		var v Verification
+		if c.status == 200 && (json.Unmarshal(w.Body.Bytes(), &v) != nil || v.ContentChecked != c.checked || v.PID != o.PID) {
+			t.Errorf("%s verify%s: %s", c.method, c.query, w.Body)
+		}
+	}
+	if w := serve(t, h, "GET", "/v1/audit?limit=-1", nil, nil); w.Code != 400 {
+		t.Errorf("negative limit: %d", w.Code)
+	}
+	if w := serve(t, h, "GET", "/v1/search?meta=novalue", nil, nil); w.Code != 400 {
+		t.Errorf("bad meta filter: %d", w.Code)
+	}
+}
