@@ -105,7 +105,7 @@ func (n *Node) startProtocols() error {
 	n.dht = d
 	n.provider = NewProvider(d, n.cfg.ProvideQueue, 8, n.cfg.Registerer, n.cfg.Logger)
 	n.shards = shardproto.NewClient(n.host, n.cfg.ShardLimits)
-	n.fetcher = fetch.New(n.shards, d, fetch.Config{})
+	n.fetcher = fetch.New(n.shards, d, fetch.Config{Self: n.host.ID(), Logger: n.cfg.Logger})
 	if n.cfg.Store != nil {
 		n.server = shardproto.NewServer(n.host, shardproto.ServerConfig{
 			Store: n.cfg.Store, AllowDelete: n.cfg.AllowDelete, Limits: n.cfg.ShardLimits, Logger: n.cfg.Logger,

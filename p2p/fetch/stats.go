@@ -15,6 +15,7 @@ const (
 	smallTransfer     = 64 << 10
 	alpha             = 0.3 // EWMA weight of a new sample
 	ratioWindow       = 32  // samples kept for the p90 of observed/expected
+	maxHedgeFactor    = 10  // never wait more than this multiple of the expected time
 )
 
 // Stats keeps, per peer, an EWMA of request latency and of throughput, and how much slower
@@ -98,7 +99,7 @@ func (s *Stats) HedgeAfter(p peer.ID, n int64, mult float64) time.Duration {
 	f := mult
 	if len(r) >= 5 {
 		slices.Sort(r)
-		f = max(f, r[len(r)*9/10])
+		f = min(max(f, r[len(r)*9/10]), maxHedgeFactor)
 	}
 	return time.Duration(exp * f * float64(time.Second))
 }
