@@ -7,40 +7,66 @@ import (
 	"github.com/meridian-fed/meridian/errs"
 )
 
-// computeCaps sets the per-member cap to the smallest value that the eligible nodes can satisfy:
+// computeCaps sets the per-member cap to the smallest value the eligible nodes can satisfy:
 // ⌈(k+m)/members⌉ when every member has enough nodes, higher when members are uneven (then
 // members with more nodes take the rest, still one shard per node). The region cap is hard.
+// With too few eligible nodes the caps are computed over every node that may hold shards
+// (active and allowed, full or not), so Check and Repair still judge existing holders.
 func (pl *Plan) computeCaps() (caps, error) {
 	const op = "placement.Place"
 	c := pl.caps
 	n := pl.policy.Shards()
 	c.region = pl.policy.RegionCap()
-	c.member = n
-	if len(pl.eligible) < n {
+	pool := pl.eligible
+	pl.short = len(pool) < n
+	if pl.short {
+		pool = pl.holders()
+	}
+	c.member = pl.memberCap(c, pool)
+	switch {
+	case pl.short:
 		return c, errs.Errorf(op, errs.Unavailable,
 			"k+m=%d shards need %d eligible nodes (one shard per node), have %d%s: add nodes, free space, allow more regions or members, or lower k+m",
 			n, n, len(pl.eligible), pl.ineligibleSummary())
-	}
-	perMember := make([]int, c.members)
-	used := 0
-	for _, i := range pl.eligible {
-		if perMember[pl.entries[i].member] == 0 {
-			used++
-		}
-		perMember[pl.entries[i].member]++
-	}
-	m := (n + used - 1) / used
-	for ; m < n && sumMin(perMember, m) < n; m++ {
-	}
-	for ; m < n && !pl.feasible(c.withMember(m), pl.eligible, nil); m++ {
-	}
-	c.member = m
-	if !pl.feasible(c, pl.eligible, nil) {
+	case !pl.feasible(c, pool, nil):
 		return c, errs.Errorf(op, errs.Unavailable,
 			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the eligible nodes (%s) cannot spread that far: add nodes in more regions, allow more regions, or raise m / lower k",
 			c.region, n, pl.regionSummary())
 	}
 	return c, nil
+}
+
+// memberCap returns the smallest per-member cap under which pool can hold k+m shards, or k+m.
+func (pl *Plan) memberCap(c caps, pool []int) int {
+	n := pl.policy.Shards()
+	perMember := make([]int, c.members)
+	used := 0
+	for _, i := range pool {
+		if perMember[pl.entries[i].member] == 0 {
+			used++
+		}
+		perMember[pl.entries[i].member]++
+	}
+	if used == 0 {
+		return n
+	}
+	m := (n + used - 1) / used
+	for ; m < n && sumMin(perMember, m) < n; m++ {
+	}
+	for ; m < n && !pl.feasible(c.withMember(m), pool, nil); m++ {
+	}
+	return m
+}
+
+// holders returns the nodes that may hold shards: active and allowed, full or not.
+func (pl *Plan) holders() []int {
+	var out []int
+	for i, e := range pl.entries {
+		if e.node.Active && pl.policy.Allowed(e.node) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 func (c caps) withMember(m int) caps { c.member = m; return c }

@@ -134,3 +134,88 @@ func TestMemberCap(t *testing.T) {
 		}
 	}
 }
+
+// TestRepairWithFullHolders: fewer eligible nodes than shards (one holder is full, one gone), so
+// Place refuses, but repair keeps the full holder's shard and moves only the lost one.
+func TestRepairWithFullHolders(t *testing.T) {
+	nodes := makeNodes(t, "fh", "a", "a", "b", "b", "c", "c")
+	p := Policy{K: 3, M: 2}
+	orig, err := Place(key(5), nodes, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare := ""
+	for _, n := range nodes {
+		if !slices.Contains(orig, n.ID) {
+			spare = n.ID
+		}
+	}
+	after := slices.Clone(nodes)
+	for i := range after {
+		switch after[i].ID {
+		case orig[0]:
+			after[i].FreeBytes = 0
+		case orig[1]:
+			after[i].Active = false
+		}
+	}
+	pl, err := NewPlan(after, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pl.Place(key(5)); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("Place with 4 eligible nodes: err = %v, want Unavailable", err)
+	}
+	fixed, err := pl.Repair(key(5), orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(orig)
+	want[1] = spare
+	if !slices.Equal(fixed, want) {
+		t.Fatalf("Repair = %v, want %v (only shard 1 moves, to the spare node)", fixed, want)
+	}
+	checkAssignment(t, fixed, after, p)
+	// With the spare gone too, nothing can take shard 1.
+	if _, err := pl.Without(spare).Repair(key(5), orig); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("Repair without a spare: err = %v, want Unavailable", err)
+	}
+}
+
+func TestWithout(t *testing.T) {
+	nodes := makeNodes(t, "wo", "a", "a", "b", "b", "c", "c", "d", "d")
+	p := Policy{K: 3, M: 2}
+	pl, err := NewPlan(nodes, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := range 100 {
+		orig, err := pl.Place(key(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The holder of shard 2 does not answer: the derived plan must agree with a plan
+		// built from scratch with that node inactive, and must not touch pl.
+		after := slices.Clone(nodes)
+		for i := range after {
+			if after[i].ID == orig[2] {
+				after[i].Active = false
+			}
+		}
+		fresh, err := NewPlan(after, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, errA := pl.Without(orig[2], "unknown-id").Repair(key(s), orig)
+		b, errB := fresh.Repair(key(s), orig)
+		if errA != nil || errB != nil || !slices.Equal(a, b) {
+			t.Fatalf("stripe %d: Without gave %v, %v; fresh plan %v, %v", s, a, errA, b, errB)
+		}
+		if slices.Contains(a, orig[2]) {
+			t.Fatalf("stripe %d: repair kept the excluded node: %v", s, a)
+		}
+		if again, _ := pl.Place(key(s)); !slices.Equal(again, orig) {
+			t.Fatalf("stripe %d: Without changed the original plan", s)
+		}
+	}
+}

@@ -18,7 +18,7 @@ func (pl *Plan) Place(key [32]byte) ([]string, error) {
 // answer. Only misplaced positions change, so repair moves as few shards as it can.
 func (pl *Plan) Repair(key [32]byte, assignment []string) ([]string, error) {
 	const op = "placement.Place"
-	if pl.err != nil {
+	if pl.err != nil && (!pl.short || len(assignment) == 0) {
 		return nil, pl.err
 	}
 	n := pl.policy.Shards()
@@ -40,6 +40,9 @@ func (pl *Plan) Repair(key [32]byte, assignment []string) ([]string, error) {
 	chosen, ok := pl.greedy(order, kept)
 	if !ok {
 		chosen, ok = pl.careful(order, kept)
+	}
+	if !ok && pl.short {
+		return nil, pl.err
 	}
 	if !ok {
 		return nil, errs.Errorf(op, errs.Unavailable,

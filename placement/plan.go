@@ -19,6 +19,7 @@ type Plan struct {
 	eligible []int // indices into entries of nodes that may take new shards
 	caps     caps
 	err      error // why no placement is possible under this membership, or nil
+	short    bool  // fewer eligible nodes than shards: Place fails, Repair may still work
 }
 
 type entry struct {
@@ -48,13 +49,35 @@ func NewPlan(nodes []Node, p Policy) (*Plan, error) {
 	if err := pl.addNodes(nodes); err != nil {
 		return nil, errs.E(op, errs.Invalid, err)
 	}
+	pl.prepare()
+	return pl, nil
+}
+
+// prepare finds the eligible nodes and the caps.
+func (pl *Plan) prepare() {
+	pl.eligible = nil
 	for i, e := range pl.entries {
-		if p.Eligible(e.node) {
+		if pl.policy.Eligible(e.node) {
 			pl.eligible = append(pl.eligible, i)
 		}
 	}
 	pl.caps, pl.err = pl.computeCaps()
-	return pl, nil
+}
+
+// Without returns a plan for the same membership in which the given nodes are inactive: for a
+// holder that does not answer though the catalog still lists it (a publish retrying a shard
+// elsewhere, repair avoiding an unreachable node). Unknown IDs are ignored. It reuses the
+// decoded peer IDs, so it is much cheaper than NewPlan.
+func (pl *Plan) Without(ids ...string) *Plan {
+	out := &Plan{policy: pl.policy, byID: pl.byID, caps: pl.caps}
+	out.entries = slices.Clone(pl.entries)
+	for _, id := range ids {
+		if i, ok := pl.byID[id]; ok {
+			out.entries[i].node.Active = false
+		}
+	}
+	out.prepare()
+	return out
 }
 
 func (pl *Plan) addNodes(nodes []Node) error {
