@@ -17,7 +17,7 @@ func (pl *Plan) Place(key [32]byte) ([]string, error) {
 // the first nodes in rank order that keep the caps. A nil or empty assignment gives Place's
 // answer. Only misplaced positions change, so repair moves as few shards as it can.
 func (pl *Plan) Repair(key [32]byte, assignment []string) ([]string, error) {
-	const op = "placement.Place"
+	const op = "placement.Repair"
 	if pl.err != nil && (!pl.short || len(assignment) == 0) {
 		return nil, pl.err
 	}
@@ -122,7 +122,7 @@ func counts(buf []int, n int) []int {
 
 // careful is the fallback when greedy gets stuck (members spanning regions in jurisdiction
 // mode): it takes each node in order only if the rest can still be completed, checked by max
-// flow, so it returns the first placement in XOR order that exists, if any.
+// flow, so it returns the first placement in rank order that exists, if any.
 func (pl *Plan) careful(order, kept []int) ([]int, bool) {
 	n := pl.policy.Shards()
 	chosen := append(make([]int, 0, n), kept...)
@@ -166,7 +166,7 @@ func Place(key [32]byte, nodes []Node, p Policy) ([]string, error) {
 	return pl.Place(key)
 }
 
-// Ranked is NewPlan(nodes, p).Ranked(key): every node in XOR order of key.
+// Ranked is NewPlan(nodes, p).Ranked(key): every node in rank order for key.
 func Ranked(key [32]byte, nodes []Node, p Policy) ([]Node, error) {
 	pl, err := NewPlan(nodes, p)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package placement decides, from the catalog's membership alone, which nodes hold the shards of
-// a stripe: eligible nodes ordered by Kademlia XOR distance to the stripe's key, spread over
-// members and regions so that failure domains stay apart. It is pure and imports only errs.
+// a stripe: eligible nodes ranked by a rendezvous hash of their Kademlia XOR distance to the
+// stripe's key, spread over members and regions so that failure domains stay apart. It is pure
+// and imports only errs from the project.
 package placement
 
 import (
