@@ -17,14 +17,21 @@ import (
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/p2p/internal/fakestore"
 	"github.com/meridian-fed/meridian/p2p/shardproto"
+	"github.com/meridian-fed/meridian/store"
 )
 
-// federation starts n member nodes sharing psk and a membership that lists them all.
+// federation starts n member nodes sharing psk and a membership that lists them all, each
+// with a real disk store (fsync on every PUT).
 func federation(t *testing.T, psk []byte, n int) ([]*Node, *StaticMembership) {
 	members := NewStaticMembership()
 	var nodes []*Node
 	for range n {
-		nd := newTestNode(t, nodeOpts{psk: psk, members: members, store: fakestore.New()})
+		st, err := store.OpenDisk(t.TempDir(), store.DiskOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() }) // after the node (cleanups run last-in first-out)
+		nd := newTestNode(t, nodeOpts{psk: psk, members: members, store: st})
 		members.Add(nd.Host().ID())
 		nodes = append(nodes, nd)
 	}
