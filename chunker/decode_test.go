@@ -149,7 +149,7 @@ func TestParamsValidate(t *testing.T) {
 	}
 	for _, p := range []Params{{K: 0, M: 2, StripeSize: S}, {K: 3, M: 0, StripeSize: S},
 		{K: 200, M: 57, StripeSize: S}, {K: 3, M: 2, StripeSize: S + 1}, {K: 3, M: 2, StripeSize: 0},
-		{K: 3, M: 2, StripeSize: MaxStripeSize + S}, {K: 3, M: 2, StripeSize: S, Workers: -1}} {
+		{K: 3, M: 2, StripeSize: MaxStripeSize + S}, {K: 3, M: 2, StripeSize: S, Workers: -1}, {K: 3, M: 2, StripeSize: S, Workers: MaxWorkers + 1}} {
 		if err := p.Validate(); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%+v: got %v, want Invalid", p, err)
 		}

@@ -2,6 +2,8 @@ package chunker
 
 import (
 	"bytes"
+	"context"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -18,11 +20,16 @@ type fuzzObject struct {
 // fuzzObjs are small one-stripe objects (multi-stripe cases are in the property tests): one
 // that compresses and one that does not, so both decode paths are fuzzed at speed.
 var fuzzObjs = sync.OnceValue(func() [2]*fuzzObject {
-	t := &testing.T{}
 	var objs [2]*fuzzObject
-	for i, data := range [][]byte{bytes.Repeat([]byte("compressible "), 200), readAllGen(t, 41, 2000)} {
+	random := make([]byte, 2000)
+	rand.NewChaCha8([32]byte{41}).Read(random)
+	for i, data := range [][]byte{bytes.Repeat([]byte("compressible "), 200), random} {
 		dek := make([]byte, 32)
-		res, st := encodeMem(t, data, Params{K: 3, M: 2, StripeSize: S}, dek)
+		st := newMemStore()
+		res, err := Encode(context.Background(), bytes.NewReader(data), Params{K: 3, M: 2, StripeSize: S}, dek, st.put)
+		if err != nil {
+			panic(err)
+		}
 		objs[i] = &fuzzObject{data: data, dek: dek, res: res, st: st}
 	}
 	if !objs[0].res.Manifest.Stripes[0].Compressed || objs[1].res.Manifest.Stripes[0].Compressed {

@@ -9,11 +9,14 @@ import (
 // MaxStripeSize bounds Params.StripeSize, and so the memory one stripe in flight takes.
 const MaxStripeSize = 64 << 20
 
+// MaxWorkers bounds Params.Workers: memory in flight is 2 × Workers stripes.
+const MaxWorkers = 256
+
 // Params are the codec parameters of an encoding.
 type Params struct {
 	K, M       int // data and parity shards per stripe; K+M at most 256
 	StripeSize int // plaintext bytes per stripe: a positive multiple of LeafSize (1 MiB)
-	Workers    int // stripes processed in parallel; 0 means GOMAXPROCS
+	Workers    int // stripes processed in parallel (2 × Workers in flight); 0 means GOMAXPROCS
 }
 
 // DefaultParams are 3+2 with 4 MiB stripes: any 2 of 5 holders may be lost, at 67% overhead.
@@ -28,8 +31,8 @@ func (p Params) Validate() error {
 	case p.StripeSize < LeafSize || p.StripeSize > MaxStripeSize || p.StripeSize%LeafSize != 0:
 		return errs.Errorf(op, errs.Invalid,
 			"stripe size %d: use a multiple of 1 MiB between 1 MiB and %d MiB", p.StripeSize, MaxStripeSize>>20)
-	case p.Workers < 0:
-		return errs.Errorf(op, errs.Invalid, "workers %d: use 0 (one per CPU) or more", p.Workers)
+	case p.Workers < 0 || p.Workers > MaxWorkers:
+		return errs.Errorf(op, errs.Invalid, "workers %d: use 0 (one per CPU) up to %d", p.Workers, MaxWorkers)
 	}
 	return nil
 }

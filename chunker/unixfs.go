@@ -63,7 +63,7 @@ func (b *TreeBuilder) push(h int, l link) {
 	}
 }
 
-// Root returns the CID of the file. An empty file is the raw block of no bytes; a file of one
+// Root returns the CID of the file and ends the build: call it once, after the last AddLeaf. An empty file is the raw block of no bytes; a file of one
 // leaf is that leaf; otherwise the root sits at the least height whose capacity holds every leaf.
 func (b *TreeBuilder) Root() cid.Cid {
 	switch b.leaves {
