@@ -318,6 +318,9 @@ func BenchmarkFetch(b *testing.B) {
 	b.ReportMetric(mbps(took[2]), "slow-cold-MB/s")
 	b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "warm/fast")
 	b.ReportMetric(took[0].Seconds()/took[2].Seconds(), "cold/fast")
+	wg, wh := fB.Counts()
+	b.ReportMetric(float64(wg)/float64(b.N), "warm-gets/op")
+	b.ReportMetric(float64(wh)/float64(b.N), "warm-hedges/op")
 	b.ReportMetric(float64(gets)/float64(b.N), "cold-gets/op")
 	b.ReportMetric(float64(hedges)/float64(b.N), "cold-hedges/op")
 }

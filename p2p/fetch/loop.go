@@ -230,8 +230,7 @@ func (r *run) cancelShard(shard int) {
 }
 
 // abandonSlow records a hedged attempt given up on: its elapsed time is a lower bound of its
-// duration, and it counts as a failure so the next read prefers other holders.
+// duration, which caps the peer's throughput estimate so the next read prefers others.
 func (r *run) abandonSlow(a *attempt) {
-	r.f.stats.Observe(a.peer, r.size, time.Since(a.start))
-	r.f.stats.Fail(a.peer)
+	r.f.stats.ObserveAtLeast(a.peer, r.size, time.Since(a.start))
 }

@@ -52,13 +52,7 @@ func (s *Stats) Observe(p peer.ID, n int64, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := s.getLocked(p)
-	ratio := d.Seconds() / ps.expect(n)
-	if len(ps.ratios) < ratioWindow {
-		ps.ratios = append(ps.ratios, ratio)
-	} else {
-		ps.ratios[ps.next] = ratio
-		ps.next = (ps.next + 1) % ratioWindow
-	}
+	ps.addRatio(d.Seconds() / ps.expect(n))
 	ps.fails = 0
 	if n < smallTransfer {
 		ps.latency = ewma(ps.latency, d.Seconds())
@@ -66,6 +60,26 @@ func (s *Stats) Observe(p peer.ID, n int64, d time.Duration) {
 	}
 	t := max(d.Seconds()-ps.latency, d.Seconds()/2)
 	ps.throughput = ewma(ps.throughput, float64(n)/t)
+}
+
+// ObserveAtLeast records a transfer of n bytes from p abandoned after d: it would have taken
+// at least d, so the peer's throughput estimate drops to at most what d implies.
+func (s *Stats) ObserveAtLeast(p peer.ID, n int64, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := s.getLocked(p)
+	ps.addRatio(d.Seconds() / ps.expect(n))
+	t := max(d.Seconds()-ps.latency, d.Seconds()/2)
+	ps.throughput = min(ps.throughput, float64(n)/t)
+}
+
+func (ps *peerStats) addRatio(r float64) {
+	if len(ps.ratios) < ratioWindow {
+		ps.ratios = append(ps.ratios, r)
+		return
+	}
+	ps.ratios[ps.next] = r
+	ps.next = (ps.next + 1) % ratioWindow
 }
 
 // Fail records a failed request to p; each consecutive failure doubles its expected time.
