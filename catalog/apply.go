@@ -81,8 +81,9 @@ func (s *State) Apply(index uint64, cmdBytes []byte) Result {
 }
 
 // Check validates encoded command bytes against the current state as Apply would at the next
-// index, without changing anything. Proposers call it to refuse bad commands early; apply
-// checks again because the state may change in between.
+// index, without changing anything. The leader calls it after stamping Time and before
+// proposing, to refuse bad commands without a raft round; apply checks again because the state
+// may change in between.
 func (s *State) Check(cmdBytes []byte) error {
 	cmd, body, err := decode(cmdBytes)
 	if err != nil {
