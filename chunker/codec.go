@@ -134,7 +134,6 @@ func (s *scratch) compress(plain []byte) ([]byte, bool) {
 
 // encode turns s.plain into k+m shards and their CIDs, and returns the stripe's manifest entry.
 func (c *codec) encode(index int, last bool, s *scratch) Stripe {
-	s.leaves = leafDigests(s.leaves, s.plain)
 	payload, compressed := s.compress(s.plain)
 	sealedLen := len(payload) + crypt.Overhead
 	size := (sealedLen + c.k - 1) / c.k

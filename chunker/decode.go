@@ -46,7 +46,7 @@ func Decode(ctx context.Context, m *Manifest, dek []byte, src ShardSource, w io.
 		return nil
 	}
 	if off == 0 && length == m.Size {
-		d.whole, d.tree = sha256.New(), NewTreeBuilder(MaxLinks)
+		d.whole, d.content = sha256.New(), newContentHasher(m.StripeSize)
 	}
 	if err := d.run(ctx); err != nil {
 		return errs.E(op, errs.Other, err)
@@ -63,7 +63,7 @@ type decoder struct {
 	first, last int // stripes to decode, inclusive
 	next        int // the next stripe to write
 	whole       hash.Hash
-	tree        *TreeBuilder // nil unless the whole object is read
+	content     *contentHasher // nil unless the whole object is read
 	free        chan *job
 	todo        chan *job
 	done        chan *job
@@ -162,7 +162,7 @@ func (d *decoder) work(ctx context.Context) error {
 		if err := d.c.decode(j.index, j.last, st, shards, &j.s); err != nil {
 			return err
 		}
-		if d.tree != nil {
+		if d.content != nil && d.content.aligned {
 			j.s.leaves = leafDigests(j.s.leaves, j.s.plain)
 		}
 		select {

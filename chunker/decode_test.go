@@ -144,11 +144,13 @@ func TestEncodeReportsReadErrorAndCancel(t *testing.T) {
 }
 
 func TestParamsValidate(t *testing.T) {
-	if err := DefaultParams().Validate(); err != nil {
-		t.Fatal(err)
+	for _, size := range []int{MinStripeSize, 128 << 10, 512 << 10, S, 3 * S, MaxStripeSize} {
+		if err := (Params{K: 3, M: 2, StripeSize: size}).Validate(); err != nil {
+			t.Fatalf("stripe size %d: %v", size, err)
+		}
 	}
 	for _, p := range []Params{{K: 0, M: 2, StripeSize: S}, {K: 3, M: 0, StripeSize: S},
-		{K: 200, M: 57, StripeSize: S}, {K: 3, M: 2, StripeSize: S + 1}, {K: 3, M: 2, StripeSize: 0},
+		{K: 200, M: 57, StripeSize: S}, {K: 3, M: 2, StripeSize: S + 1}, {K: 3, M: 2, StripeSize: 0}, {K: 3, M: 2, StripeSize: 100 << 10}, {K: 3, M: 2, StripeSize: 32 << 10},
 		{K: 3, M: 2, StripeSize: MaxStripeSize + S}, {K: 3, M: 2, StripeSize: S, Workers: -1}, {K: 3, M: 2, StripeSize: S, Workers: MaxWorkers + 1}} {
 		if err := p.Validate(); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%+v: got %v, want Invalid", p, err)

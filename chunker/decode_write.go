@@ -35,24 +35,22 @@ func (d *decoder) emit(j *job) error {
 	if _, err := d.w.Write(j.s.plain[lo:hi]); err != nil {
 		return errs.Errorf("", errs.Unavailable, "writing the output: %w", err)
 	}
-	if d.tree == nil {
+	if d.content == nil {
 		return nil
 	}
 	d.whole.Write(j.s.plain)
-	for i, dg := range j.s.leaves {
-		d.tree.AddLeaf(dg, min(LeafSize, len(j.s.plain)-i*LeafSize))
-	}
+	d.content.add(j.s.plain, j.s.leaves)
 	return nil
 }
 
 // check compares a whole-object read with the manifest's content CID and sha256.
 func (d *decoder) check() error {
-	if d.tree == nil {
+	if d.content == nil {
 		return nil
 	}
 	var sum [32]byte
 	d.whole.Sum(sum[:0])
-	if got := d.tree.Root(); !got.Equals(d.m.Content) || sum != d.m.SHA256 {
+	if got := d.content.root(); !got.Equals(d.m.Content) || sum != d.m.SHA256 {
 		return errs.Errorf("chunker.Decode", errs.Corrupt,
 			"decoded bytes have content CID %s, the manifest says %s: the object was encoded wrongly", got, d.m.Content)
 	}

@@ -87,7 +87,7 @@ func Encode(ctx context.Context, r io.Reader, p Params, dek []byte, put PutFunc)
 	if err != nil {
 		return nil, err
 	}
-	e := &encoder{p: p, c: c, put: put, whole: sha256.New(), tree: NewTreeBuilder(MaxLinks),
+	e := &encoder{p: p, c: c, put: put, whole: sha256.New(), content: newContentHasher(p.StripeSize),
 		free: make(chan *job, p.window()), todo: make(chan *job), done: make(chan *job, p.window())}
 	for range p.window() {
 		e.free <- getJob()
@@ -111,15 +111,15 @@ func Encode(ctx context.Context, r io.Reader, p Params, dek []byte, put PutFunc)
 }
 
 type encoder struct {
-	p     Params
-	c     *codec
-	put   PutFunc
-	whole hash.Hash // sha256 of the whole content; only read() touches it
-	tree  *TreeBuilder
-	size  int64
-	free  chan *job // idle jobs; taking one is the backpressure that bounds memory
-	todo  chan *job // read, waiting for a worker
-	done  chan *job // encoded and put, in any order
+	p       Params
+	c       *codec
+	put     PutFunc
+	whole   hash.Hash // sha256 of the whole content; only read() touches it
+	content *contentHasher
+	size    int64
+	free    chan *job // idle jobs; taking one is the backpressure that bounds memory
+	todo    chan *job // read, waiting for a worker
+	done    chan *job // encoded and put, in any order
 }
 
 // read cuts r into stripes, in order, and hashes the whole content on the way.
@@ -170,6 +170,9 @@ func (e *encoder) work(ctx context.Context) error {
 		if j == nil {
 			return nil // reader finished
 		}
+		if e.content.aligned {
+			j.s.leaves = leafDigests(j.s.leaves, j.s.plain)
+		}
 		j.info = e.c.encode(j.index, j.last, &j.s)
 		es := &EncodedStripe{Index: j.index, Shards: j.s.slots, CIDs: j.s.cids, PlacementKey: PlacementKey(j.s.cids)}
 		if err := e.put(ctx, es); err != nil {
@@ -196,9 +199,7 @@ func (e *encoder) collect(ctx context.Context) ([]Stripe, error) {
 				break
 			}
 			delete(pending, next.index)
-			for i, d := range next.s.leaves {
-				e.tree.AddLeaf(d, min(LeafSize, len(next.s.plain)-i*LeafSize))
-			}
+			e.content.add(next.s.plain, next.s.leaves)
 			stripes = append(stripes, next.info)
 			e.free <- next
 		}
@@ -213,7 +214,7 @@ func (e *encoder) collect(ctx context.Context) ([]Stripe, error) {
 }
 
 func (e *encoder) result(stripes []Stripe) (*Result, error) {
-	res := &Result{ContentCID: e.tree.Root(), Size: e.size}
+	res := &Result{ContentCID: e.content.root(), Size: e.size}
 	e.whole.Sum(res.SHA256[:0])
 	res.Manifest = &Manifest{Version: FormatVersion, Size: e.size, K: e.p.K, M: e.p.M,
 		StripeSize: e.p.StripeSize, Cipher: cipherID, Compression: CompressionZstd,

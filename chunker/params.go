@@ -6,8 +6,11 @@ import (
 	"github.com/meridian-fed/meridian/errs"
 )
 
-// MaxStripeSize bounds Params.StripeSize, and so the memory one stripe in flight takes.
-const MaxStripeSize = 64 << 20
+// Stripe size bounds. MaxStripeSize bounds the memory one stripe in flight takes.
+const (
+	MinStripeSize = 64 << 10
+	MaxStripeSize = 64 << 20
+)
 
 // MaxWorkers bounds Params.Workers: memory in flight is 2 × Workers stripes.
 const MaxWorkers = 256
@@ -15,7 +18,7 @@ const MaxWorkers = 256
 // Params are the codec parameters of an encoding.
 type Params struct {
 	K, M       int // data and parity shards per stripe; K+M at most 256
-	StripeSize int // plaintext bytes per stripe: a positive multiple of LeafSize (1 MiB)
+	StripeSize int // plaintext bytes per stripe: a divisor (>= 64 KiB) or multiple of LeafSize (1 MiB)
 	Workers    int // stripes processed in parallel (2 × Workers in flight); 0 means GOMAXPROCS
 }
 
@@ -28,9 +31,10 @@ func (p Params) Validate() error {
 	switch {
 	case p.K < 1 || p.M < 1 || p.K+p.M > 256:
 		return errs.Errorf(op, errs.Invalid, "k=%d m=%d: need k >= 1, m >= 1 and k+m <= 256", p.K, p.M)
-	case p.StripeSize < LeafSize || p.StripeSize > MaxStripeSize || p.StripeSize%LeafSize != 0:
+	case p.StripeSize < MinStripeSize || p.StripeSize > MaxStripeSize ||
+		(p.StripeSize%LeafSize != 0 && LeafSize%p.StripeSize != 0):
 		return errs.Errorf(op, errs.Invalid,
-			"stripe size %d: use a multiple of 1 MiB between 1 MiB and %d MiB", p.StripeSize, MaxStripeSize>>20)
+			"stripe size %d: use 64, 128, 256 or 512 KiB, or a multiple of 1 MiB up to %d MiB", p.StripeSize, MaxStripeSize>>20)
 	case p.Workers < 0 || p.Workers > MaxWorkers:
 		return errs.Errorf(op, errs.Invalid, "workers %d: use 0 (one per CPU) up to %d", p.Workers, MaxWorkers)
 	}

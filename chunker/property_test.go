@@ -12,13 +12,20 @@ import (
 
 const S = LeafSize // stripe size in these tests
 
-var propertySizes = []int64{0, 1, S - 1, S, S + 1, 5*S + 123}
+// propertySizes are the object sizes tried for a stripe size: empty, one byte, around one
+// stripe, and many stripes with a short last one.
+func propertySizes(stripe int) []int64 {
+	s := int64(stripe)
+	return []int64{0, 1, s - 1, s, s + 1, 5*s + 123}
+}
 
 var propertyParams = []Params{
 	{K: 3, M: 2, StripeSize: S},
 	{K: 4, M: 2, StripeSize: 2 * S},
 	{K: 1, M: 1, StripeSize: S},
 	{K: 10, M: 4, StripeSize: S},
+	{K: 3, M: 2, StripeSize: MinStripeSize}, // stripes smaller than a UnixFS leaf
+	{K: 4, M: 2, StripeSize: 256 << 10},
 }
 
 // stripeRand is the random source for one stripe: deterministic whatever order the decoder's
@@ -60,12 +67,15 @@ func damage(rng *rand.Rand, sh []byte) []byte {
 func TestPropertyRoundTripUnderLoss(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, p := range propertyParams {
-		for _, size := range propertySizes {
-			name := fmt.Sprintf("%d+%d/stripe=%dMiB/size=%d", p.K, p.M, p.StripeSize>>20, size)
+		for _, size := range propertySizes(p.StripeSize) {
+			name := fmt.Sprintf("%d+%d/stripe=%dKiB/size=%d", p.K, p.M, p.StripeSize>>10, size)
 			t.Run(name, func(t *testing.T) {
 				data := readAllGen(t, rng.Uint64(), size)
 				dek := testDEK(t)
 				res, st := encodeMem(t, data, p, dek)
+				if id, _ := ComputeContentID(bytes.NewReader(data)); id.CID != res.ContentCID || id.SHA256 != res.SHA256 {
+					t.Fatalf("content CID %v, want %v", res.ContentCID, id.CID)
+				}
 				st.alter = loseRandom(rng.Uint64(), p.M)
 				got, err := decodeAll(res.Manifest, dek, st, 0, -1)
 				if err != nil || !bytes.Equal(got, data) {
