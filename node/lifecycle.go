@@ -95,6 +95,10 @@ func InitFederation(ctx context.Context, cfg Config, spec FederationSpec) (*Node
 			return nil, "", err
 		}
 	}
+	if err := n.markMember(spec.Name); err != nil {
+		n.Close()
+		return nil, "", err
+	}
 	return n, token, nil
 }
 
@@ -170,7 +174,18 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 			return nil, "", err
 		}
 	}
+	if err := n.markMember(ans.Federation); err != nil {
+		n.Close()
+		return nil, "", err
+	}
 	return n, ans.AdminToken, nil
+}
+
+// markMember records in the data dir that this node has become part of a federation (after
+// init or join), which is what scripts and the testnet wait for.
+func (n *Node) markMember(federation string) error {
+	b, _ := json.Marshal(map[string]any{"federation": federation, "peer_id": n.PeerID().String(), "since": n.now().UTC().Format(time.RFC3339)})
+	return writeFileSync(filepath.Join(n.cfg.DataDir, StateFile), b, 0o600)
 }
 
 func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer, error) {

@@ -283,8 +283,9 @@ func waitFor(ctx context.Context, f func() error) error {
 	defer t.Stop()
 	for {
 		err := f()
-		if err == nil {
-			return nil
+		var stop backoffStop
+		if err == nil || errors.As(err, &stop) {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -293,6 +294,11 @@ func waitFor(ctx context.Context, f func() error) error {
 		}
 	}
 }
+
+// backoffStop makes waitFor give up at once.
+type backoffStop struct{ error }
+
+func (b backoffStop) Unwrap() error { return b.error }
 
 // Close stops every node.
 func (c *Cluster) Close() error {

@@ -15,6 +15,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newCIDCmd(), newCodecCmd(),
+		newNodeCmd(), newFederationCmd(), newTestnetCmd(),
 	// Commands are added here, one line each.
 	)
 	return root

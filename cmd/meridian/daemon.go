@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/meridian-fed/meridian/node"
+)
+
+// nodeFlags are the settings shared by node init, node run, node join and federation init.
+// Only flags the user set override node.yaml and MERIDIAN_* variables.
+type nodeFlags struct {
+	dataDir string
+	member  string
+	region  string
+	listen  []string
+	apiAddr string
+	cap     int64
+}
+
+func (f *nodeFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.dataDir, "data-dir", "meridian-data", "the node's data directory")
+	fs.StringVar(&f.member, "member", "", "member (institution) id this node belongs to, e.g. nchc")
+	fs.StringVar(&f.region, "region", "", "ISO 3166 country code of the member (for a new member)")
+	fs.StringSliceVar(&f.listen, "listen", nil, "libp2p listen multiaddrs (TCP), e.g. /ip4/0.0.0.0/tcp/4040")
+	fs.StringVar(&f.apiAddr, "api-addr", "", "HTTP API address host:port")
+	fs.Int64Var(&f.cap, "capacity", 0, "bytes of shard storage offered (0: the disk's free space)")
+}
+
+// overrides returns the config keys of the flags the user set.
+func (f *nodeFlags) overrides(fs *pflag.FlagSet) map[string]any {
+	o := map[string]any{}
+	set := func(name, key string, v any) {
+		if fs.Changed(name) {
+			o[key] = v
+		}
+	}
+	set("member", "member", f.member)
+	set("listen", "listen", f.listen)
+	set("api-addr", "api_addr", f.apiAddr)
+	set("capacity", "capacity", f.cap)
+	return o
+}
+
+// config builds the node config from defaults, node.yaml, environment and flags.
+func (f *nodeFlags) config(fs *pflag.FlagSet) (node.Config, error) {
+	return node.LoadConfig(f.dataDir, f.overrides(fs))
+}
+
+// initIfNeeded initialises the data dir unless it already holds a node.
+func (f *nodeFlags) initIfNeeded(fs *pflag.FlagSet) (node.Config, error) {
+	if _, err := os.Stat(f.dataDir + "/" + node.ConfigFile); err == nil {
+		return f.config(fs)
+	}
+	cfg := node.DefaultConfig(f.dataDir)
+	cfg.Member = f.member
+	if len(f.listen) > 0 {
+		cfg.Listen = f.listen
+	}
+	if f.apiAddr != "" {
+		cfg.APIAddr = f.apiAddr
+	}
+	cfg.Capacity = f.cap
+	if _, err := node.Init(cfg); err != nil {
+		return cfg, err
+	}
+	return f.config(fs)
+}
+
+// runUntilSignal keeps n running until SIGINT or SIGTERM, then stops it gracefully.
+func runUntilSignal(cmd *cobra.Command, n *node.Node) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(cmd.ErrOrStderr(), "node %s running: API http://%s, p2p %v\n", n.PeerID(), n.APIAddr(), n.P2PAddrs())
+	<-ctx.Done()
+	fmt.Fprintln(cmd.ErrOrStderr(), "stopping")
+	return n.Close()
+}
+
+func newNodeCmd() *cobra.Command {
+	c := &cobra.Command{Use: "node", Short: "Run and manage a Meridian node (daemon)"}
+	c.AddCommand(newNodeInitCmd(), newNodeRunCmd(), newNodeJoinCmd())
+	return c
+}
+
+func newNodeInitCmd() *cobra.Command {
+	var f nodeFlags
+	c := &cobra.Command{
+		Use:   "init",
+		Short: "Create a node's data dir: identity key, member age key, node.yaml",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := node.DefaultConfig(f.dataDir)
+			cfg.Member = f.member
+			if len(f.listen) > 0 {
+				cfg.Listen = f.listen
+			}
+			if f.apiAddr != "" {
+				cfg.APIAddr = f.apiAddr
+			}
+			cfg.Capacity = f.cap
+			id, err := node.Init(cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "node %s initialised in %s (member %s)\n", id, f.dataDir, cfg.Member)
+			return nil
+		},
+	}
+	f.register(c.Flags())
+	return c
+}
+
+func newNodeRunCmd() *cobra.Command {
+	var f nodeFlags
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Run a node of a federation it already belongs to",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.config(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			n, err := node.Start(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			return runUntilSignal(cmd, n)
+		},
+	}
+	f.register(c.Flags())
+	return c
+}
+
+func newNodeJoinCmd() *cobra.Command {
+	var f nodeFlags
+	var tokenFile string
+	c := &cobra.Command{
+		Use:   "join INVITE",
+		Short: "Join a federation with an invite from 'meridian federation invite', then keep running",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			iv, err := node.DecodeInvite(args[0])
+			if err != nil {
+				return err
+			}
+			if f.member == "" {
+				f.member = iv.Member
+			}
+			cfg, err := f.initIfNeeded(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), joinTimeout)
+			defer cancel()
+			n, token, err := node.Join(ctx, cfg, iv, node.JoinSpec{Region: f.region, AdminTokenTo: tokenFile})
+			if err != nil {
+				return err
+			}
+			if token != "" && tokenFile == "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "new member %s: admin token (shown once): %s\n", cfg.Member, token)
+			}
+			return runUntilSignal(cmd, n)
+		},
+	}
+	f.register(c.Flags())
+	c.Flags().StringVar(&tokenFile, "admin-token-file", "", "write a new member's first admin token to this file")
+	return c
+}

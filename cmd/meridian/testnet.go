@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meridian-fed/meridian/testnet"
+)
+
+func newTestnetCmd() *cobra.Command {
+	var dir string
+	c := &cobra.Command{Use: "testnet", Short: "A local federation on loopback, as separate node processes"}
+	c.PersistentFlags().StringVar(&dir, "dir", "testnet-data", "directory of the testnet's nodes")
+	c.AddCommand(newTestnetUpCmd(&dir), newTestnetDownCmd(&dir), newTestnetKillCmd(&dir), newTestnetStartCmd(&dir))
+	return c
+}
+
+func newTestnetUpCmd(dir *string) *cobra.Command {
+	var o testnet.ProcOptions
+	var noConfig bool
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Start a local federation (or restart a stopped one) and write the client config",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			bin, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			o.Binary, o.Dir = bin, *dir
+			start := time.Now()
+			pc, err := testnet.UpProcesses(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			cfg := &clientConfig{Endpoints: pc.Endpoints(), Token: pc.Token}
+			paths := []string{filepath.Join(pc.Dir, "client.json")}
+			if !noConfig {
+				paths = append(paths, defaultClientConfigPath())
+			}
+			for _, p := range paths {
+				if err := writeClientConfig(p, cfg); err != nil {
+					return err
+				}
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "testnet of %d nodes up in %.1fs (dir %s)\n", len(pc.Nodes), time.Since(start).Seconds(), pc.Dir)
+			for i, n := range pc.Nodes {
+				fmt.Fprintf(out, "  node%d  member %s (%s)  api http://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
+			}
+			fmt.Fprintf(out, "client config: %v\ntry: meridian put FILE --catalog default\n", paths)
+			return nil
+		},
+	}
+	c.Flags().IntVar(&o.Nodes, "nodes", 5, "number of nodes")
+	c.Flags().IntVar(&o.Members, "members", 3, "number of members (nodes are dealt round-robin)")
+	c.Flags().BoolVar(&noConfig, "no-client-config", false, "do not write "+defaultClientConfigPath())
+	return c
+}
+
+func newTestnetDownCmd(dir *string) *cobra.Command {
+	var purge bool
+	c := &cobra.Command{
+		Use:   "down",
+		Short: "Stop every node of the local federation (--purge also deletes its data)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pc, err := testnet.LoadProcCluster(*dir)
+			if err != nil {
+				return err
+			}
+			return pc.Down(purge)
+		},
+	}
+	c.Flags().BoolVar(&purge, "purge", false, "delete the testnet's data dir too")
+	return c
+}
+
+func nodeIndex(arg string) (int, error) {
+	i, err := strconv.Atoi(arg)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("node index %q: give a number such as 2", arg)}
+	}
+	return i, nil
+}
+
+func newTestnetKillCmd(dir *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "kill N",
+		Short: "kill -9 node N of the local federation",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			i, err := nodeIndex(args[0])
+			if err != nil {
+				return err
+			}
+			pc, err := testnet.LoadProcCluster(*dir)
+			if err != nil {
+				return err
+			}
+			return pc.Kill(i)
+		},
+	}
+}
+
+func newTestnetStartCmd(dir *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start N",
+		Short: "Start node N of the local federation again from its data dir",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			i, err := nodeIndex(args[0])
+			if err != nil {
+				return err
+			}
+			pc, err := testnet.LoadProcCluster(*dir)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+			defer cancel()
+			return pc.Start(ctx, i)
+		},
+	}
+}
