@@ -44,7 +44,7 @@ against the content CID and sha256. Exit code 5 when too many shards were lost.`
 	f := cmd.Flags()
 	f.IntVar(&o.k, "k", 3, "data shards per stripe")
 	f.IntVar(&o.m, "m", 2, "parity shards per stripe")
-	f.StringVar(&o.stripe, "stripe-size", "4MiB", "plaintext bytes per stripe, a multiple of 1MiB")
+	f.StringVar(&o.stripe, "stripe-size", "4MiB", "plaintext bytes per stripe: 64KiB, 128KiB, 256KiB, 512KiB or a multiple of 1MiB")
 	f.IntVar(&o.lose, "lose", 2, "shards to delete per stripe before decoding (more than m must fail)")
 	f.StringVar(&o.dir, "dir", "", "shard directory to write and keep (default: a temporary one, removed)")
 	f.StringVar(&o.out, "out", "", "also write the decoded bytes to this file")
