@@ -16,6 +16,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newCIDCmd(), newCodecCmd(),
 		newNodeCmd(), newFederationCmd(), newTestnetCmd(),
+		newPutCmd(), newGetCmd(), newResolveCmd(), newLsCmd(), newSearchCmd(), newCatalogCmd(), newUserCmd(), newMembersCmd(), newNodesCmd(), newStatusCmd(), newAuditCmd(), newProvenanceCmd(), newVerifyCmd(),
 	// Commands are added here, one line each.
 	)
 	return root

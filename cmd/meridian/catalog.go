@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/spf13/cobra"
+)
+
+func newCatalogCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "catalog",
+		Short: "Create catalogs and change who may read or publish in them",
+	}
+	cf := addClientFlags(cmd)
+	cmd.AddCommand(newCatalogCreateCmd(cf), newCatalogGrantCmd(cf), newCatalogScopeCmd(cf), newCatalogShowCmd(cf))
+	return cmd
+}
+
+func newCatalogCreateCmd(cf *clientFlags) *cobra.Command {
+	var cat api.Catalog
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a catalog owned by your member",
+		Long: `Create a catalog. --scope says who may read it: member (your member's users), members:a,b
+(named members), federation (all members) or public. Placement: --k data and --m parity shards per
+stripe (default: the federation's), --regions allowed ISO country codes, --exclude members that
+must not hold shards, --jurisdiction so that no single region holds k shards of a stripe.`,
+		Args: cobra.ExactArgs(1),
+	}
+	f := cmd.Flags()
+	f.StringVar(&cat.Scope, "scope", "member", "member | members:a,b | federation | public")
+	f.IntVar(&cat.Placement.K, "k", 0, "data shards per stripe (0: federation default)")
+	f.IntVar(&cat.Placement.M, "m", 0, "parity shards per stripe (0: federation default)")
+	f.StringSliceVar(&cat.Placement.AllowedRegions, "regions", nil, "regions allowed to hold shards, comma-separated (default: all)")
+	f.StringSliceVar(&cat.Placement.ExcludedMembers, "exclude", nil, "members that must not hold shards, comma-separated")
+	f.BoolVar(&cat.Placement.Jurisdiction, "jurisdiction", false, "no single region may hold k shards of a stripe")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cat.Name = args[0]
+		return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
+			ctx, cancel := commandContext(cmd)
+			defer cancel()
+			return c.CreateCatalog(ctx, cat)
+		})
+	}
+	return cmd
+}
+
+func newCatalogScopeCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "scope NAME SCOPE",
+		Short: "Change who may read a catalog (member | members:a,b | federation | public)",
+		Long: `Change a catalog's scope. Widening it lets the new members read existing objects once their
+keys are re-wrapped; narrowing it refuses further reads, but cannot unlearn data already read.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
+				ctx, cancel := commandContext(cmd)
+				defer cancel()
+				return c.UpdateCatalog(ctx, args[0], api.CatalogUpdate{Scope: &args[1]})
+			})
+		},
+	}
+}
+
+func newCatalogShowCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a catalog's owner, scope, grants and placement",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
+				ctx, cancel := commandContext(cmd)
+				defer cancel()
+				return c.Catalog(ctx, args[0])
+			})
+		},
+	}
+}
+
+// catalogCall runs call with a client and prints the catalog it returns.
+func catalogCall(cmd *cobra.Command, cf *clientFlags, call func(*api.Client) (*api.Catalog, error)) error {
+	c, err := cf.client(cmd)
+	if err != nil {
+		return err
+	}
+	cat, err := call(c)
+	if err != nil {
+		return err
+	}
+	if cf.json {
+		return writeJSON(cmd.OutOrStdout(), cat)
+	}
+	return printCatalog(cmd.OutOrStdout(), cat)
+}
+
+func printCatalog(w io.Writer, c *api.Catalog) error {
+	p := c.Placement
+	fmt.Fprintf(w, "catalog   %s\nowner     %s\nscope     %s\nobjects   %d\n", c.Name, c.Owner, c.Scope, c.Objects)
+	fmt.Fprintf(w, "coding    %s\n", codingOf(p))
+	if len(p.AllowedRegions) > 0 {
+		fmt.Fprintf(w, "regions   %s\n", strings.Join(p.AllowedRegions, ","))
+	}
+	if len(p.ExcludedMembers) > 0 {
+		fmt.Fprintf(w, "excluded  %s\n", strings.Join(p.ExcludedMembers, ","))
+	}
+	if p.Jurisdiction {
+		fmt.Fprintln(w, "jurisdiction mode: no region holds k shards of a stripe")
+	}
+	for _, g := range c.Grants {
+		fmt.Fprintf(w, "grant     %s to %s\n", g.Action, grantee(g))
+	}
+	return nil
+}
+
+func grantee(g api.Grant) string {
+	if g.User != "" {
+		return "user " + g.User
+	}
+	return "member " + g.Member
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// outputFile is where get writes: committed when the download verified, else aborted.
+type outputFile interface {
+	io.Writer
+	commit() error
+	abort()
+}
+
+// fileOutput writes to a temporary file beside the target and renames it into place on
+// commit, so a failed or corrupt download never leaves bytes under the target's name and
+// never replaces an existing file.
+type fileOutput struct {
+	*os.File
+	target string
+}
+
+func createOutput(target string) (*fileOutput, error) {
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.part")
+	if err != nil {
+		return nil, errs.E("get", errs.Invalid, err)
+	}
+	return &fileOutput{File: f, target: target}, nil
+}
+
+func (o *fileOutput) commit() error {
+	const op = "get"
+	err := o.Chmod(0o644)
+	if err == nil {
+		err = o.Sync()
+	}
+	if cerr := o.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(o.Name(), o.target)
+	}
+	if err != nil {
+		os.Remove(o.Name())
+		return errs.E(op, errs.NoSpace, err)
+	}
+	return nil
+}
+
+func (o *fileOutput) abort() {
+	o.Close()
+	os.Remove(o.Name())
+}

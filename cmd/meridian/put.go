@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/spf13/cobra"
+)
+
+type putOpts struct {
+	catalog, name, typ string
+	meta, derived      []string
+	activity           string
+}
+
+func newPutCmd() *cobra.Command {
+	var o putOpts
+	cmd := &cobra.Command{
+		Use:   "put FILE",
+		Short: "Publish a file (\"-\" for standard input) into a catalog and print its PID",
+		Long: `Publish FILE into a catalog. The node encodes it, stores its shards, commits the record
+and answers the PID, which is printed on stdout. Metadata, provenance (--derived-from, the PIDs
+of the inputs, and --activity, how the file was made) and the media type go into the signed record.`,
+		Example: `  meridian put scene.tif --catalog landsat5 --meta datetime=1990-05-01T00:00:00Z --meta bbox=120,21,122,25
+  meridian put ndvi.tif --catalog derived --derived-from pid:bafy... --activity name=ndvi,software=gdal-3.8,band=4`,
+		Args: cobra.ExactArgs(1),
+	}
+	cf := addClientFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.catalog, "catalog", "", "catalog to publish into (required)")
+	f.StringArrayVar(&o.meta, "meta", nil, "metadata key=value, repeatable (bbox=minx,miny,maxx,maxy; datetime=RFC3339)")
+	f.StringArrayVar(&o.derived, "derived-from", nil, "PID of an input, repeatable")
+	f.StringVar(&o.activity, "activity", "", "how it was made: name=N,software=S and any other key=value as parameters")
+	f.StringVar(&o.typ, "type", "", "media type (default: guessed from the file extension, else application/octet-stream)")
+	f.StringVar(&o.name, "name", "", "object name (default: the file's base name)")
+	_ = cmd.MarkFlagRequired("catalog")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runPut(cmd, cf, o, args[0]) }
+	return cmd
+}
+
+func runPut(cmd *cobra.Command, cf *clientFlags, o putOpts, file string) error {
+	opts, err := o.putOptions(file)
+	if err != nil {
+		return usageError{err}
+	}
+	r, size, err := openInput(cmd, file)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	bar := newProgress(cmd.ErrOrStderr(), "put")
+	c, err := cf.client(cmd, bar.options()...)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := commandContext(cmd)
+	defer cancel()
+	obj, err := c.Put(ctx, o.catalog, o.objectName(file), r, size, opts...)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if cf.json {
+		return writeJSON(cmd.OutOrStdout(), obj)
+	}
+	_, err = fmt.Fprintln(cmd.OutOrStdout(), obj.PID)
+	return err
+}
+
+// openInput opens FILE ("-": the command's stdin) and returns its size (-1: unknown).
+func openInput(cmd *cobra.Command, file string) (io.ReadCloser, int64, error) {
+	if file == "-" {
+		return io.NopCloser(cmd.InOrStdin()), -1, nil
+	}
+	fh, err := os.Open(file)
+	if err != nil {
+		kind := errs.Invalid
+		if os.IsNotExist(err) {
+			kind = errs.NotExist
+		}
+		return nil, 0, errs.E("put", kind, err)
+	}
+	st, err := fh.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		fh.Close()
+		return nil, 0, errs.Errorf("put", errs.Invalid, "%s is not a regular file; pipe it with 'meridian put - --name N'", file)
+	}
+	return fh, st.Size(), nil
+}
+
+func (o putOpts) objectName(file string) string {
+	if o.name != "" || file == "-" {
+		return o.name
+	}
+	return filepath.Base(file)
+}
+
+// putOptions turns the flags into api.PutOptions; errors are usage errors.
+func (o putOpts) putOptions(file string) ([]api.PutOption, error) {
+	var opts []api.PutOption
+	meta, err := parsePairs("--meta", o.meta)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range meta {
+		opts = append(opts, api.WithMeta(k, v))
+	}
+	if len(o.derived) > 0 {
+		opts = append(opts, api.WithDerivedFrom(o.derived...))
+	}
+	if o.activity != "" {
+		a, err := parseActivity(o.activity)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, api.WithActivity(a))
+	}
+	typ := o.typ
+	if typ == "" && file != "-" {
+		typ = mime.TypeByExtension(filepath.Ext(file))
+	}
+	if typ != "" {
+		opts = append(opts, api.WithType(typ))
+	}
+	return opts, nil
+}
+
+// parsePairs reads repeated key=value flags.
+func parsePairs(flag string, pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s %q: write key=value", flag, p)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// parseActivity reads "name=N,software=S,k=v,...": name and software are fields, the other
+// keys are parameters.
+func parseActivity(s string) (api.Activity, error) {
+	var a api.Activity
+	kv, err := parsePairs("--activity", strings.Split(s, ","))
+	if err != nil {
+		return a, err
+	}
+	for k, v := range kv {
+		switch k {
+		case "name":
+			a.Name = v
+		case "software":
+			a.Software = v
+		default:
+			if a.Params == nil {
+				a.Params = map[string]string{}
+			}
+			a.Params[k] = v
+		}
+	}
+	if a.Name == "" {
+		return a, fmt.Errorf("--activity %q: name=... is required", s)
+	}
+	return a, nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/spf13/cobra"
+)
+
+func newStatusCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the answering node's view of the federation: leader, peers, objects, redundancy",
+		Args:  cobra.NoArgs,
+	}
+	cf := addClientFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := cf.client(cmd)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := commandContext(cmd)
+		defer cancel()
+		st, err := c.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return writeJSON(cmd.OutOrStdout(), st)
+		}
+		return printStatus(cmd.OutOrStdout(), st)
+	}
+	return cmd
+}
+
+func printStatus(w io.Writer, st *api.Status) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := st.Node
+	fmt.Fprintf(tw, "node\t%s (%s, %s)\n", n.PeerID, n.Member, n.State)
+	leader := st.Leader
+	if leader == "" {
+		leader = "none (no quorum: writes are refused until a majority of voters is back)"
+	}
+	fmt.Fprintf(tw, "leader\t%s\n", leader)
+	fmt.Fprintf(tw, "term\t%d\n", st.Term)
+	fmt.Fprintf(tw, "applied index\t%d\n", st.Applied)
+	fmt.Fprintf(tw, "connected peers\t%d\n", st.Peers)
+	fmt.Fprintf(tw, "objects\t%d\n", st.Objects)
+	if n.Used > 0 || n.Free > 0 {
+		fmt.Fprintf(tw, "storage\t%s used, %s free\n", humanBytes(n.Used), humanBytes(n.Free))
+	}
+	if r := st.Redundancy; r != nil {
+		fmt.Fprintf(tw, "stripes\t%d full, %d degraded, %d critical, %d lost\n", r.Full, r.Degraded, r.Critical, r.Lost)
+		fmt.Fprintf(tw, "repair queue\t%d\n", r.RepairQueue)
+		if r.ScrubAge != "" {
+			fmt.Fprintf(tw, "scrub age\t%s\n", r.ScrubAge)
+		}
+		if !r.Measured.IsZero() {
+			fmt.Fprintf(tw, "measured\t%s\n", r.Measured.Format(time.RFC3339))
+		}
+	}
+	return tw.Flush()
+}
+
+func newMembersCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "members", Short: "List the federation's members", Args: cobra.NoArgs}
+	cf := addClientFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := cf.client(cmd)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := commandContext(cmd)
+		defer cancel()
+		ms, err := c.Members(ctx)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return writeJSON(cmd.OutOrStdout(), nonNil(ms))
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tREGION")
+		for _, m := range ms {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ID, m.Name, m.Region)
+		}
+		return tw.Flush()
+	}
+	return cmd
+}
+
+func newNodesCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "nodes", Short: "List the federation's nodes", Args: cobra.NoArgs}
+	cf := addClientFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := cf.client(cmd)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := commandContext(cmd)
+		defer cancel()
+		ns, err := c.Nodes(ctx)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return writeJSON(cmd.OutOrStdout(), nonNil(ns))
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PEER\tMEMBER\tROLE\tSTATE\tCONNECTED\tAPI\tUSED")
+		for _, n := range ns {
+			role := "non-voter"
+			if n.Voter {
+				role = "voter"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.PeerID, n.Member, role, n.State, n.Connected, n.API, humanBytes(n.Used))
+		}
+		return tw.Flush()
+	}
+	return cmd
+}
