@@ -98,6 +98,10 @@ func (n *Node) startProtocols() error {
 		dht.ProtocolPrefix(DHTPrefix),
 		dht.BootstrapPeers(n.cfg.Bootstrap...),
 		dht.DisableValues(),
+		// Only members go into the routing table or get queried: an invitee connected for
+		// the join protocol must not be handed out to other nodes as a DHT peer.
+		dht.RoutingTableFilter(func(_ any, p peer.ID) bool { return n.cfg.Membership.IsMember(p) }),
+		dht.QueryFilter(func(_ any, ai peer.AddrInfo) bool { return n.cfg.Membership.IsMember(ai.ID) }),
 	)
 	if err != nil {
 		return err

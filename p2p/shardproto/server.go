@@ -45,7 +45,10 @@ type Server struct {
 	budget *semaphore.Weighted
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // handlers in flight
+
+	mu     sync.Mutex
+	closed bool           // guarded by mu
+	wg     sync.WaitGroup // handlers in flight; Add only under mu while !closed
 }
 
 // NewServer registers the shard protocol on h. Close unregisters it.
@@ -69,17 +72,30 @@ func NewServer(h host.Host, cfg ServerConfig) *Server {
 // Close stops accepting requests, aborts those in flight and waits for their handlers.
 func (s *Server) Close() {
 	s.h.RemoveStreamHandler(ID)
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 }
 
-func (s *Server) handle(st network.Stream) {
+// enter registers a handler, or reports false once the server is closed.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
 	s.wg.Add(1)
-	defer s.wg.Done()
-	if s.ctx.Err() != nil {
+	return true
+}
+
+func (s *Server) handle(st network.Stream) {
+	if !s.enter() {
 		_ = st.Reset()
 		return
 	}
+	defer s.wg.Done()
 	stop := context.AfterFunc(s.ctx, func() { _ = st.Reset() })
 	defer stop()
 	defer st.Close()
