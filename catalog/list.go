@@ -43,7 +43,8 @@ func clampLimit(n int) int {
 }
 
 // List returns a page of catalog's objects in publish order, after cursor. The order is
-// stable: objects are only appended, so paging never skips or repeats an object.
+// stable: objects are only appended, so paging never skips or repeats an object. It does not
+// check permission: call Authorize(sub, policy.Read, catalog) first.
 func (s *State) List(catalog, cursor string, limit int) (Page, error) {
 	after, err := ParseCursor(cursor)
 	if err != nil {

@@ -95,6 +95,12 @@ func TestSearch(t *testing.T) {
 			t.Errorf("%s: got %v, %v; want %v", tt.name, got, err, tt.want)
 		}
 	}
+	if _, err := f.s.Search(aist, Query{Catalog: "secret"}); !errs.Is(err, errs.Permission) {
+		t.Errorf("search in an unreadable catalog: %v", err)
+	}
+	if _, err := f.s.Search(policy.Anon, Query{Catalog: "secret"}); !errs.Is(err, errs.Unauthenticated) {
+		t.Errorf("anonymous search in an unreadable catalog: %v", err)
+	}
 	pg, _ := f.s.Search(aist, Query{Limit: 2})
 	if len(pg.Objects) != 2 || pg.Next == "" {
 		t.Fatalf("first page: %d objects, next %q", len(pg.Objects), pg.Next)

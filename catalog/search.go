@@ -55,7 +55,8 @@ func compile(q *Query) (*compiled, error) {
 	return c, nil
 }
 
-// Search returns a page of the objects sub may read that match q, in publish order. It scans
+// Search returns a page of the objects sub may read that match q, in publish order. Naming a
+// catalog sub may not read is an error (Unauthenticated or Permission), not an empty page. It scans
 // (there are no secondary indexes yet) and decodes records only when a filter needs more than
 // the name.
 func (s *State) Search(sub policy.Subject, q Query) (Page, error) {
@@ -66,6 +67,11 @@ func (s *State) Search(sub policy.Subject, q Query) (Page, error) {
 	c, err := compile(&q)
 	if err != nil {
 		return Page{}, err
+	}
+	if q.Catalog != "" {
+		if err := s.Authorize(sub, policy.Read, q.Catalog); err != nil {
+			return Page{}, err
+		}
 	}
 	limit := clampLimit(q.Limit)
 	readable := make(map[string]bool)
