@@ -27,6 +27,9 @@ type ShardSource interface {
 // with kind Unavailable naming the stripe; bytes that do not authenticate fail with Corrupt.
 func Decode(ctx context.Context, m *Manifest, dek []byte, src ShardSource, w io.Writer, off, length int64) error {
 	const op = "chunker.Decode"
+	if m == nil || src == nil || w == nil {
+		return errs.Errorf(op, errs.Invalid, "Decode needs a manifest, a shard source and a writer")
+	}
 	if err := m.Validate(); err != nil {
 		return err
 	}

@@ -143,6 +143,22 @@ func TestEncodeReportsReadErrorAndCancel(t *testing.T) {
 	}
 }
 
+func TestNilArgumentsAreInvalid(t *testing.T) {
+	dek := testDEK(t)
+	if _, err := Encode(context.Background(), nil, DefaultParams(), dek, nopPut); !errs.Is(err, errs.Invalid) {
+		t.Errorf("nil reader: %v", err)
+	}
+	if _, err := Encode(context.Background(), bytes.NewReader(nil), DefaultParams(), dek, nil); !errs.Is(err, errs.Invalid) {
+		t.Errorf("nil put: %v", err)
+	}
+	if _, err := Encode(context.Background(), bytes.NewReader(nil), DefaultParams(), dek[:5], nopPut); !errs.Is(err, errs.Invalid) {
+		t.Errorf("short key: %v", err)
+	}
+	if err := Decode(context.Background(), nil, dek, newMemStore(), io.Discard, 0, -1); !errs.Is(err, errs.Invalid) {
+		t.Errorf("nil manifest: %v", err)
+	}
+}
+
 func TestParamsValidate(t *testing.T) {
 	for _, size := range []int{MinStripeSize, 128 << 10, 512 << 10, S, 3 * S, MaxStripeSize} {
 		if err := (Params{K: 3, M: 2, StripeSize: size}).Validate(); err != nil {

@@ -80,6 +80,9 @@ func (p Params) window() int { return 2 * p.workers() }
 // the size of r. It returns after every put returned nil, or with the first error.
 func Encode(ctx context.Context, r io.Reader, p Params, dek []byte, put PutFunc) (*Result, error) {
 	const op = "chunker.Encode"
+	if r == nil || put == nil {
+		return nil, errs.Errorf(op, errs.Invalid, "Encode needs a reader and a put function")
+	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
