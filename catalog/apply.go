@@ -42,8 +42,9 @@ var bodyTypes = map[Kind]func() Body{
 // exec is the context of one command being checked or applied.
 type exec struct {
 	cmd   *Command
-	sub   policy.Subject // the actor, resolved against the state before the command
-	index uint64
+	sub    policy.Subject // the actor, resolved against the state before the command
+	index  uint64
+	object *Object // set by apply of commands that create or change an object
 }
 
 // Result is the outcome of Apply. Err is nil when the command was accepted; otherwise it is an
@@ -53,6 +54,9 @@ type Result struct {
 	Kind  Kind
 	Err   error
 	Audit AuditEntry // the entry appended, when accepted
+	// Object is the object a Publish or AddKeys command created or changed (nil otherwise),
+	// so the caller can notify subscribers without decoding the command again.
+	Object *Object
 }
 
 // Apply decodes, validates and applies the command committed at raft index. It never panics
@@ -77,7 +81,7 @@ func (s *State) Apply(index uint64, cmdBytes []byte) Result {
 	body.apply(s, x)
 	s.applied = index
 	e := s.appendAuditLocked(x, sha256.Sum256(cmdBytes))
-	return Result{Index: index, Kind: cmd.Kind, Audit: e}
+	return Result{Index: index, Kind: cmd.Kind, Audit: e, Object: x.object}
 }
 
 // Check validates encoded command bytes against the current state as Apply would at the next

@@ -121,6 +121,7 @@ func (b *Publish) apply(s *State, x *exec) {
 		o.When = dt
 	}
 	s.addObjectLocked(c, o)
+	x.object = o
 }
 
 // addObjectLocked indexes a new object, whose Index is above every other's.
@@ -192,6 +193,7 @@ func (b *AddKeys) apply(s *State, x *exec) {
 	o.Keys = append(slices.Clone(old.Keys), s.internKeys(b.Keys)...)
 	slices.SortFunc(o.Keys, func(a, b WrappedKey) int { return strings.Compare(a.Member, b.Member) })
 	s.replaceObjectLocked(&o)
+	x.object = &o
 }
 
 // replaceObjectLocked swaps in a changed copy of an object (same PID and Index) everywhere it

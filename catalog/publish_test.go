@@ -16,6 +16,9 @@ func TestPublish(t *testing.T) {
 		t.Fatal(r.Err)
 	}
 	o, err := f.s.Resolve(p)
+	if r.Object != o {
+		t.Fatal("Result.Object is not the published object")
+	}
 	if err != nil || o.Name != "LC05_B4.TIF" || o.Catalog != "landsat" || o.Index != r.Index || o.Publisher != "nchc-pub" {
 		t.Fatalf("Resolve = %+v, %v", o, err)
 	}
