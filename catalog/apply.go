@@ -41,7 +41,7 @@ var bodyTypes = map[Kind]func() Body{
 
 // exec is the context of one command being checked or applied.
 type exec struct {
-	cmd   *Command
+	cmd    *Command
 	sub    policy.Subject // the actor, resolved against the state before the command
 	index  uint64
 	object *Object // set by apply of commands that create or change an object
