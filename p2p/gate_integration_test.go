@@ -239,3 +239,21 @@ func TestIntegrationShardsOverTCP(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestIntegrationGatedNotCountedTwice checks that a peer refused by the gater is counted once,
+// as not_member, and not again as a failed handshake when its connection is torn down.
+func TestIntegrationGatedNotCountedTwice(t *testing.T) {
+	psk := mustPSK(t)
+	nodes, _ := federation(t, psk, 1)
+	a := nodes[0]
+	o := newTestNode(t, nodeOpts{psk: psk, members: NewStaticMembership(a.Host().ID())})
+	_ = o.Host().Connect(testCtx(t), addrInfo(a))
+	eventually(t, "refusal settled", func() bool {
+		a.Denials().mu.Lock()
+		defer a.Denials().mu.Unlock()
+		return a.Denials().total[ReasonNotMember] == 1 && a.Denials().gatedN == 0
+	})
+	if n := a.Denials().Count(ReasonHandshake); n != 0 {
+		t.Errorf("a gated peer also counted as %d handshake failures", n)
+	}
+}

@@ -168,12 +168,22 @@ func (cl *Client) readBody(k *call, length int64, dg *digester) ([]byte, error) 
 	return data, nil
 }
 
-// HasShards asks p which of cids it holds (at most the HAS batch cap per call).
-func (cl *Client) HasShards(ctx context.Context, p peer.ID, cids []cid.Cid) (have []bool, err error) {
-	const op = "shardproto.HasShards"
-	if len(cids) > cl.limits.MaxHas {
-		return nil, errs.Errorf(op, errs.Invalid, "%d CIDs exceed the batch cap of %d; split the request", len(cids), cl.limits.MaxHas)
+// HasShards asks p which of cids it holds, in batches of at most the HAS cap per request.
+func (cl *Client) HasShards(ctx context.Context, p peer.ID, cids []cid.Cid) ([]bool, error) {
+	have := make([]bool, 0, len(cids))
+	for len(cids) > 0 {
+		n := min(len(cids), cl.limits.MaxHas)
+		got, err := cl.hasBatch(ctx, p, cids[:n])
+		if err != nil {
+			return nil, err
+		}
+		have, cids = append(have, got...), cids[n:]
 	}
+	return have, nil
+}
+
+func (cl *Client) hasBatch(ctx context.Context, p peer.ID, cids []cid.Cid) (have []bool, err error) {
+	const op = "shardproto.HasShards"
 	k, err := cl.open(ctx, op, p, 0)
 	if err != nil {
 		return nil, err

@@ -161,8 +161,13 @@ func TestHasBatchCap(t *testing.T) {
 	for i := range cids {
 		_, cids[i] = shard(uint64(i), 10)
 	}
-	if _, err := p.client.HasShards(ctx(t), p.remote, cids); !errs.Is(err, errs.Invalid) {
-		t.Errorf("HAS over the client cap: %v", err)
+	data, c := shard(4, 10)
+	if err := p.store.Put(ctx(t), c, data); err != nil || !c.Equals(cids[4]) {
+		t.Fatal(err)
+	}
+	have, err := p.client.HasShards(ctx(t), p.remote, cids) // two batches: 4 + 1
+	if err != nil || fmt.Sprint(have) != "[false false false false true]" {
+		t.Errorf("HAS split into batches = %v, %v", have, err)
 	}
 	p.client.limits.MaxHas = 100
 	if _, err := p.client.HasShards(ctx(t), p.remote, cids); !errs.Is(err, errs.Invalid) || !wire.IsRemote(err) {
