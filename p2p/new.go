@@ -107,7 +107,7 @@ func (n *Node) startProtocols() error {
 		return err
 	}
 	n.dht = d
-	n.provider = NewProvider(d, n.cfg.ProvideQueue, 8, n.cfg.Registerer, n.cfg.Logger)
+	n.provider = NewProvider(d, n.cfg.ProvideQueue, n.cfg.ProvideWorkers, n.cfg.Registerer, n.cfg.Logger)
 	n.shards = shardproto.NewClient(n.host, n.cfg.ShardLimits)
 	n.fetcher = fetch.New(n.shards, d, fetch.Config{Self: n.host.ID(), Logger: n.cfg.Logger})
 	if n.cfg.Store != nil {

@@ -36,19 +36,21 @@ type Config struct {
 	Store       store.Store             // optional: when set, the node serves shards from it
 	AllowDelete shardproto.DeletePolicy // who may delete shards (nil: nobody)
 
-	ShardLimits  shardproto.Limits
-	JoinDeadline time.Duration // how long an invitee may stay connected without joining
-	ProvideQueue int           // pending provider announcements kept
-	Registerer   prometheus.Registerer
-	Logger       *slog.Logger
+	ShardLimits    shardproto.Limits
+	JoinDeadline   time.Duration // how long an invitee may stay connected without joining
+	ProvideQueue   int           // pending provider announcements kept
+	ProvideWorkers int           // announcements in parallel
+	Registerer     prometheus.Registerer
+	Logger         *slog.Logger
 }
 
 // DefaultConfig returns a configuration listening on every interface at TCP port 4001.
 func DefaultConfig() Config {
 	return Config{
-		ListenAddrs:  []string{"/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"},
-		JoinDeadline: time.Minute,
-		ProvideQueue: 16384,
+		ListenAddrs:    []string{"/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"},
+		JoinDeadline:   time.Minute,
+		ProvideQueue:   16384,
+		ProvideWorkers: 16,
 	}
 }
 
@@ -79,6 +81,9 @@ func (c *Config) fill() {
 	}
 	if c.ProvideQueue <= 0 {
 		c.ProvideQueue = 16384
+	}
+	if c.ProvideWorkers <= 0 {
+		c.ProvideWorkers = 16
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
