@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
@@ -255,5 +256,31 @@ func TestIntegrationGatedNotCountedTwice(t *testing.T) {
 	})
 	if n := a.Denials().Count(ReasonHandshake); n != 0 {
 		t.Errorf("a gated peer also counted as %d handshake failures", n)
+	}
+}
+
+// TestIntegrationFetchFallsBackToDHT moves a shard away from its computed holder and checks
+// that a node's fetcher finds it through the provider record its new holder announced.
+func TestIntegrationFetchFallsBackToDHT(t *testing.T) {
+	nodes, _ := federation(t, mustPSK(t), 4)
+	for _, n := range nodes[1:] {
+		if err := n.Connect(testCtx(t), addrInfo(nodes[0])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := bytes.Repeat([]byte("moved shard "), 10_000)
+	c := fakestore.CID(data)
+	if err := nodes[3].cfg.Store.Put(testCtx(t), c, data); err != nil {
+		t.Fatal(err)
+	}
+	nodes[3].Provide(c)
+	eventually(t, "provider announced", func() bool { return nodes[3].provider.Completed() == 1 })
+	// Placement says node 1 holds it; node 1 does not.
+	got, err := nodes[0].Fetcher().FetchStripe(testCtx(t), []cid.Cid{c}, [][]peer.ID{{nodes[1].Host().ID()}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got[0], data) {
+		t.Fatalf("FetchStripe returned %d wrong bytes", len(got[0]))
 	}
 }
