@@ -50,7 +50,7 @@ func (c *call) setDeadline(l Limits, body int64) {
 func (cl *Client) open(ctx context.Context, op string, p peer.ID, body int64) (*call, error) {
 	st, err := cl.h.NewStream(ctx, p, ID)
 	if err != nil {
-		return nil, transportErr(op, p, err)
+		return nil, transportErr(ctx, op, p, err)
 	}
 	k := &call{st: st, r: bufio.NewReaderSize(st, readBuf)}
 	k.ctxLimit, _ = ctx.Deadline()
@@ -70,9 +70,15 @@ func (c *call) done(err error) {
 }
 
 // transportErr classifies a failure that did not come from the remote side.
-func transportErr(op string, p peer.ID, err error) error {
+func transportErr(ctx context.Context, op string, p peer.ID, err error) error {
 	if err == nil || wire.IsRemote(err) || errs.KindOf(err) != errs.Other {
 		return err
+	}
+	if ctx.Err() != nil { // the stream was reset because the caller gave up
+		err = context.Cause(ctx)
+	}
+	if errors.Is(err, context.Canceled) {
+		return errs.E(op, errs.Other, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return errs.Errorf(op, errs.Timeout, "peer %s: %w", p, err)
@@ -102,7 +108,7 @@ func (cl *Client) PutShard(ctx context.Context, p peer.ID, c cid.Cid, data []byt
 	if err != nil && !wire.IsRemote(err) && werr != nil {
 		err = werr
 	}
-	return transportErr(op, p, err)
+	return transportErr(ctx, op, p, err)
 }
 
 // GetShard fetches length bytes of shard c from p starting at off; length 0 means to the
@@ -119,7 +125,7 @@ func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, lengt
 	defer func() { k.done(err) }()
 	req := new(wire.Enc).CID(c).Uvarint(uint64(off)).Uvarint(uint64(length)).Out()
 	if err := wire.WriteFrame(k.st, wire.TGet, req); err != nil {
-		return nil, transportErr(op, p, err)
+		return nil, transportErr(ctx, op, p, err)
 	}
 	var dg *digester
 	if off == 0 && length == 0 {
@@ -129,7 +135,7 @@ func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, lengt
 	}
 	data, err = cl.readBody(k, length, dg)
 	if err != nil {
-		return nil, transportErr(op, p, err)
+		return nil, transportErr(ctx, op, p, err)
 	}
 	if dg != nil {
 		if err := dg.check(c); err != nil {
@@ -190,11 +196,11 @@ func (cl *Client) hasBatch(ctx context.Context, p peer.ID, cids []cid.Cid) (have
 	}
 	defer func() { k.done(err) }()
 	if err := wire.WriteFrame(k.st, wire.THas, encodeHas(cids)); err != nil {
-		return nil, transportErr(op, p, err)
+		return nil, transportErr(ctx, op, p, err)
 	}
 	bits, err := wire.Expect(k.r, wire.THasRes, wire.MaxFrame)
 	if err != nil {
-		return nil, transportErr(op, p, err)
+		return nil, transportErr(ctx, op, p, err)
 	}
 	if len(bits) != (len(cids)+7)/8 {
 		return nil, errs.Errorf(op, errs.Invalid, "peer %s answered %d bitmap bytes for %d CIDs", p, len(bits), len(cids))
@@ -215,8 +221,8 @@ func (cl *Client) DeleteShard(ctx context.Context, p peer.ID, c cid.Cid) (err er
 	}
 	defer func() { k.done(err) }()
 	if err := wire.WriteFrame(k.st, wire.TDelete, new(wire.Enc).CID(c).Out()); err != nil {
-		return transportErr(op, p, err)
+		return transportErr(ctx, op, p, err)
 	}
 	_, err = wire.Expect(k.r, wire.TOK, wire.MaxFrame)
-	return transportErr(op, p, err)
+	return transportErr(ctx, op, p, err)
 }

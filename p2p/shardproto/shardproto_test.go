@@ -239,3 +239,21 @@ func TestPutUsesVerifiedFastPath(t *testing.T) {
 		t.Errorf("fast path used %d times, want 1 (only for the verified shard)", vs.fast)
 	}
 }
+
+// stuckStore never answers Stat until its context ends.
+type stuckStore struct{ *fakestore.Store }
+
+func (s stuckStore) Stat(ctx context.Context, c cid.Cid) (int64, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+func TestClientDeadline(t *testing.T) {
+	p := newPair(t, ServerConfig{Store: stuckStore{fakestore.New()}})
+	_, c := shard(11, 10)
+	cctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := p.client.GetShard(cctx, p.remote, c, 0, 0); !errs.Is(err, errs.Timeout) {
+		t.Fatalf("GET past the caller's deadline: %v", err)
+	}
+}
