@@ -14,7 +14,7 @@ func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Show the catalog's hash-chained audit log of accepted commands",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().Uint64Var(&from, "from", 0, "first log index to show")

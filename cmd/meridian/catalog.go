@@ -28,7 +28,7 @@ func newCatalogCreateCmd(cf *clientFlags) *cobra.Command {
 (named members), federation (all members) or public. Placement: --k data and --m parity shards per
 stripe (default: the federation's), --regions allowed ISO country codes, --exclude members that
 must not hold shards, --jurisdiction so that no single region holds k shards of a stripe.`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	f := cmd.Flags()
 	f.StringVar(&cat.Scope, "scope", "member", "member | members:a,b | federation | public")
@@ -54,7 +54,7 @@ func newCatalogScopeCmd(cf *clientFlags) *cobra.Command {
 		Short: "Change who may read a catalog (member | members:a,b | federation | public)",
 		Long: `Change a catalog's scope. Widening it lets the new members read existing objects once their
 keys are re-wrapped; narrowing it refuses further reads, but cannot unlearn data already read.`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
 				ctx, cancel := commandContext(cmd)
@@ -69,7 +69,7 @@ func newCatalogShowCmd(cf *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a catalog's owner, scope, grants and placement",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
 				ctx, cancel := commandContext(cmd)

@@ -24,7 +24,7 @@ bytes must give the record's content CID, sha256 and size. On a mismatch nothing
 FILE (the download goes to a temporary file renamed into place only once verified) and the
 exit code is 6. --range a-b (inclusive byte offsets, "a-" to the end) fetches only the stripes
 the range covers; a range cannot be checked against the content CID.`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().StringVarP(&o.out, "output", "o", "", `write to FILE instead of stdout ("-": stdout)`)

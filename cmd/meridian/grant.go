@@ -19,17 +19,17 @@ func newCatalogGrantCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "grant NAME (--member X | --user U) --action read|publish",
 		Short: "Give (or with --revoke, take back) a member or a user a right on a catalog",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.g.Member, "member", "", "member to grant to")
 	f.StringVar(&o.g.User, "user", "", "user to grant to")
 	f.StringVar(&o.g.Action, "action", "", "read or publish (required)")
 	f.BoolVar(&o.revoke, "revoke", false, "remove the grant instead of adding it")
-	_ = cmd.MarkFlagRequired("action")
-	cmd.MarkFlagsMutuallyExclusive("member", "user")
-	cmd.MarkFlagsOneRequired("member", "user")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if (o.g.Member == "") == (o.g.User == "") {
+			return usageError{fmt.Errorf("name exactly one grantee: --member X or --user U")}
+		}
 		if o.g.Action != "read" && o.g.Action != "publish" {
 			return usageError{fmt.Errorf("--action %q: use read or publish", o.g.Action)}
 		}

@@ -28,7 +28,7 @@ func newLsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls [CATALOG]",
 		Short: "List the catalogs you can see, or the objects of one catalog",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  usageArgs(cobra.MaximumNArgs(1)),
 	}
 	cf := addClientFlags(cmd)
 	addPageFlags(cmd, &pf)
@@ -90,7 +90,7 @@ func newSearchCmd() *cobra.Command {
 		Short: "Find objects you may read by catalog, name, metadata, time and area",
 		Example: `  meridian search --catalog landsat5 --from 1990-01-01T00:00:00Z --to 1991-01-01T00:00:00Z --bbox 120,21,122,26
   meridian search --name B4 --meta sensor=TM --all --json`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 	}
 	cf := addClientFlags(cmd)
 	f := cmd.Flags()

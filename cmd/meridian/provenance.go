@@ -17,7 +17,7 @@ func newProvenanceCmd() *cobra.Command {
 		Long: `Print PID and, indented below it, the objects it was derived from, their inputs, and so on
 up to --depth generations. An ancestor reached twice is printed once and marked "(above)" the
 second time; one beyond the depth, or that you may not read, is printed as its PID alone.`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().IntVar(&depth, "depth", 16, "generations of ancestors to follow")

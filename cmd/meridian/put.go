@@ -29,7 +29,7 @@ and answers the PID, which is printed on stdout. Metadata, provenance (--derived
 of the inputs, and --activity, how the file was made) and the media type go into the signed record.`,
 		Example: `  meridian put scene.tif --catalog landsat5 --meta datetime=1990-05-01T00:00:00Z --meta bbox=120,21,122,25
   meridian put ndvi.tif --catalog derived --derived-from pid:bafy... --activity name=ndvi,software=gdal-3.8,band=4`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	cf := addClientFlags(cmd)
 	f := cmd.Flags()
@@ -39,12 +39,14 @@ of the inputs, and --activity, how the file was made) and the media type go into
 	f.StringVar(&o.activity, "activity", "", "how it was made: name=N,software=S and any other key=value as parameters")
 	f.StringVar(&o.typ, "type", "", "media type (default: guessed from the file extension, else application/octet-stream)")
 	f.StringVar(&o.name, "name", "", "object name (default: the file's base name)")
-	_ = cmd.MarkFlagRequired("catalog")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runPut(cmd, cf, o, args[0]) }
 	return cmd
 }
 
 func runPut(cmd *cobra.Command, cf *clientFlags, o putOpts, file string) error {
+	if o.catalog == "" {
+		return usageError{fmt.Errorf("--catalog is required: name the catalog to publish into ('meridian ls' lists them)")}
+	}
 	opts, err := o.putOptions(file)
 	if err != nil {
 		return usageError{err}

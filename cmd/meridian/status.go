@@ -14,7 +14,7 @@ func newStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the answering node's view of the federation: leader, peers, objects, redundancy",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 	}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -66,7 +66,7 @@ func printStatus(w io.Writer, st *api.Status) error {
 }
 
 func newMembersCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "members", Short: "List the federation's members", Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: "members", Short: "List the federation's members", Args: usageArgs(cobra.NoArgs)}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := cf.client(cmd)
@@ -93,7 +93,7 @@ func newMembersCmd() *cobra.Command {
 }
 
 func newNodesCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "nodes", Short: "List the federation's nodes", Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: "nodes", Short: "List the federation's nodes", Args: usageArgs(cobra.NoArgs)}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := cf.client(cmd)

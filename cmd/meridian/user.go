@@ -24,7 +24,7 @@ func newUserAddCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add ID --roles read,publish",
 		Short: "Add a user and print its first token (shown once)",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 	}
 	cmd.Flags().StringVar(&u.Member, "member", "", "member the user belongs to (default: yours)")
 	cmd.Flags().StringSliceVar(&u.Roles, "roles", []string{"read"}, "roles: read, publish, admin")
@@ -43,7 +43,7 @@ func newUserTokenCmd(cf *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "token ID",
 		Short: "Issue another token for a user (shown once)",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return tokenCall(cmd, cf, func(c *api.Client) (*api.NewToken, error) {
 				ctx, cancel := commandContext(cmd)
@@ -77,7 +77,7 @@ func newUserRevokeCmd(cf *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke ID TOKENID",
 		Short: "Revoke one of a user's tokens (see 'user ls' for the ids)",
-		Args:  cobra.ExactArgs(2),
+		Args:  usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cf.client(cmd)
 			if err != nil {
@@ -101,7 +101,7 @@ func newUserLsCmd(cf *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "ls",
 		Short: "List users, their roles and token ids",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cf.client(cmd)
 			if err != nil {

@@ -23,7 +23,7 @@ record's content CID, sha256 and size. Checks marked (node) are the answering no
 record checks, the audit log entry that accepted the object, and how many shards of every
 stripe answered. Exit code 6 when a hash, signature, entry or content check fails, 5 when
 only shards are missing, 0 when all pass.`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().BoolVar(&content, "content", false, "also download the content and check its content CID")

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/meridian-fed/meridian/api"
+)
+
+func TestVerify(t *testing.T) {
+	e := newCLIEnv(t)
+	p := e.publish("v.bin", testData(300000, 5))
+	r := e.admin("verify", p, "--content").ok(t)
+	if strings.Contains(r.stdout, "FAIL") || strings.Count(r.stdout, "  ok  ") != 8 ||
+		!strings.Contains(r.stdout, "stripe 0: 5/5 shards reachable, 3 needed") {
+		t.Fatalf("verify:\n%s", r.stdout)
+	}
+	var rep verifyReport
+	e.admin("verify", p, "--json").ok(t).decode(t, &rep)
+	if !rep.OK || len(rep.Checks) != 6 || len(rep.Stripes) != 1 {
+		t.Fatalf("verify --json: %+v", rep)
+	}
+
+	e.f.stripes = []api.StripeHealth{{Index: 0, Reachable: 2, Needed: 3, Total: 5}}
+	r = e.admin("verify", p).wantCode(t, exitUnavailable)
+	if !strings.Contains(r.stdout, "FAIL  shards reachable") {
+		t.Fatalf("missing shards:\n%s", r.stdout)
+	}
+
+	e.f.corrupt = true
+	r = e.admin("verify", p, "--content").wantCode(t, exitCorrupt)
+	if !strings.Contains(r.stdout, "FAIL  content CID (local)") {
+		t.Fatalf("corrupt content:\n%s", r.stdout)
+	}
+
+	e.f.corrupt, e.f.tamper = false, true
+	e.admin("verify", p, "--json").wantCode(t, exitCorrupt).decode(t, &rep)
+	if rep.OK || rep.Checks[0].OK || rep.Checks[0].Name != "record hash = PID (local)" {
+		t.Fatalf("tampered record: %+v", rep.Checks)
+	}
+	e.admin("verify", unknownPID).wantCode(t, exitNotFound)
+}
+
+func TestVerifyContentCIDMismatch(t *testing.T) {
+	e := newCLIEnv(t)
+	e.f.wrongCID = true
+	p := e.publish("w.bin", testData(1000, 6))
+	r := e.admin("verify", p, "--content").wantCode(t, exitCorrupt)
+	if !strings.Contains(r.stdout, "FAIL  content CID (local): the bytes have content CID") {
+		t.Fatalf("verify:\n%s", r.stdout)
+	}
+}
+
+func TestNoProgressBarOffTerminal(t *testing.T) {
+	if newProgress(&bytes.Buffer{}, "x") != nil {
+		t.Fatal("a progress bar on a buffer")
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	if newProgress(pw, "x") != nil {
+		t.Fatal("a progress bar on a pipe")
+	}
+	var nilBar *progressBar
+	if nilBar.options() != nil {
+		t.Fatal("a nil bar gives client options")
+	}
+	nilBar.done()
+}
+
+func TestProgressBarDraws(t *testing.T) {
+	var buf bytes.Buffer
+	bar := &progressBar{w: &buf, desc: "get"}
+	for done := int64(0); done <= 4<<20; done += 1 << 20 {
+		bar.report(done, 4<<20)
+	}
+	bar.done()
+	if out := buf.String(); !strings.Contains(out, "get") || !strings.Contains(out, "/s") || !strings.Contains(out, "%") {
+		t.Fatalf("bar drew %q", out)
+	}
+}
