@@ -274,8 +274,9 @@ func BenchmarkFanout(b *testing.B) {
 // BenchmarkFetch reads k=3 of a stripe's 5 shards of 1 MiB, one shard per host, from 5
 // hosts. Each iteration reads, in turn: stripe A (all hosts fast); stripe B, whose shard 0
 // host answers after 200 ms, with a fetcher that keeps its statistics ("warm", as a node
-// does); and stripe B with a fresh fetcher ("cold", so hedging alone must save it). Timing
-// the three in the same iteration keeps a shared machine's load changes out of the ratios.
+// does); stripe B with a fresh fetcher ("cold", so hedging alone must save it); and stripe B
+// with a fresh fetcher that asks one spare holder from the start. Timing them in the same
+// iteration keeps a shared machine's load changes out of the ratios.
 func BenchmarkFetch(b *testing.B) {
 	const size, slow = 1 << 20, 200 * time.Millisecond
 	nodes, stores := benchFederation(b, 6)
@@ -295,7 +296,7 @@ func BenchmarkFetch(b *testing.B) {
 	stores[1].slow = map[cid.Cid]time.Duration{cidsB[0]: slow}
 	fA := fetch.New(nodes[0].Shards(), nil, fetch.Config{})
 	fB := fetch.New(nodes[0].Shards(), nil, fetch.Config{})
-	var took [3]time.Duration
+	var took [4]time.Duration
 	var gets, hedges int64
 	read := func(i int, f *fetch.Fetcher, cids []cid.Cid, holders [][]peer.ID) {
 		t := time.Now()
@@ -311,6 +312,7 @@ func BenchmarkFetch(b *testing.B) {
 		read(2, cold, cidsB, holdersB)
 		g, h := cold.Counts()
 		gets, hedges = gets+g, hedges+h
+		read(3, fetch.New(nodes[0].Shards(), nil, fetch.Config{Spare: 1}), cidsB, holdersB)
 	}
 	mbps := func(d time.Duration) float64 { return float64(b.N) * 3 * size / d.Seconds() / 1e6 }
 	b.ReportMetric(mbps(took[0]), "fast-MB/s")
@@ -318,6 +320,7 @@ func BenchmarkFetch(b *testing.B) {
 	b.ReportMetric(mbps(took[2]), "slow-cold-MB/s")
 	b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "warm/fast")
 	b.ReportMetric(took[0].Seconds()/took[2].Seconds(), "cold/fast")
+	b.ReportMetric(took[0].Seconds()/took[3].Seconds(), "cold-spare1/fast")
 	wg, wh := fB.Counts()
 	b.ReportMetric(float64(wg)/float64(b.N), "warm-gets/op")
 	b.ReportMetric(float64(wh)/float64(b.N), "warm-hedges/op")

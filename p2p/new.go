@@ -109,7 +109,9 @@ func (n *Node) startProtocols() error {
 	n.dht = d
 	n.provider = NewProvider(d, n.cfg.ProvideQueue, n.cfg.ProvideWorkers, n.cfg.Registerer, n.cfg.Logger)
 	n.shards = shardproto.NewClient(n.host, n.cfg.ShardLimits)
-	n.fetcher = fetch.New(n.shards, d, fetch.Config{Self: n.host.ID(), Logger: n.cfg.Logger})
+	fc := n.cfg.Fetch
+	fc.Self, fc.Logger = n.host.ID(), n.cfg.Logger
+	n.fetcher = fetch.New(n.shards, d, fc)
 	if n.cfg.Store != nil {
 		n.server = shardproto.NewServer(n.host, shardproto.ServerConfig{
 			Store: n.cfg.Store, AllowDelete: n.cfg.AllowDelete, Limits: n.cfg.ShardLimits, Logger: n.cfg.Logger,

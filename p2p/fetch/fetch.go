@@ -33,7 +33,11 @@ type Config struct {
 	SiblingMult float64       // or after this multiple of the time a sibling shard took
 	MinHedge    time.Duration // never hedge sooner than this
 	FindTimeout time.Duration // bound on a provider lookup
-	Logger      *slog.Logger
+	// Spare starts this many requests beyond k at once. Each costs one extra shard of
+	// bandwidth per stripe but hides one slow holder without waiting to notice it (for
+	// latency-sensitive reads; hedging alone needs a few sibling times to react).
+	Spare  int
+	Logger *slog.Logger
 }
 
 // Fetcher reads stripes. It is safe for concurrent use and shares its peer statistics

@@ -250,3 +250,35 @@ func TestFetchLearnsToAvoidSlowHolder(t *testing.T) {
 		t.Error("the second fetch asked the holder that was slow in the first")
 	}
 }
+
+func TestStatsForgetStaleEstimates(t *testing.T) {
+	s := NewStats()
+	now := time.Unix(1000, 0)
+	s.now = func() time.Time { return now }
+	fresh := s.Expect("new", 1<<20)
+	for range 5 {
+		s.Observe("p", 1<<20, time.Second)
+	}
+	if s.Expect("p", 1<<20) < 2*fresh {
+		t.Fatalf("slow peer expected %v, fresh %v", s.Expect("p", 1<<20), fresh)
+	}
+	now = now.Add(2 * forgetAfter)
+	if got := s.Expect("p", 1<<20); got != fresh {
+		t.Errorf("after %v without samples: %v, want the fresh %v", 2*forgetAfter, got, fresh)
+	}
+}
+
+func TestFetchSpareHidesStuckHolder(t *testing.T) {
+	net := newFakeNet()
+	cids, holders, data := stripe(net, 5)
+	net.slow["p0"] = true
+	f := New(net, net, Config{Spare: 1, MinHedge: time.Hour}) // hedging can never fire
+	got, err := f.FetchStripe(testCtx(t), cids, holders, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, got, data, 3)
+	if _, hedges := f.Counts(); hedges != 0 {
+		t.Errorf("%d hedges", hedges)
+	}
+}

@@ -35,11 +35,11 @@ func (r *run) loop() ([][]byte, error) {
 	return r.out, nil
 }
 
-// fill starts attempts until k minus the shards already had are making progress, looking
+// fill starts attempts until k (plus Spare) minus the shards already had are making progress, looking
 // for more providers when the known holders run out. It reports whether any attempt is
 // making progress.
 func (r *run) fill() bool {
-	for r.active() < r.k-r.have {
+	for r.active() < r.k-r.have+r.f.cfg.Spare {
 		a := r.pick()
 		if a == nil {
 			if r.active() == 0 && r.lookup() {

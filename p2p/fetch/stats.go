@@ -13,14 +13,16 @@ const (
 	defaultLatency    = 5 * time.Millisecond
 	defaultThroughput = 50e6 // bytes/s
 	smallTransfer     = 64 << 10
-	alpha             = 0.3 // EWMA weight of a new sample
-	ratioWindow       = 32  // samples kept for the p90 of observed/expected
-	maxHedgeFactor    = 10  // never wait more than this multiple of the expected time
+	alpha             = 0.3         // EWMA weight of a new sample
+	ratioWindow       = 32          // samples kept for the p90 of observed/expected
+	forgetAfter       = time.Minute // estimates older than this are dropped: peers recover
+	maxHedgeFactor    = 10          // never wait more than this multiple of the expected time
 )
 
 // Stats keeps, per peer, an EWMA of request latency and of throughput, and how much slower
 // than predicted its recent transfers were (for hedging). It is safe for concurrent use.
 type Stats struct {
+	now   func() time.Time
 	mu    sync.Mutex
 	peers map[peer.ID]*peerStats // guarded by mu
 }
@@ -31,15 +33,18 @@ type peerStats struct {
 	ratios     []float64 // observed/expected duration of recent transfers
 	next       int       // where the next ratio goes once ratios is full
 	fails      int       // consecutive failures
+	updated    time.Time // last sample
 }
 
 // NewStats returns empty statistics.
-func NewStats() *Stats { return &Stats{peers: map[peer.ID]*peerStats{}} }
+func NewStats() *Stats { return &Stats{now: time.Now, peers: map[peer.ID]*peerStats{}} }
 
+// getLocked returns p's estimates, starting afresh when there are none or they are stale: a
+// peer avoided after a bad spell gets tried again once its record is a minute old.
 func (s *Stats) getLocked(p peer.ID) *peerStats {
 	ps := s.peers[p]
-	if ps == nil {
-		ps = &peerStats{latency: defaultLatency.Seconds(), throughput: defaultThroughput}
+	if ps == nil || s.now().Sub(ps.updated) > forgetAfter {
+		ps = &peerStats{latency: defaultLatency.Seconds(), throughput: defaultThroughput, updated: s.now()}
 		s.peers[p] = ps
 	}
 	return ps
@@ -54,6 +59,7 @@ func (s *Stats) Observe(p peer.ID, n int64, d time.Duration) {
 	ps := s.getLocked(p)
 	ps.addRatio(d.Seconds() / ps.expect(n))
 	ps.fails = 0
+	ps.updated = s.now()
 	if n < smallTransfer {
 		ps.latency = ewma(ps.latency, d.Seconds())
 		return
@@ -71,6 +77,7 @@ func (s *Stats) ObserveAtLeast(p peer.ID, n int64, d time.Duration) {
 	ps.addRatio(d.Seconds() / ps.expect(n))
 	t := max(d.Seconds()-ps.latency, d.Seconds()/2)
 	ps.throughput = min(ps.throughput, float64(n)/t)
+	ps.updated = s.now()
 }
 
 func (ps *peerStats) addRatio(r float64) {
@@ -86,7 +93,9 @@ func (ps *peerStats) addRatio(r float64) {
 func (s *Stats) Fail(p peer.ID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.getLocked(p).fails++
+	ps := s.getLocked(p)
+	ps.fails++
+	ps.updated = s.now()
 }
 
 func (ps *peerStats) expect(n int64) float64 {
