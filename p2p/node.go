@@ -37,6 +37,7 @@ type Config struct {
 	AllowDelete shardproto.DeletePolicy // who may delete shards (nil: nobody)
 
 	ShardLimits    shardproto.Limits
+	Fetch          fetch.Config  // stripe reads (Self and Logger are filled in)
 	JoinDeadline   time.Duration // how long an invitee may stay connected without joining
 	ProvideQueue   int           // pending provider announcements kept
 	ProvideWorkers int           // announcements in parallel
