@@ -54,7 +54,7 @@ func (n *Node) Catalogs(ctx context.Context, sub api.Subject) ([]api.Catalog, er
 
 // Catalog implements api.Backend.
 func (n *Node) Catalog(ctx context.Context, sub api.Subject, name string) (*api.Catalog, error) {
-	if err := n.authorizeRead(sub, name); err != nil {
+	if err := n.authorizeFresh(ctx, sub, policy.Read, name); err != nil {
 		return nil, err
 	}
 	c, err := n.state.Catalog(name)

@@ -33,6 +33,12 @@ func (n *Node) authorizeRead(sub api.Subject, cat string) error {
 	return n.state.Authorize(toPolicySubject(sub), policy.Read, cat)
 }
 
+// authorizeFresh is authorizeRead for action a, repeated after a linearizable read when the
+// local replica refuses (a grant or catalog may not have reached it yet).
+func (n *Node) authorizeFresh(ctx context.Context, sub api.Subject, a policy.Action, cat string) error {
+	return n.checkFresh(ctx, func() error { return n.state.Authorize(toPolicySubject(sub), a, cat) })
+}
+
 // propose stamps, encodes and commits a catalog command under the subject's name and returns
 // once it is applied on this node too, so a read right after sees it.
 func (n *Node) propose(ctx context.Context, actor string, body catalog.Body) (catalog.AuditEntry, error) {
@@ -46,7 +52,7 @@ func (n *Node) propose(ctx context.Context, actor string, body catalog.Body) (ca
 	if err != nil {
 		return entry, err
 	}
-	if err := n.state.Check(b); err != nil {
+	if err := n.checkFresh(ctx, func() error { return n.state.Check(b) }); err != nil {
 		return entry, err // refuse early what apply would refuse
 	}
 	out, err := n.raft.Propose(ctx, b)
@@ -75,13 +81,26 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 
 func actorOf(sub api.Subject) string { return sub.User }
 
+// checkFresh runs a check against the local replica; when it fails, the replica may just be
+// behind, so the check is repeated once after a linearizable read.
+func (n *Node) checkFresh(ctx context.Context, check func() error) error {
+	err := check()
+	if err == nil {
+		return nil
+	}
+	if rerr := n.raft.LinearizableRead(ctx); rerr != nil {
+		return err
+	}
+	return check()
+}
+
 // Object implements api.Backend: a local read, since a PID never changes once committed.
 func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Object, error) {
 	o, err := n.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.authorizeRead(sub, o.Catalog); err != nil {
+	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
 		return nil, err
 	}
 	return n.toAPIObject(o)
@@ -108,7 +127,7 @@ func (n *Node) resolve(ctx context.Context, p string) (*catalog.Object, error) {
 // ListObjects implements api.Backend with a linearizable read: a listing must not miss an
 // object whose publish was already acknowledged.
 func (n *Node) ListObjects(ctx context.Context, sub api.Subject, cat, cursor string, limit int) (*api.ObjectPage, error) {
-	if err := n.authorizeRead(sub, cat); err != nil {
+	if err := n.authorizeFresh(ctx, sub, policy.Read, cat); err != nil {
 		return nil, err
 	}
 	if err := n.raft.LinearizableRead(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 )
 
@@ -57,8 +58,6 @@ func (c *Config) Validate() error {
 		return errs.Errorf(op, errs.Invalid, "no listen address; set listen to e.g. /ip4/0.0.0.0/tcp/4040")
 	case c.APIAddr == "":
 		return errs.Errorf(op, errs.Invalid, "api_addr is empty; set it to host:port, e.g. 127.0.0.1:8480")
-	case c.StripeSize < 64<<10 || c.StripeSize > 64<<20:
-		return errs.Errorf(op, errs.Invalid, "stripe_size %d out of range; use 64 KiB to 64 MiB", c.StripeSize)
 	case c.MaxObject <= 0:
 		return errs.Errorf(op, errs.Invalid, "max_object must be positive")
 	case c.OrphanGrace < time.Second || c.GCInterval < time.Second:
@@ -70,6 +69,9 @@ func (c *Config) Validate() error {
 		if strings.Contains(a, "/quic") || strings.Contains(a, "/udp/") {
 			return errs.Errorf(op, errs.Invalid, "listen address %s is not TCP; the private federation mesh runs on TCP only", a)
 		}
+	}
+	if err := (chunker.Params{K: 1, M: 1, StripeSize: c.StripeSize}).Validate(); err != nil {
+		return errs.Errorf(op, errs.Invalid, "stripe_size %d: %v", c.StripeSize, err)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return errs.E(op, errs.Invalid, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/meridian-fed/meridian/chunker/crypt"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/placement"
+	"github.com/meridian-fed/meridian/policy"
 )
 
 // ReadContent implements api.Backend: resolve locally, check read, unwrap the data key with
@@ -25,7 +26,7 @@ func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, 
 	if err != nil {
 		return err
 	}
-	if err := n.authorizeRead(sub, o.Catalog); err != nil {
+	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
 		return err
 	}
 	dek, err := n.dataKey(o)

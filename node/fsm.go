@@ -58,11 +58,15 @@ func (n *Node) applied(res catalog.Result, cmd []byte) {
 type membership struct {
 	state   *catalog.State
 	trusted *p2p.StaticMembership
+	raft    func(peer.ID) bool // member of the Raft configuration (known before the log replays)
 }
 
 func (m membership) IsMember(p peer.ID) bool {
 	if m.state.IsRegisteredPeer(p.String()) {
 		return true
+	}
+	if m.raft(p) {
+		return true // a restarted node trusts its Raft peers before its catalog has caught up
 	}
 	// A trusted peer stays trusted only until the catalog knows of it: a node removed from
 	// the catalog is refused even if it was a bootstrap peer.

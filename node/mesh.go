@@ -17,8 +17,10 @@ const meshInterval = 2 * time.Second
 func (n *Node) meshLoop(ctx context.Context) {
 	t := time.NewTicker(meshInterval)
 	defer t.Stop()
+	var saved []nodeAddr
 	for {
 		n.connectMembers(ctx)
+		saved = n.saveKnownPeers(saved)
 		select {
 		case <-ctx.Done():
 			return
@@ -29,7 +31,12 @@ func (n *Node) meshLoop(ctx context.Context) {
 
 func (n *Node) connectMembers(ctx context.Context) {
 	h := n.p2p.Host()
-	for _, nd := range n.state.Nodes(catalog.NodeActive, catalog.NodeDraining) {
+	nodes := n.state.Nodes(catalog.NodeActive, catalog.NodeDraining)
+	if len(nodes) == 0 {
+		n.connectKnown(ctx) // catalog not replayed yet after a restart
+		return
+	}
+	for _, nd := range nodes {
 		id, err := decodePeer(nd.PeerID)
 		if err != nil || id == h.ID() {
 			continue
@@ -46,6 +53,19 @@ func (n *Node) connectMembers(ctx context.Context) {
 		if err := h.Connect(cctx, info); err != nil {
 			n.log.Debug("cannot reach node", "peer", id, "err", err)
 		}
+		cancel()
+	}
+}
+
+// connectKnown dials the peers remembered from the last run.
+func (n *Node) connectKnown(ctx context.Context) {
+	h := n.p2p.Host()
+	for _, id := range n.loadKnownPeers() {
+		if id == h.ID() || len(h.Network().ConnsToPeer(id)) > 0 {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = h.Connect(cctx, h.Peerstore().PeerInfo(id)) // best effort; Raft retries too
 		cancel()
 	}
 }

@@ -142,7 +142,10 @@ func (n *Node) openP2P(ctx context.Context) error {
 	}
 	pc := p2p.DefaultConfig()
 	pc.DataDir, pc.PSK, pc.ListenAddrs, pc.Bootstrap = n.cfg.DataDir, psk, n.cfg.Listen, boot
-	pc.Membership = membership{state: n.state, trusted: n.trusted}
+	for _, id := range n.loadKnownPeers() {
+		n.trusted.Add(id)
+	}
+	pc.Membership = membership{state: n.state, trusted: n.trusted, raft: n.inRaftConfig}
 	pc.Invites = n.invites.forNode(n)
 	pc.Store = n.store
 	pc.AllowDelete = n.allowDelete

@@ -30,7 +30,12 @@ import (
 func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequest, body io.Reader) (_ *api.Object, err error) {
 	defer func() { n.metrics.publishes.WithLabelValues(resultLabel(err)).Inc() }()
 	const op = "node.Publish"
-	if err := n.state.Authorize(toPolicySubject(sub), policy.Publish, req.Catalog); err != nil {
+	if !sub.Anonymous && sub.Member != n.cfg.Member {
+		// The record is signed with this node's key, which the catalog accepts only for the
+		// node's own member's users.
+		return nil, errs.Errorf(op, errs.Permission, "this node belongs to member %s and can sign only for its users; publish through a node of %s", n.cfg.Member, sub.Member)
+	}
+	if err := n.authorizeFresh(ctx, sub, policy.Publish, req.Catalog); err != nil {
 		return nil, err
 	}
 	cat, err := n.state.Catalog(req.Catalog)

@@ -12,6 +12,7 @@ import (
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/pid"
+	"github.com/meridian-fed/meridian/policy"
 )
 
 // Status implements api.Backend.
@@ -63,7 +64,7 @@ func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bo
 	if err != nil {
 		return nil, err
 	}
-	if err := n.authorizeRead(sub, o.Catalog); err != nil {
+	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
 		return nil, err
 	}
 	v := &api.Verification{PID: pid.Format(o.PID)}

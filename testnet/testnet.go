@@ -28,6 +28,7 @@ type Options struct {
 	K, M       int    // default placement; 0: chosen from members and nodes
 	StripeSize int    // 0: the node default
 	Logger     *slog.Logger
+	Tune       func(*node.Config) // optional: adjust each node's config before it is created
 }
 
 // Regions of the test members, one country each so jurisdiction tests have something to do.
@@ -37,6 +38,8 @@ var regions = []string{"TW", "JP", "FR", "US", "DE", "AU", "BR", "IN"}
 type Cluster struct {
 	opts  Options
 	Token string // the first admin's token
+	// MemberTokens holds the first admin token of each member created by a join.
+	MemberTokens map[string]string
 
 	mu    sync.Mutex
 	cfgs  []node.Config
@@ -84,7 +87,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	c := &Cluster{opts: opts}
+	c := &Cluster{opts: opts, MemberTokens: map[string]string{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -125,6 +128,9 @@ func (c *Cluster) nodeConfig(i int) (node.Config, error) {
 		cfg.StripeSize = c.opts.StripeSize
 	}
 	cfg.Logger = c.opts.Logger.With("node", i)
+	if c.opts.Tune != nil {
+		c.opts.Tune(&cfg)
+	}
 	return cfg, nil
 }
 
@@ -156,8 +162,12 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 		if err != nil {
 			return err
 		}
-		if n, _, err = node.Join(ctx, cfg, iv, node.JoinSpec{Region: region}); err != nil {
+		var tok string
+		if n, tok, err = node.Join(ctx, cfg, iv, node.JoinSpec{Region: region}); err != nil {
 			return err
+		}
+		if tok != "" {
+			c.MemberTokens[cfg.Member] = tok
 		}
 	}
 	c.mu.Lock()
@@ -253,6 +263,9 @@ func (c *Cluster) Restart(ctx context.Context, i int) error {
 		return err
 	}
 	cfg.Logger = c.cfgs[i].Logger
+	if c.opts.Tune != nil {
+		c.opts.Tune(&cfg)
+	}
 	n, err := node.Start(ctx, cfg, false)
 	if err != nil {
 		return err

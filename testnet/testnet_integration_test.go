@@ -6,29 +6,186 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/errs"
 )
 
-func TestIntegrationPutGetAcrossNodes(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := Start(ctx, Options{Dir: t.TempDir(), StripeSize: 1 << 20})
+const stripe = 1 << 20
+
+func startCluster(t *testing.T, ctx context.Context) *Cluster {
+	t.Helper()
+	c, err := Start(ctx, Options{Dir: t.TempDir(), StripeSize: stripe})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	data := make([]byte, 5<<20+123)
-	rand.Read(data)
-	obj, err := c.Client(0).Put(ctx, "default", "blob.bin", bytes.NewReader(data), int64(len(data)))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func put(t *testing.T, ctx context.Context, cl *api.Client, cat string, data []byte) string {
+	t.Helper()
+	obj, err := cl.Put(ctx, cat, "blob.bin", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("put into %s: %v", cat, err)
 	}
+	return obj.PID
+}
+
+func mustGet(t *testing.T, ctx context.Context, cl *api.Client, p string, want []byte) {
+	t.Helper()
 	var got bytes.Buffer
-	if _, err := c.Client(3).Get(ctx, obj.PID, &got); err != nil {
+	if _, err := cl.Get(ctx, p, &got); err != nil {
+		t.Fatalf("get %s: %v", p, err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("got %d bytes, not the %d published", got.Len(), len(want))
+	}
+}
+
+func TestIntegrationPutGetAcrossNodes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	c := startCluster(t, ctx)
+	data := randomBytes(5*stripe + 123)
+	p := put(t, ctx, c.Client(0), "default", data)
+	mustGet(t, ctx, c.Client(3), p, data)
+
+	t.Run("range reads at stripe edges", func(t *testing.T) {
+		for _, r := range [][2]int64{{0, 1}, {stripe - 1, 2}, {stripe, stripe}, {2*stripe - 1, stripe + 2}, {int64(len(data)) - 5, 5}, {3, int64(len(data)) - 3}} {
+			var got bytes.Buffer
+			if _, err := c.Client(2).GetRange(ctx, p, r[0], r[1], &got); err != nil {
+				t.Fatalf("range %v: %v", r, err)
+			}
+			if !bytes.Equal(got.Bytes(), data[r[0]:r[0]+r[1]]) {
+				t.Fatalf("range %v: wrong bytes", r)
+			}
+		}
+	})
+
+	t.Run("any two nodes killed", func(t *testing.T) {
+		for a := 0; a < c.Len(); a++ {
+			for b := a + 1; b < c.Len(); b++ {
+				t.Run(fmt.Sprintf("kill %d,%d", a, b), func(t *testing.T) {
+					for _, i := range []int{a, b} {
+						if err := c.Kill(i); err != nil {
+							t.Fatal(err)
+						}
+					}
+					reader := firstAlive(c, a, b)
+					mustGet(t, ctx, c.Client(reader), p, data)
+					for _, i := range []int{a, b} {
+						if err := c.Restart(ctx, i); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := c.WaitReady(ctx); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+		}
+	})
+}
+
+func firstAlive(c *Cluster, dead ...int) int {
+	for i := 0; i < c.Len(); i++ {
+		alive := true
+		for _, d := range dead {
+			alive = alive && i != d
+		}
+		if alive {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestIntegrationScopes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := startCluster(t, ctx)
+	admin := c.Client(0) // node 0 is of member m1
+	if _, err := admin.CreateCatalog(ctx, api.Catalog{Name: "private", Scope: "member"}); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.Bytes(), data) {
-		t.Fatalf("node 3 returned %d bytes, not the %d published", got.Len(), len(data))
+	if _, err := admin.CreateCatalog(ctx, api.Catalog{Name: "open", Scope: "public"}); err != nil {
+		t.Fatal(err)
+	}
+	secret, public := randomBytes(stripe+7), randomBytes(300)
+	pPriv := put(t, ctx, admin, "private", secret)
+	pPub := put(t, ctx, admin, "open", public)
+
+	// A reader of member m2, asking a node of m2 (node 1) and a node of m1 (node 0).
+	m2admin := mustAddMemberAdmin(t, ctx, c, 1)
+	tok, err := m2admin.AddUser(ctx, api.User{ID: "m2-reader", Member: "m2", Roles: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1} {
+		_, err := c.ClientWithToken(i, tok.Secret).Get(ctx, pPriv, &bytes.Buffer{})
+		if !errs.Is(err, errs.Permission) && !errs.Is(err, errs.NotExist) {
+			t.Fatalf("m2 reader via node %d read a member-scoped object of m1: err = %v", i, err)
+		}
+	}
+	// m1's admin asking a node of m2: m2 holds no wrapped key, so that node cannot decrypt.
+	_, err = c.Client(1).Get(ctx, pPriv, &bytes.Buffer{})
+	if !errs.Is(err, errs.Permission) {
+		t.Fatalf("node of m2 decrypted an object outside its member's scope: err = %v", err)
+	}
+	// Anonymous: public works from any node, private does not.
+	mustGet(t, ctx, c.ClientWithToken(2, ""), pPub, public)
+	if _, err := c.ClientWithToken(2, "").Get(ctx, pPriv, &bytes.Buffer{}); !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.Permission) {
+		t.Fatalf("anonymous read of a private object: err = %v", err)
+	}
+	mustGet(t, ctx, c.Client(3), pPriv, secret) // node 3 is of m1
+}
+
+// mustAddMemberAdmin returns a client of node i authenticated as a new admin of node i's
+// member, created by the federation admin.
+func mustAddMemberAdmin(t *testing.T, ctx context.Context, c *Cluster, i int) *api.Client {
+	t.Helper()
+	m := MemberOf(i, c.opts.Members)
+	tok := c.MemberTokens[m]
+	if tok == "" {
+		t.Fatalf("no admin token for member %s", m)
+	}
+	return c.ClientWithToken(i, tok)
+}
+
+func TestIntegrationRestartWholeCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := startCluster(t, ctx)
+	objs := map[string][]byte{}
+	for i, via := range []int{0, 3, 0} { // nodes of m1, the admin's member
+		d := randomBytes(i*stripe + 1000)
+		objs[put(t, ctx, c.Client(via), "default", d)] = d
+	}
+	if _, err := c.Client(1).Put(ctx, "default", "x", bytes.NewReader([]byte("x")), 1); !errs.Is(err, errs.Permission) {
+		t.Fatalf("publish through a node of another member: err = %v, want permission_denied", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < c.Len(); i++ {
+		if err := c.Restart(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for p, d := range objs {
+		mustGet(t, ctx, c.Client(4), p, d)
 	}
 }
