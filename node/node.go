@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -264,3 +265,6 @@ func (n *Node) P2PAddrs() []string {
 
 // State returns the local catalog replica (read-only use).
 func (n *Node) State() *catalog.State { return n.state }
+
+// Host returns the node's libp2p host (for tools and benchmarks that measure the mesh).
+func (n *Node) Host() host.Host { return n.p2p.Host() }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meridian-fed/meridian/testnet"
+)
+
+func newBenchCmd() *cobra.Command {
+	var o testnet.BenchOptions
+	var sizeMiB int64
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure a local in-process federation: PUT/GET throughput and latency beside raw libp2p and the codec",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Size = sizeMiB << 20
+			r, err := testnet.RunBench(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(w, "federation\t%d nodes, %d members, %d+%d\n", r.Nodes, r.Members, r.K, r.M)
+			fmt.Fprintf(w, "raw libp2p stream\t%.0f MB/s\n", r.RawStreamMBs)
+			fmt.Fprintf(w, "codec encode / decode\t%.0f / %.0f MB/s\n", r.CodecEncodeMBs, r.CodecDecodeMBs)
+			fmt.Fprintf(w, "PUT %d MiB\t%.0f MB/s (%.0f%% of raw stream)\n", sizeMiB, r.PutMBs, 100*r.PutMBs/r.RawStreamMBs)
+			fmt.Fprintf(w, "GET %d MiB\t%.0f MB/s (%.0f%% of raw stream)\n", sizeMiB, r.GetMBs, 100*r.GetMBs/r.RawStreamMBs)
+			fmt.Fprintf(w, "1 MiB PUT p50 / p99\t%v / %v\n", r.Put1P50, r.Put1P99)
+			fmt.Fprintf(w, "1 MiB GET p50 / p99\t%v / %v\n", r.Get1P50, r.Get1P99)
+			return w.Flush()
+		},
+	}
+	c.Flags().Int64Var(&sizeMiB, "size-mib", 1024, "size of the large object in MiB")
+	c.Flags().IntVar(&o.Small, "small", 50, "number of 1 MiB objects for the latency figures")
+	c.Flags().IntVar(&o.Nodes, "nodes", 5, "nodes")
+	c.Flags().IntVar(&o.Members, "members", 3, "members")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return c
+}

@@ -1,0 +1,181 @@
+package testnet
+
+import (
+	"context"
+	"io"
+	mrand "math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/meridian-fed/meridian/chunker"
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// BenchOptions shape `meridian bench`.
+type BenchOptions struct {
+	Size    int64 // bytes of the large object
+	Small   int   // how many 1 MiB objects for the latency figures
+	Nodes   int
+	Members int
+}
+
+// BenchReport holds the figures of one run; rates in MB/s (10^6 bytes per second).
+type BenchReport struct {
+	Size                 int64
+	RawStreamMBs         float64 // one libp2p stream between two nodes (pnet + noise + yamux)
+	CodecEncodeMBs       float64 // chunker.Encode alone, shards discarded
+	CodecDecodeMBs       float64 // chunker.Decode alone, shards from memory
+	PutMBs, GetMBs       float64 // the large object through the HTTP API of the federation
+	Put1P50, Put1P99     time.Duration
+	Get1P50, Get1P99     time.Duration
+	Nodes, Members, K, M int
+}
+
+const rawProto = protocol.ID("/meridian/bench/raw/1.0.0")
+
+// RunBench starts an in-process federation in a temporary dir and measures it.
+func RunBench(ctx context.Context, o BenchOptions) (*BenchReport, error) {
+	dir, err := os.MkdirTemp("", "meridian-bench-")
+	if err != nil {
+		return nil, errs.E("testnet.RunBench", errs.Unavailable, err)
+	}
+	defer os.RemoveAll(dir)
+	c, err := Start(ctx, Options{Dir: dir, Nodes: o.Nodes, Members: o.Members})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	r := &BenchReport{Size: o.Size, Nodes: c.opts.Nodes, Members: c.opts.Members, K: c.opts.K, M: c.opts.M}
+	steps := []func(context.Context, *Cluster, BenchOptions, *BenchReport) error{benchRaw, benchCodec, benchBig, benchSmall}
+	for _, step := range steps {
+		if err := step(ctx, c, o, r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func mbs(n int64, d time.Duration) float64 { return float64(n) / d.Seconds() / 1e6 }
+
+// data returns a reader of n pseudo-random (incompressible) bytes.
+func data(n int64, seed uint64) io.Reader {
+	var s [32]byte
+	s[0] = byte(seed)
+	return io.LimitReader(mrand.NewChaCha8(s), n)
+}
+
+// benchRaw streams Size bytes over one libp2p stream from node 0 to node 1.
+func benchRaw(ctx context.Context, c *Cluster, o BenchOptions, r *BenchReport) error {
+	src, dst := c.Node(0).Host(), c.Node(1).Host()
+	dst.SetStreamHandler(rawProto, func(s network.Stream) {
+		io.Copy(io.Discard, s) //nolint:errcheck // the sender measures
+		s.Close()
+	})
+	defer dst.RemoveStreamHandler(rawProto)
+	s, err := src.NewStream(ctx, dst.ID(), rawProto)
+	if err != nil {
+		return errs.E("bench.raw", errs.Unavailable, err)
+	}
+	buf := make([]byte, 1<<20)
+	start := time.Now()
+	for sent := int64(0); sent < o.Size; sent += int64(len(buf)) {
+		if _, err := s.Write(buf); err != nil {
+			return errs.E("bench.raw", errs.Unavailable, err)
+		}
+	}
+	if err := s.CloseWrite(); err != nil {
+		return errs.E("bench.raw", errs.Unavailable, err)
+	}
+	io.Copy(io.Discard, s) //nolint:errcheck // waits for the receiver to finish reading
+	r.RawStreamMBs = mbs(o.Size, time.Since(start))
+	return nil
+}
+
+// memShards keeps encoded shards in memory (bounded by the benchmark's size for decode).
+type memShards struct{ m map[string][]byte }
+
+func (s *memShards) Shards(_ context.Context, _ int, cids []cid.Cid, _ int) ([][]byte, error) {
+	out := make([][]byte, len(cids))
+	for i, c := range cids {
+		out[i] = s.m[c.KeyString()]
+	}
+	return out, nil
+}
+
+// benchCodec measures chunker alone on at most 256 MiB (kept in memory for decode).
+func benchCodec(ctx context.Context, _ *Cluster, o BenchOptions, r *BenchReport) error {
+	n := min(o.Size, 256<<20)
+	dek, _ := chunker.NewDEK()
+	shards := &memShards{m: map[string][]byte{}}
+	var mu = make(chan struct{}, 1)
+	put := func(_ context.Context, s *chunker.EncodedStripe) error {
+		mu <- struct{}{}
+		for i, c := range s.CIDs {
+			shards.m[c.KeyString()] = slices.Clone(s.Shards[i])
+		}
+		<-mu
+		return nil
+	}
+	start := time.Now()
+	res, err := chunker.Encode(ctx, data(n, 1), chunker.DefaultParams(), dek, put)
+	if err != nil {
+		return err
+	}
+	r.CodecEncodeMBs = mbs(n, time.Since(start))
+	start = time.Now()
+	if err := chunker.Decode(ctx, res.Manifest, dek, shards, io.Discard, 0, -1); err != nil {
+		return err
+	}
+	r.CodecDecodeMBs = mbs(n, time.Since(start))
+	return nil
+}
+
+// benchBig publishes Size bytes through node 0 and reads them back through node 3.
+func benchBig(ctx context.Context, c *Cluster, o BenchOptions, r *BenchReport) error {
+	start := time.Now()
+	obj, err := c.Client(0).Put(ctx, "default", "bench.bin", data(o.Size, 2), o.Size)
+	if err != nil {
+		return err
+	}
+	r.PutMBs = mbs(o.Size, time.Since(start))
+	start = time.Now()
+	if _, err := c.Client(c.Len()-2).Get(ctx, obj.PID, io.Discard); err != nil {
+		return err
+	}
+	r.GetMBs = mbs(o.Size, time.Since(start))
+	return nil
+}
+
+// benchSmall measures the latency of 1 MiB publishes and reads.
+func benchSmall(ctx context.Context, c *Cluster, o BenchOptions, r *BenchReport) error {
+	var puts, gets []time.Duration
+	for i := range o.Small {
+		start := time.Now()
+		obj, err := c.Client(0).Put(ctx, "default", "small.bin", data(1<<20, uint64(10+i)), 1<<20)
+		if err != nil {
+			return err
+		}
+		puts = append(puts, time.Since(start))
+		start = time.Now()
+		if _, err := c.Client(c.Len()-2).Get(ctx, obj.PID, io.Discard); err != nil {
+			return err
+		}
+		gets = append(gets, time.Since(start))
+	}
+	r.Put1P50, r.Put1P99 = percentiles(puts)
+	r.Get1P50, r.Get1P99 = percentiles(gets)
+	return nil
+}
+
+func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
+}
