@@ -25,7 +25,7 @@ func getVerified(ctx context.Context, c *api.Client, p string, w io.Writer, res 
 	}
 	cw := newCIDWriter()
 	res.Bytes, err = c.Get(ctx, p, io.MultiWriter(w, cw))
-	id, cerr := cw.finish(err)
+	id, cerr := cw.finish()
 	if err != nil {
 		return err
 	}
@@ -53,42 +53,4 @@ func matchContent(r api.Record, id chunker.ContentID) error {
 		return fmt.Errorf("the bytes have sha256 %x, the record says %s", id.SHA256, r.SHA256)
 	}
 	return nil
-}
-
-// cidWriter computes the content CID of what is written to it, on a goroutine it owns that
-// ends in finish.
-type cidWriter struct {
-	pw  *io.PipeWriter
-	res chan cidResult
-}
-
-type cidResult struct {
-	id  chunker.ContentID
-	err error
-}
-
-func newCIDWriter() *cidWriter {
-	pr, pw := io.Pipe()
-	cw := &cidWriter{pw: pw, res: make(chan cidResult, 1)}
-	go func() {
-		id, err := chunker.ComputeContentID(pr)
-		if err != nil {
-			pr.CloseWithError(fmt.Errorf("content CID: %w", err)) // unblocks the writer
-		}
-		cw.res <- cidResult{id, err}
-	}()
-	return cw
-}
-
-func (cw *cidWriter) Write(b []byte) (int, error) { return cw.pw.Write(b) }
-
-// finish ends the stream (with failed, when the download failed) and returns the result.
-func (cw *cidWriter) finish(failed error) (chunker.ContentID, error) {
-	if failed != nil {
-		cw.pw.CloseWithError(failed)
-	} else {
-		cw.pw.Close()
-	}
-	r := <-cw.res
-	return r.id, r.err
 }

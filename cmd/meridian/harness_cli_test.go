@@ -19,13 +19,13 @@ import (
 
 // cliEnv is one fake node behind a real HTTP API server, and a way to run commands at it.
 type cliEnv struct {
-	t   *testing.T
+	t   testing.TB
 	f   *fakeBackend
 	url string
 	dir string
 }
 
-func newCLIEnv(t *testing.T) *cliEnv {
+func newCLIEnv(t testing.TB) *cliEnv {
 	t.Helper()
 	f := newFakeBackend()
 	ts := httptest.NewServer(api.NewServer(f, api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
@@ -74,7 +74,7 @@ func (e *cliEnv) admin(args ...string) cliResult {
 }
 
 // ok fails the test unless r succeeded.
-func (r cliResult) ok(t *testing.T) cliResult {
+func (r cliResult) ok(t testing.TB) cliResult {
 	t.Helper()
 	if r.err != nil {
 		t.Fatalf("command failed (exit %d): %v\nstdout: %s\nstderr: %s", r.code, r.err, r.stdout, r.stderr)
@@ -83,7 +83,7 @@ func (r cliResult) ok(t *testing.T) cliResult {
 }
 
 // wantCode fails the test unless r exited with code.
-func (r cliResult) wantCode(t *testing.T, code int) cliResult {
+func (r cliResult) wantCode(t testing.TB, code int) cliResult {
 	t.Helper()
 	if r.code != code {
 		t.Fatalf("exit code %d, want %d (err: %v)\nstdout: %s", r.code, code, r.err, r.stdout)
@@ -91,7 +91,7 @@ func (r cliResult) wantCode(t *testing.T, code int) cliResult {
 	return r
 }
 
-func (r cliResult) decode(t *testing.T, v any) {
+func (r cliResult) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.stdout), v); err != nil {
 		t.Fatalf("stdout is not the expected JSON: %v\n%s", err, r.stdout)

@@ -169,3 +169,29 @@ func TestParseActivity(t *testing.T) {
 		}
 	}
 }
+
+func TestCIDWriterMatchesComputeContentID(t *testing.T) {
+	data := testData(3<<20+17, 8)
+	want, err := chunker.ComputeContentID(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []int{1 << 10, 100000, cidChunk + 1, len(data)} {
+		cw := newCIDWriter()
+		for b := data; len(b) > 0; {
+			k := min(step, len(b))
+			if n, err := cw.Write(b[:k]); n != k || err != nil {
+				t.Fatalf("write: %d %v", n, err)
+			}
+			b = b[k:]
+		}
+		got, err := cw.finish()
+		if err != nil || !got.CID.Equals(want.CID) || got.SHA256 != want.SHA256 || got.Size != want.Size {
+			t.Fatalf("writes of %d: %v %+v, want %+v", step, err, got, want)
+		}
+	}
+	cw := newCIDWriter() // finished without a write: the empty content
+	if got, err := cw.finish(); err != nil || got.Size != 0 {
+		t.Fatalf("empty: %+v %v", got, err)
+	}
+}

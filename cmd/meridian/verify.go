@@ -122,7 +122,7 @@ func localContentCheck(ctx context.Context, c *api.Client, p string, r api.Recor
 	ch := check{Name: "content CID (local)", kind: errs.Corrupt}
 	cw := newCIDWriter()
 	_, err := c.Get(ctx, p, cw)
-	id, cerr := cw.finish(err)
+	id, cerr := cw.finish()
 	switch {
 	case err != nil:
 		ch.Detail, ch.kind = err.Error(), errs.KindOf(err)
