@@ -26,6 +26,13 @@ type ShardSource interface {
 // against the manifest's content CID and sha256. A stripe with fewer than k verified shards fails
 // with kind Unavailable naming the stripe; bytes that do not authenticate fail with Corrupt.
 func Decode(ctx context.Context, m *Manifest, dek []byte, src ShardSource, w io.Writer, off, length int64) error {
+	return DecodeParallel(ctx, m, dek, src, w, off, length, 0)
+}
+
+// DecodeParallel is Decode with workers stripes fetched and decoded at once (0: GOMAXPROCS).
+// A source that fetches over the network is latency-bound, so more workers than cores keep
+// more round trips in flight; memory stays bounded by 2 × workers stripes.
+func DecodeParallel(ctx context.Context, m *Manifest, dek []byte, src ShardSource, w io.Writer, off, length int64, workers int) error {
 	const op = "chunker.Decode"
 	if m == nil || src == nil || w == nil {
 		return errs.Errorf(op, errs.Invalid, "Decode needs a manifest, a shard source and a writer")
@@ -43,7 +50,10 @@ func Decode(ctx context.Context, m *Manifest, dek []byte, src ShardSource, w io.
 	if err != nil {
 		return err
 	}
-	d := &decoder{m: m, c: c, src: src, w: w, off: off, end: off + length}
+	if workers < 0 || workers > MaxWorkers {
+		return errs.Errorf(op, errs.Invalid, "workers %d: use 0 to %d", workers, MaxWorkers)
+	}
+	d := &decoder{m: m, c: c, src: src, w: w, off: off, end: off + length, workers: workers}
 	d.first, d.last = d.stripeRange()
 	if d.first > d.last {
 		return nil
@@ -65,6 +75,7 @@ type decoder struct {
 	off, end    int64
 	first, last int // stripes to decode, inclusive
 	next        int // the next stripe to write
+	workers     int // 0: GOMAXPROCS
 	whole       hash.Hash
 	content     *contentHasher // nil unless the whole object is read
 	free        chan *job
@@ -86,7 +97,7 @@ func (d *decoder) stripeRange() (int, int) {
 }
 
 func (d *decoder) run(ctx context.Context) error {
-	p := Params{Workers: 0}
+	p := Params{Workers: d.workers}
 	d.free, d.todo, d.done = make(chan *job, p.window()), make(chan *job), make(chan *job, p.window())
 	for range p.window() {
 		d.free <- getJob()

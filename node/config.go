@@ -23,6 +23,7 @@ type Config struct {
 	Bootstrap   []string      `mapstructure:"bootstrap"`    // multiaddrs with /p2p/<id> of other nodes
 	Capacity    int64         `mapstructure:"capacity"`     // bytes the shard store may use; 0 = disk
 	StripeSize  int           `mapstructure:"stripe_size"`  // bytes of plaintext per stripe
+	Transfers   int           `mapstructure:"transfers"`    // stripes in flight per PUT or GET
 	MaxObject   int64         `mapstructure:"max_object"`   // largest accepted upload, bytes
 	OrphanGrace time.Duration `mapstructure:"orphan_grace"` // unreferenced shards older than this are collected
 	GCInterval  time.Duration `mapstructure:"gc_interval"`
@@ -39,6 +40,7 @@ func DefaultConfig(dir string) Config {
 		Listen:      []string{"/ip4/0.0.0.0/tcp/4040"},
 		APIAddr:     "127.0.0.1:8480",
 		StripeSize:  4 << 20,
+		Transfers:   8,
 		MaxObject:   1 << 40,
 		OrphanGrace: time.Hour,
 		GCInterval:  10 * time.Minute,
@@ -62,6 +64,8 @@ func (c *Config) Validate() error {
 		return errs.Errorf(op, errs.Invalid, "max_object must be positive")
 	case c.OrphanGrace < time.Second || c.GCInterval < time.Second:
 		return errs.Errorf(op, errs.Invalid, "orphan_grace and gc_interval must be at least 1s")
+	case c.Transfers < 1 || c.Transfers > chunker.MaxWorkers:
+		return errs.Errorf(op, errs.Invalid, "transfers must be 1 to %d", chunker.MaxWorkers)
 	case c.Capacity < 0:
 		return errs.Errorf(op, errs.Invalid, "capacity must be >= 0 (0 means the disk's free space)")
 	}
@@ -92,7 +96,7 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.SetEnvPrefix("MERIDIAN")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
-	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size",
+	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size", "transfers",
 		"max_object", "orphan_grace", "gc_interval", "log_level"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}

@@ -42,7 +42,7 @@ func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, 
 		return err
 	}
 	cw := &countingWriter{w: w}
-	err = chunker.Decode(ctx, m, dek, src, cw, off, length)
+	err = chunker.DecodeParallel(ctx, m, dek, src, cw, off, length, n.cfg.Transfers)
 	n.metrics.readBytes.Add(float64(cw.n))
 	return err
 }
@@ -70,16 +70,26 @@ func (n *Node) dataKey(o *catalog.Object) ([]byte, error) {
 
 // manifest returns the decoded manifest, from the local store or from the nodes nearest its
 // CID (where publish put its replicas), then the DHT.
+// Decoded manifests are kept in a bounded in-memory cache: they are immutable and small.
 func (n *Node) manifest(ctx context.Context, c cid.Cid) (*chunker.Manifest, error) {
+	if m, ok := n.manifests.Get(c); ok {
+		return m, nil
+	}
 	b, err := n.store.Get(ctx, c)
 	if err != nil {
-		b, err = n.fetchBlock(ctx, c)
-		if err != nil {
+		if b, err = n.fetchBlock(ctx, c); err != nil {
 			return nil, err
 		}
-		_ = n.store.Put(ctx, c, b) // a cached copy; GC keeps it while the object exists
 	}
-	return chunker.DecodeManifest(b)
+	m, err := chunker.DecodeManifest(b)
+	if err != nil {
+		return nil, err
+	}
+	if !chunker.ManifestCID(b).Equals(c) {
+		return nil, errs.Errorf("node.manifest", errs.Corrupt, "manifest bytes do not hash to %s", c)
+	}
+	n.manifests.Add(c, m)
+	return m, nil
 }
 
 // fetchBlock gets a small block (a manifest) from any node that has it, nearest first.
@@ -93,20 +103,31 @@ func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 			cands = append(cands, id)
 		}
 	}
-	if provs, err := n.p2p.DHT().FindProviders(ctx, c); err == nil {
-		for _, p := range provs {
-			cands = append(cands, p.ID)
-		}
-	}
 	var last error = errs.Errorf("node.fetchBlock", errs.Unavailable, "no node to ask for block %s", c)
-	for _, p := range cands {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		b, err := n.shards.get(cctx, p, c)
-		cancel()
-		if err == nil {
+	try := func(ps []peer.ID) []byte {
+		for _, p := range ps {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			b, err := n.shards.get(cctx, p, c)
+			cancel()
+			if err == nil {
+				return b
+			}
+			last = err
+		}
+		return nil
+	}
+	if b := try(cands); b != nil {
+		return b, nil
+	}
+	// Not where placement says: ask the DHT for providers (slow, so only now).
+	if provs, err := n.p2p.DHT().FindProviders(ctx, c); err == nil {
+		var ps []peer.ID
+		for _, p := range provs {
+			ps = append(ps, p.ID)
+		}
+		if b := try(ps); b != nil {
 			return b, nil
 		}
-		last = err
 	}
 	return nil, errs.Errorf("node.fetchBlock", errs.Unavailable, "block %s not found on any reachable node (last error: %v); check 'meridian status'", c, last)
 }

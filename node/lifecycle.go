@@ -45,7 +45,7 @@ func Init(cfg Config) (peer.ID, error) {
 func writeConfigFile(cfg Config) error {
 	m := map[string]any{
 		"member": cfg.Member, "listen": cfg.Listen, "api_addr": cfg.APIAddr, "bootstrap": cfg.Bootstrap,
-		"capacity": cfg.Capacity, "stripe_size": cfg.StripeSize, "max_object": cfg.MaxObject,
+		"capacity": cfg.Capacity, "stripe_size": cfg.StripeSize, "transfers": cfg.Transfers, "max_object": cfg.MaxObject,
 		"orphan_grace": cfg.OrphanGrace.String(), "gc_interval": cfg.GCInterval.String(), "log_level": cfg.LogLevel,
 	}
 	b, err := yaml.Marshal(m)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/consensus"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/p2p"
@@ -46,6 +49,7 @@ type Node struct {
 	memberKey *age.X25519Identity
 	signKey   ed25519.PrivateKey
 	reg       *prometheus.Registry
+	manifests *lru.Cache[cid.Cid, *chunker.Manifest]
 	metrics   *metrics
 
 	httpSrv *http.Server
@@ -74,6 +78,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newMetrics(n.reg)
 	n.events = newBroker()
+	n.manifests, _ = lru.New[cid.Cid, *chunker.Manifest](4096) // only fails for a size ≤ 0
 	bg, cancel := context.WithCancel(context.Background())
 	n.bgCtx, n.stop = bg, cancel
 	defer func() {

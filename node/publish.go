@@ -58,7 +58,7 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	if err != nil {
 		return nil, err
 	}
-	params := chunker.Params{K: view.policy.K, M: view.policy.M, StripeSize: n.cfg.StripeSize}
+	params := chunker.Params{K: view.policy.K, M: view.policy.M, StripeSize: n.cfg.StripeSize, Workers: n.cfg.Transfers}
 	res, err := chunker.Encode(ctx, body, params, dek, view.storeStripe)
 	if err != nil {
 		return nil, err
@@ -202,32 +202,43 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 	}
 }
 
-// storeManifest replicates the manifest on m+1 nodes nearest to its CID, plus the local store.
+// storeManifest replicates the manifest, in parallel, on the m+1 active nodes nearest to its
+// CID (readers look there first), plus the local store.
 func (v *placementView) storeManifest(ctx context.Context, c cid.Cid, data []byte) error {
 	if err := v.n.store.Put(ctx, c, data); err != nil {
 		return err
 	}
 	want := v.policy.M + 1
-	stored := 1 // the local copy
 	self := v.n.PeerID().String()
+	var targets []peer.ID
 	key := sha256.Sum256(c.Bytes())
-	var lastErr error
 	for _, cand := range v.plan.Ranked(key) {
-		if stored >= want {
-			break
+		if id, err := peer.Decode(cand.ID); err == nil && cand.Active && cand.ID != self {
+			targets = append(targets, id)
 		}
-		if !cand.Active || cand.ID == self {
-			continue
+	}
+	stored := 1 // the local copy
+	var mu sync.Mutex
+	var lastErr error
+	for len(targets) > 0 && stored < want {
+		batch := targets[:min(want-stored, len(targets))]
+		targets = targets[len(batch):]
+		var wg sync.WaitGroup
+		for _, id := range batch {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := v.n.shards.put(ctx, id, c, data)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					lastErr = err
+				} else {
+					stored++
+				}
+			}()
 		}
-		id, err := peer.Decode(cand.ID)
-		if err == nil {
-			err = v.n.shards.put(ctx, id, c, data)
-		}
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		stored++
+		wg.Wait()
 	}
 	if stored < want {
 		return errs.Errorf("node.storeManifest", errs.Unavailable, "manifest stored on %d of %d nodes (last error: %v); bring nodes back and retry", stored, want, lastErr)

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -14,12 +16,24 @@ func newBenchCmd() *cobra.Command {
 	var o testnet.BenchOptions
 	var sizeMiB int64
 	var asJSON bool
+	var profile string
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure a local in-process federation: PUT/GET throughput and latency beside raw libp2p and the codec",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Size = sizeMiB << 20
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			r, err := testnet.RunBench(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -45,5 +59,6 @@ func newBenchCmd() *cobra.Command {
 	c.Flags().IntVar(&o.Nodes, "nodes", 5, "nodes")
 	c.Flags().IntVar(&o.Members, "members", 3, "members")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	c.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	return c
 }
