@@ -19,19 +19,25 @@ import (
 // from any member to the leader: one request frame and one response frame per stream.
 const ProposeProtocol protocol.ID = "/meridian/propose/1.0.0"
 
-// call sends req to peer to and waits for its answer under ctx.
+// callSlotted is call under one of the node's forwarding slots.
+func (n *Node) callSlotted(ctx context.Context, to peer.ID, req *request) (*response, error) {
+	select {
+	case n.forwardSlots <- struct{}{}:
+		defer func() { <-n.forwardSlots }()
+	case <-ctx.Done():
+		return nil, errs.E("consensus.forward", errs.Timeout, errors.Join(errNotSent, ctx.Err()))
+	}
+	return n.call(ctx, to, req)
+}
+
+// call sends req to peer to and waits for its answer under ctx. The error is the call's
+// as a whole; per-command outcomes of a propose are in the response's results.
 func (n *Node) call(ctx context.Context, to peer.ID, req *request) (*response, error) {
 	const op = "consensus.forward"
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, n.cfg.RPCTimeout)
 		defer cancel()
-	}
-	select { // bound the streams this node opens to the leader
-	case n.forwardSlots <- struct{}{}:
-		defer func() { <-n.forwardSlots }()
-	case <-ctx.Done():
-		return nil, errs.E(op, errs.Timeout, errors.Join(errNotSent, ctx.Err()))
 	}
 	dl, _ := ctx.Deadline()
 	req.timeout = time.Until(dl)
@@ -80,7 +86,7 @@ func refusedByLimits(err error) bool {
 }
 
 // err rebuilds the error a remote leader reported.
-func (r *response) err(op string) error {
+func (r *result) err(op string) error {
 	switch {
 	case r.rejected:
 		return rejection(op, r.kind, r.msg)
@@ -90,26 +96,34 @@ func (r *response) err(op string) error {
 	return errs.E(op, r.kind, errors.New(r.msg))
 }
 
+// toResult encodes a local outcome for the wire.
+func toResult(value []byte, index uint64, err error) result {
+	if err == nil {
+		return result{value: value, index: index}
+	}
+	r := result{kind: errs.KindOf(err), msg: err.Error(), index: index}
+	var rej *Rejection
+	if errors.As(err, &rej) {
+		r.rejected, r.msg = true, rej.Reason
+	}
+	if len(r.msg) > maxShortStr {
+		r.msg = r.msg[:maxShortStr]
+	}
+	return r
+}
+
 // toResponse encodes the outcome of serveLocal for the wire.
 func (n *Node) toResponse(resp *response, err error) *response {
 	if resp == nil {
 		resp = &response{}
 	}
-	if err == nil {
-		return resp
+	if err != nil {
+		resp.result = toResult(nil, resp.index, err)
 	}
-	out := &response{kind: errs.KindOf(err), msg: err.Error(), index: resp.index}
-	var rej *Rejection
-	if errors.As(err, &rej) {
-		out.rejected, out.msg = true, rej.Reason
+	if resp.kind == errs.NotLeader {
+		resp.leader = n.Leader().String()
 	}
-	if out.kind == errs.NotLeader {
-		out.leader = n.Leader().String()
-	}
-	if len(out.msg) > maxShortStr {
-		out.msg = out.msg[:maxShortStr]
-	}
-	return out
+	return resp
 }
 
 // handleForward serves one forwarded request from another member.
@@ -137,7 +151,7 @@ func (n *Node) handleForward(s network.Stream) {
 // serveStream reads and runs one request; nil means the stream is broken.
 func (n *Node) serveStream(s network.Stream) *response {
 	from := s.Conn().RemotePeer()
-	body, err := readFrame(bufio.NewReader(s), n.cfg.MaxCommandBytes+frameSlack)
+	body, err := readFrame(bufio.NewReader(s), n.cfg.MaxCommandBytes+frameSlack+16*maxBatchCmds)
 	if err != nil {
 		if errs.Is(err, errs.Invalid) {
 			return n.toResponse(nil, err)

@@ -31,7 +31,8 @@ type Node struct {
 	observer   *raft.Observer // feeds leaderSeen
 	members    memberCache
 
-	forwardSlots chan struct{} // one token per forwarded call in flight
+	forwardSlots chan struct{}  // one token per forwarded call in flight
+	forwardQueue chan *proposal // proposals waiting for the batcher
 
 	ctx      context.Context // cancelled at shutdown; bounds forwarded work
 	cancel   context.CancelFunc
@@ -58,7 +59,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("component", "consensus"), host: cfg.Host, self: cfg.Host.ID(),
 		fsm: newFSMAdapter(cfg.FSM, dir), leaderSeen: newNotifier(), stopped: make(chan struct{}),
-		forwardSlots: make(chan struct{}, maxForwardInflight)}
+		forwardSlots: make(chan struct{}, maxForwardInflight), forwardQueue: make(chan *proposal, forwardQueueLen)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.open(dir); err != nil {
 		n.cancel()
@@ -66,6 +67,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.startObserver()
+	n.goTracked(n.runBatcher)
 	n.host.SetStreamHandler(ProposeProtocol, n.handleForward)
 	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/multiformats/go-multiaddr"
@@ -23,7 +24,7 @@ func (n *Node) Propose(ctx context.Context, cmd []byte) ([]byte, error) {
 	if len(cmd) > n.cfg.MaxCommandBytes {
 		return nil, errs.Errorf(op, errs.Invalid, "command of %d bytes exceeds MaxCommandBytes %d: split it", len(cmd), n.cfg.MaxCommandBytes)
 	}
-	resp, err := n.route(ctx, op, &request{op: opPropose, cmd: cmd})
+	resp, err := n.route(ctx, op, &request{op: opPropose, cmds: [][]byte{cmd}})
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +74,13 @@ func (n *Node) route(ctx context.Context, op string, req *request) (*response, e
 			return nil, err
 		}
 		var resp *response
-		if leader == n.self {
+		switch {
+		case leader == n.self:
 			resp, err = n.serveLocal(ctx, req)
-		} else {
-			resp, err = n.call(ctx, leader, req)
+		case req.op == opPropose:
+			resp, err = n.forwardPropose(ctx, leader, req.cmds[0])
+		default:
+			resp, err = n.callSlotted(ctx, leader, req)
 		}
 		retry := errs.Is(err, errs.NotLeader) || errors.Is(err, errNotSent) ||
 			(req.op == opReadIndex && errs.Is(err, errs.Unavailable) && !errors.Is(err, errStoppedSentinel))
@@ -99,11 +103,14 @@ func (n *Node) route(ctx context.Context, op string, req *request) (*response, e
 func (n *Node) serveLocal(ctx context.Context, req *request) (*response, error) {
 	switch req.op {
 	case opPropose:
-		v, idx, err := n.applyLocal(ctx, req.cmd)
-		return &response{value: v, index: idx}, err
+		if len(req.cmds) == 1 {
+			v, idx, err := n.applyLocal(ctx, req.cmds[0])
+			return &response{result: result{value: v, index: idx}}, err
+		}
+		return &response{results: n.applyBatchLocal(ctx, req.cmds)}, nil
 	case opReadIndex:
 		idx, err := n.readIndexLocal(ctx)
-		return &response{index: idx}, err
+		return &response{result: result{index: idx}}, err
 	}
 	return &response{}, n.changeLocal(ctx, req)
 }
@@ -115,7 +122,34 @@ func (n *Node) applyLocal(ctx context.Context, cmd []byte) ([]byte, uint64, erro
 	if err != nil {
 		return nil, 0, err
 	}
-	f := n.raft.Apply(cmd, timeout)
+	return n.finishApply(ctx, n.raft.Apply(cmd, timeout))
+}
+
+// applyBatchLocal proposes a forwarded batch: all commands are queued before any is awaited,
+// so raft commits them together.
+func (n *Node) applyBatchLocal(ctx context.Context, cmds [][]byte) []result {
+	const op = "consensus.Propose"
+	out := make([]result, len(cmds))
+	timeout, err := enqueueTimeout(ctx, op)
+	if err != nil {
+		for i := range out {
+			out[i] = toResult(nil, 0, err)
+		}
+		return out
+	}
+	futures := make([]raft.ApplyFuture, len(cmds))
+	for i, c := range cmds {
+		futures[i] = n.raft.Apply(c, timeout)
+	}
+	for i, f := range futures {
+		out[i] = toResult(n.finishApply(ctx, f))
+	}
+	return out
+}
+
+// finishApply waits for an applied command and unpacks the FSM's result.
+func (n *Node) finishApply(ctx context.Context, f raft.ApplyFuture) ([]byte, uint64, error) {
+	const op = "consensus.Propose"
 	if err := n.await(ctx, op, f); err != nil {
 		return nil, 0, err
 	}

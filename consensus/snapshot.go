@@ -36,10 +36,17 @@ func readSnapHeader(r io.Reader) (uint64, error) {
 }
 
 // Snapshot implements raft.FSM. It runs on the FSM goroutine, so the FSM sees no concurrent
-// Apply; the state is spooled to a temporary file in the data dir (bounded memory) and raft
+// Apply. A Capturer takes its view here and writes it later; any other FSM's state is spooled to a temporary file in the data dir (bounded memory) and raft
 // copies it to the snapshot store in the background.
 func (a *fsmAdapter) Snapshot() (raft.FSMSnapshot, error) {
 	const op = "consensus.Snapshot"
+	if c, ok := a.fsm.(Capturer); ok {
+		write, err := c.Capture()
+		if err != nil {
+			return nil, errs.E(op, errs.Internal, err)
+		}
+		return &capturedSnapshot{applied: a.appliedIndex(), write: write}, nil
+	}
 	f, err := os.CreateTemp(a.spoolDir, "spool-*.snap")
 	if err != nil {
 		return nil, errs.E(op, errs.Unavailable, err)
@@ -94,3 +101,36 @@ func (s *spooledSnapshot) Release() {
 	_ = s.f.Close()
 	_ = os.Remove(s.f.Name())
 }
+
+// Capturer is an optional fast path for an FSM that can take a point-in-time view of its
+// state cheaply (copy-on-write or immutable structures). Capture runs on the FSM goroutine,
+// with no Apply running, and should return quickly; the returned write function runs later
+// in the background while Apply goes on. Without it, Snapshot(w) runs on the FSM goroutine.
+type Capturer interface {
+	Capture() (write func(w io.Writer) error, err error)
+}
+
+// capturedSnapshot is a point-in-time view written straight into the snapshot sink.
+type capturedSnapshot struct {
+	applied uint64
+	write   func(io.Writer) error
+}
+
+// Persist writes the header and the view into the sink.
+func (s *capturedSnapshot) Persist(sink raft.SnapshotSink) error {
+	w := bufio.NewWriterSize(sink, 1<<16)
+	_, err := w.Write(encodeSnapHeader(s.applied))
+	if err == nil {
+		if err = s.write(w); err == nil {
+			err = w.Flush()
+		}
+	}
+	if err != nil {
+		_ = sink.Cancel()
+		return errs.E("consensus.Persist", errs.Internal, err)
+	}
+	return sink.Close()
+}
+
+// Release does nothing: the view is garbage collected.
+func (s *capturedSnapshot) Release() {}

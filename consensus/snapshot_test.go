@@ -3,6 +3,8 @@ package consensus
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"io"
 	"testing"
 
 	"github.com/hashicorp/raft"
@@ -24,8 +26,21 @@ type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
 
+// capturingKV is a kvFSM with the Capturer fast path.
+type capturingKV struct{ *kvFSM }
+
+func (c capturingKV) Capture() (func(io.Writer) error, error) {
+	m := c.snapshotMap()
+	return func(w io.Writer) error { return json.NewEncoder(w).Encode(m) }, nil
+}
+
 func TestAdapterSnapshotRestore(t *testing.T) {
-	src := newFSMAdapter(newKV(), t.TempDir())
+	t.Run("spooled", func(t *testing.T) { testSnapshotRestore(t, newKV()) })
+	t.Run("captured", func(t *testing.T) { testSnapshotRestore(t, capturingKV{newKV()}) })
+}
+
+func testSnapshotRestore(t *testing.T, fsm FSM) {
+	src := newFSMAdapter(fsm, t.TempDir())
 	logs := []*raft.Log{
 		{Index: 1, Type: raft.LogConfiguration},
 		{Index: 2, Type: raft.LogCommand, Data: putCmd("a", "1")},
@@ -43,6 +58,11 @@ func TestAdapterSnapshotRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, isCaptured := snap.(*capturedSnapshot)
+	if _, want := fsm.(Capturer); isCaptured != want {
+		t.Fatalf("snapshot type %T for FSM %T", snap, fsm)
+	}
+	src.ApplyBatch([]*raft.Log{{Index: 5, Type: raft.LogCommand, Data: putCmd("a", "after")}})
 	var sink memSink
 	if err := snap.Persist(&sink); err != nil || !sink.closed {
 		t.Fatalf("Persist: %v closed=%v", err, sink.closed)

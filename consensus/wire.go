@@ -15,11 +15,12 @@ import (
 // uvarint-prefixed fields, small enough to decode by hand and fuzz.
 
 const (
-	wireVersion = 1
-	maxFrameCap = 16 << 20 // no frame is ever larger, whatever the config says
-	frameSlack  = 4 << 10  // room for the fields around a command
-	maxAddrs    = 32       // multiaddrs accepted in one membership request
-	maxShortStr = 1024     // peer IDs, multiaddrs, messages
+	wireVersion  = 1
+	maxFrameCap  = 16 << 20 // no frame is ever larger, whatever the config says
+	frameSlack   = 4 << 10  // room for the fields around a command
+	maxAddrs     = 32       // multiaddrs accepted in one membership request
+	maxBatchCmds = 1024     // commands in one forwarded propose
+	maxShortStr  = 1024     // peer IDs, multiaddrs, messages
 
 	// maxForwardInflight bounds the forwarded calls one node has open to the leader, below
 	// libp2p's default per-peer stream limits.
@@ -41,19 +42,25 @@ const (
 type request struct {
 	op      op
 	timeout time.Duration // how long the caller will wait; the leader bounds its work by it
-	cmd     []byte        // opPropose
+	cmds    [][]byte      // opPropose: a batch of commands, applied in order
 	peer    string        // membership ops: the peer ID
 	addrs   []string      // opAddVoter, opAddNonvoter: the peer's multiaddrs
 }
 
-// response is the leader's answer.
-type response struct {
+// result is the outcome of one call or of one command of a batch.
+type result struct {
 	kind     errs.Kind // errs.Other with an empty msg means success
 	rejected bool      // the FSM refused the command (msg is its reason)
 	msg      string
-	value    []byte // opPropose: the FSM's result
-	index    uint64 // opReadIndex: the read index; others: the log index, when known
-	leader   string // on NotLeader: the peer ID the answering node believes is leader
+	value    []byte // the FSM's result
+	index    uint64 // opReadIndex: the read index; opPropose: the command's log index
+}
+
+// response is the leader's answer.
+type response struct {
+	result           // the call as a whole
+	leader  string   // on NotLeader: the peer ID the answering node believes is leader
+	results []result // opPropose: one per command, in order
 }
 
 var errTrailing = errors.New("trailing bytes")
@@ -61,7 +68,10 @@ var errTrailing = errors.New("trailing bytes")
 func (r *request) marshal() []byte {
 	b := []byte{wireVersion, byte(r.op)}
 	b = binary.AppendUvarint(b, uint64(r.timeout/time.Millisecond))
-	b = appendBytes(b, r.cmd)
+	b = binary.AppendUvarint(b, uint64(len(r.cmds)))
+	for _, c := range r.cmds {
+		b = appendBytes(b, c)
+	}
 	b = appendBytes(b, []byte(r.peer))
 	b = binary.AppendUvarint(b, uint64(len(r.addrs)))
 	for _, a := range r.addrs {
@@ -71,47 +81,45 @@ func (r *request) marshal() []byte {
 }
 
 func unmarshalRequest(b []byte) (*request, error) {
+	const where = "consensus.unmarshalRequest"
 	d := decoder{b: b}
 	if v := d.byte(); v != wireVersion && d.err == nil {
-		return nil, errs.Errorf("consensus.unmarshalRequest", errs.Invalid, "wire version %d, want %d: upgrade the older node", v, wireVersion)
+		return nil, errs.Errorf(where, errs.Invalid, "wire version %d, want %d: upgrade the older node", v, wireVersion)
 	}
 	r := &request{op: op(d.byte())}
 	r.timeout = time.Duration(min(d.uvarint(), uint64(time.Hour/time.Millisecond))) * time.Millisecond
-	r.cmd = d.bytes(maxFrameCap)
-	r.peer = string(d.bytes(maxShortStr))
-	n := d.uvarint()
-	if n > maxAddrs {
-		d.fail(errs.Errorf("", errs.Invalid, "%d addresses, at most %d", n, maxAddrs))
+	for n := d.count(maxBatchCmds); n > 0; n-- {
+		r.cmds = append(r.cmds, d.bytes(maxFrameCap))
 	}
-	for i := uint64(0); i < n && d.err == nil; i++ {
+	r.peer = string(d.bytes(maxShortStr))
+	for n := d.count(maxAddrs); n > 0; n-- {
 		r.addrs = append(r.addrs, string(d.bytes(maxShortStr)))
 	}
 	if err := d.finish(); err != nil {
-		return nil, errs.E("consensus.unmarshalRequest", errs.Invalid, err)
+		return nil, errs.E(where, errs.Invalid, err)
 	}
 	if r.op < opPropose || r.op > opReadIndex {
-		return nil, errs.Errorf("consensus.unmarshalRequest", errs.Invalid, "unknown op %d", r.op)
+		return nil, errs.Errorf(where, errs.Invalid, "unknown op %d", r.op)
+	}
+	if r.op == opPropose && len(r.cmds) == 0 {
+		return nil, errs.Errorf(where, errs.Invalid, "propose without commands")
 	}
 	return r, nil
 }
 
-func (r *response) marshal() []byte {
-	b := []byte{wireVersion, byte(r.kind), 0}
+func appendResult(b []byte, r *result) []byte {
+	flag := byte(0)
 	if r.rejected {
-		b[2] = 1
+		flag = 1
 	}
+	b = append(b, byte(r.kind), flag)
 	b = appendBytes(b, []byte(r.msg))
 	b = appendBytes(b, r.value)
-	b = binary.AppendUvarint(b, r.index)
-	return appendBytes(b, []byte(r.leader))
+	return binary.AppendUvarint(b, r.index)
 }
 
-func unmarshalResponse(b []byte) (*response, error) {
-	d := decoder{b: b}
-	if v := d.byte(); v != wireVersion && d.err == nil {
-		return nil, errs.Errorf("consensus.unmarshalResponse", errs.Invalid, "wire version %d, want %d: upgrade the older node", v, wireVersion)
-	}
-	r := &response{kind: errs.Kind(d.byte())}
+func (d *decoder) result() result {
+	r := result{kind: errs.Kind(d.byte())}
 	switch d.byte() {
 	case 0:
 	case 1:
@@ -122,9 +130,32 @@ func unmarshalResponse(b []byte) (*response, error) {
 	r.msg = string(d.bytes(maxShortStr))
 	r.value = d.bytes(maxFrameCap)
 	r.index = d.uvarint()
+	return r
+}
+
+func (r *response) marshal() []byte {
+	b := appendResult([]byte{wireVersion}, &r.result)
+	b = appendBytes(b, []byte(r.leader))
+	b = binary.AppendUvarint(b, uint64(len(r.results)))
+	for i := range r.results {
+		b = appendResult(b, &r.results[i])
+	}
+	return b
+}
+
+func unmarshalResponse(b []byte) (*response, error) {
+	const op = "consensus.unmarshalResponse"
+	d := decoder{b: b}
+	if v := d.byte(); v != wireVersion && d.err == nil {
+		return nil, errs.Errorf(op, errs.Invalid, "wire version %d, want %d: upgrade the older node", v, wireVersion)
+	}
+	r := &response{result: d.result()}
 	r.leader = string(d.bytes(maxShortStr))
+	for n := d.count(maxBatchCmds); n > 0; n-- {
+		r.results = append(r.results, d.result())
+	}
 	if err := d.finish(); err != nil {
-		return nil, errs.E("consensus.unmarshalResponse", errs.Corrupt, err)
+		return nil, errs.E(op, errs.Corrupt, err)
 	}
 	return r, nil
 }
@@ -181,6 +212,19 @@ func (d *decoder) bytes(limit int) []byte {
 		return nil
 	}
 	return v
+}
+
+// count reads a list length and fails above limit.
+func (d *decoder) count(limit int) int {
+	n := d.uvarint()
+	if n > uint64(limit) {
+		d.fail(errors.New("list too long"))
+		return 0
+	}
+	if d.err != nil {
+		return 0
+	}
+	return int(n)
 }
 
 func (d *decoder) finish() error {

@@ -12,7 +12,8 @@ import (
 
 func TestRequestRoundTrip(t *testing.T) {
 	for _, r := range []*request{
-		{op: opPropose, timeout: 1500 * time.Millisecond, cmd: []byte("put a 1")},
+		{op: opPropose, timeout: 1500 * time.Millisecond, cmds: [][]byte{[]byte("put a 1")}},
+		{op: opPropose, cmds: [][]byte{[]byte("a"), nil, []byte("c")}},
 		{op: opAddVoter, peer: "12D3KooW", addrs: []string{"/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"}},
 		{op: opReadIndex},
 	} {
@@ -25,9 +26,10 @@ func TestRequestRoundTrip(t *testing.T) {
 
 func TestResponseRoundTrip(t *testing.T) {
 	for _, r := range []*response{
-		{value: []byte("v"), index: 42},
-		{kind: errs.NotLeader, msg: "not leader", leader: "12D3KooW"},
-		{kind: errs.Conflict, rejected: true, msg: "a is 1"},
+		{result: result{value: []byte("v"), index: 42}},
+		{result: result{kind: errs.NotLeader, msg: "not leader"}, leader: "12D3KooW"},
+		{result: result{kind: errs.Conflict, rejected: true, msg: "a is 1"}},
+		{results: []result{{value: []byte("x"), index: 7}, {kind: errs.Invalid, rejected: true, msg: "bad"}}},
 	} {
 		got, err := unmarshalResponse(r.marshal())
 		if err != nil || !reflect.DeepEqual(got, r) {
@@ -37,20 +39,21 @@ func TestResponseRoundTrip(t *testing.T) {
 }
 
 func TestUnmarshalRejects(t *testing.T) {
-	good := (&request{op: opPropose, cmd: []byte("x")}).marshal()
+	good := (&request{op: opPropose, cmds: [][]byte{[]byte("x")}}).marshal()
 	cases := map[string][]byte{
 		"empty":     nil,
 		"version":   append([]byte{9}, good[1:]...),
 		"op":        append([]byte{wireVersion, 77}, good[2:]...),
 		"truncated": good[:len(good)-2],
 		"trailing":  append(append([]byte{}, good...), 0),
+		"no cmds":   (&request{op: opPropose}).marshal(),
 	}
 	for name, b := range cases {
 		if _, err := unmarshalRequest(b); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: err = %v, want Invalid", name, err)
 		}
 	}
-	if _, err := unmarshalResponse([]byte{wireVersion, 0, 2}); err == nil {
+	if _, err := unmarshalResponse([]byte{wireVersion, 0, 2, 0, 0, 0, 0, 0}); err == nil {
 		t.Error("bad rejected flag accepted")
 	}
 }
@@ -74,7 +77,7 @@ func TestFrameCap(t *testing.T) {
 }
 
 func FuzzUnmarshalRequest(f *testing.F) {
-	f.Add((&request{op: opPropose, cmd: []byte("x")}).marshal())
+	f.Add((&request{op: opPropose, cmds: [][]byte{[]byte("x"), []byte("y")}}).marshal())
 	f.Add((&request{op: opAddNonvoter, peer: "p", addrs: []string{"/ip4/1.2.3.4/tcp/5"}}).marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalRequest(b)
@@ -89,8 +92,9 @@ func FuzzUnmarshalRequest(f *testing.F) {
 }
 
 func FuzzUnmarshalResponse(f *testing.F) {
-	f.Add((&response{value: []byte("v"), index: 3}).marshal())
-	f.Add((&response{kind: errs.Conflict, rejected: true, msg: "no"}).marshal())
+	f.Add((&response{result: result{value: []byte("v"), index: 3}}).marshal())
+	f.Add((&response{result: result{kind: errs.Conflict, rejected: true, msg: "no"}}).marshal())
+	f.Add((&response{results: []result{{value: []byte("a")}, {kind: errs.NotLeader, msg: "m"}}}).marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalResponse(b)
 		if err != nil {
