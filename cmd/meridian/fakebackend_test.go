@@ -34,7 +34,7 @@ type fakeBackend struct {
 	// fault knobs
 	wrongCID bool // Publish records the content CID of other bytes (sha256 still right)
 	corrupt  bool // ReadContent flips the first byte
-	tamper   bool // Object answers with the record's name changed
+	tamper   bool // Publish and Object answer with the record's name changed
 	stripes  []api.StripeHealth
 }
 
@@ -106,7 +106,11 @@ func (f *fakeBackend) Publish(ctx context.Context, sub api.Subject, req api.Publ
 		Published: time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC), K: 3, M: 2, Stripes: 1}
 	f.objects[p.String()], f.content[p.String()] = o, data
 	f.order = append(f.order, p.String())
-	return o, nil
+	cp := *o
+	if f.tamper {
+		cp.Record.Name += ".changed"
+	}
+	return &cp, nil
 }
 
 // record builds and signs the record of data as a node does.

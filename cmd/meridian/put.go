@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/spf13/cobra"
 )
@@ -25,7 +26,8 @@ func newPutCmd() *cobra.Command {
 		Use:   "put FILE",
 		Short: "Publish a file (\"-\" for standard input) into a catalog and print its PID",
 		Long: `Publish FILE into a catalog. The node encodes it, stores its shards, commits the record
-and answers the PID, which is printed on stdout. Metadata, provenance (--derived-from, the PIDs
+and answers the PID, which is printed on stdout once checked here: the record must hash to the
+PID and name the content CID, sha256 and size of the bytes sent (else exit code 6). Metadata, provenance (--derived-from, the PIDs
 of the inputs, and --activity, how the file was made) and the media type go into the signed record.`,
 		Example: `  meridian put scene.tif --catalog landsat5 --meta datetime=1990-05-01T00:00:00Z --meta bbox=120,21,122,25
   meridian put ndvi.tif --catalog derived --derived-from pid:bafy... --activity name=ndvi,software=gdal-3.8,band=4`,
@@ -63,9 +65,14 @@ func runPut(cmd *cobra.Command, cf *clientFlags, o putOpts, file string) error {
 	}
 	ctx, cancel := commandContext(cmd)
 	defer cancel()
-	obj, err := c.Put(ctx, o.catalog, o.objectName(file), r, size, opts...)
+	cw := newCIDWriter()
+	obj, err := c.Put(ctx, o.catalog, o.objectName(file), io.TeeReader(r, cw), size, opts...)
 	bar.done()
+	id, cerr := cw.finish()
 	if err != nil {
+		return err
+	}
+	if err := checkPublished(obj, id, cerr); err != nil {
 		return err
 	}
 	if cf.json {
@@ -73,6 +80,22 @@ func runPut(cmd *cobra.Command, cf *clientFlags, o putOpts, file string) error {
 	}
 	_, err = fmt.Fprintln(cmd.OutOrStdout(), obj.PID)
 	return err
+}
+
+// checkPublished checks what the node answered against the bytes sent: the record must
+// hash to the PID it names and carry the content CID, sha256 and size computed here.
+func checkPublished(obj *api.Object, id chunker.ContentID, cidErr error) error {
+	const op = "put"
+	if cidErr != nil {
+		return errs.E(op, errs.Internal, cidErr)
+	}
+	if err := checkRecord(obj.PID, obj).err(op, obj.PID); err != nil {
+		return err
+	}
+	if err := matchContent(obj.Record, id); err != nil {
+		return errs.Errorf(op, errs.Corrupt, "the node committed %s but its record does not describe the bytes sent (%v); do not cite this PID, publish again through another node and tell the operators", obj.PID, err)
+	}
+	return nil
 }
 
 // openInput opens FILE ("-": the command's stdin) and returns its size (-1: unknown).

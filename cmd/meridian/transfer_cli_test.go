@@ -106,7 +106,7 @@ func contains(list []string, s string) bool {
 func TestGetDetectsContentCIDMismatch(t *testing.T) {
 	e := newCLIEnv(t)
 	e.f.wrongCID = true // the record names other bytes; its sha256 and the node's digest still match
-	p := e.publish("w.bin", testData(2<<20, 3))
+	p := e.publishDirect("w.bin", testData(2<<20, 3))
 	out := filepath.Join(e.dir, "out")
 	os.WriteFile(out, []byte("old"), 0o644)
 	r := e.admin("get", p, "-o", out).wantCode(t, exitCorrupt)
@@ -194,4 +194,15 @@ func TestCIDWriterMatchesComputeContentID(t *testing.T) {
 	if got, err := cw.finish(); err != nil || got.Size != 0 {
 		t.Fatalf("empty: %+v %v", got, err)
 	}
+}
+
+func TestPutChecksWhatTheNodeCommitted(t *testing.T) {
+	e := newCLIEnv(t)
+	e.f.wrongCID = true
+	r := e.admin("put", e.writeFile("w.bin", []byte("payload")), "--catalog", "open").wantCode(t, exitCorrupt)
+	if r.stdout != "" || !strings.Contains(r.err.Error(), "do not cite this PID") {
+		t.Fatalf("put printed %q, error %v", r.stdout, r.err)
+	}
+	e.f.wrongCID, e.f.tamper = false, true
+	e.admin("put", e.writeFile("t.bin", []byte("payload")), "--catalog", "open").wantCode(t, exitCorrupt)
 }

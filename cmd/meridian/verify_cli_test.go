@@ -46,7 +46,7 @@ func TestVerify(t *testing.T) {
 func TestVerifyContentCIDMismatch(t *testing.T) {
 	e := newCLIEnv(t)
 	e.f.wrongCID = true
-	p := e.publish("w.bin", testData(1000, 6))
+	p := e.publishDirect("w.bin", testData(1000, 6))
 	r := e.admin("verify", p, "--content").wantCode(t, exitCorrupt)
 	if !strings.Contains(r.stdout, "FAIL  content CID (local): the bytes have content CID") {
 		t.Fatalf("verify:\n%s", r.stdout)
