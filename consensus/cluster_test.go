@@ -72,6 +72,7 @@ type testCluster struct {
 	t     testing.TB
 	psk   pnet.PSK
 	tweak func(*Config)
+	logs  *testWriter
 	nodes []*testNode
 }
 
@@ -89,7 +90,7 @@ func testConfig() Config {
 // newCluster starts voters+nonvoters nodes; node 0 bootstraps and adds the others.
 func newCluster(t testing.TB, voters, nonvoters int, tweak func(*Config)) *testCluster {
 	t.Helper()
-	c := &testCluster{t: t, psk: make(pnet.PSK, 32), tweak: tweak}
+	c := &testCluster{t: t, psk: make(pnet.PSK, 32), tweak: tweak, logs: newTestWriter(t)}
 	_, _ = rand.Read(c.psk)
 	for range voters + nonvoters {
 		key, _, err := crypto.GenerateEd25519Key(rand.Reader)
@@ -155,7 +156,7 @@ func (c *testCluster) start(i int, bootstrap bool) {
 	cfg.Host, cfg.Dir, cfg.Bootstrap = h, n.dir, bootstrap
 	fsm := newKV()
 	cfg.FSM = fsm
-	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	cfg.Logger = slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelError}))
 	if c.tweak != nil {
 		c.tweak(&cfg)
 	}
@@ -202,10 +203,29 @@ func clearBackoff(h host.Host, p peer.ID) {
 	}
 }
 
-// testWriter sends log output to the test log.
-type testWriter struct{ t testing.TB }
+// testWriter sends log output to the test log until the test ends; raft's transport can
+// log from connection goroutines after the node stopped, which t.Log would turn into a panic.
+type testWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	done bool // guarded by mu
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
+func newTestWriter(t testing.TB) *testWriter {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.done = true
+	})
+	return w
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(string(p))
+	}
 	return len(p), nil
 }
