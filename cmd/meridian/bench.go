@@ -20,7 +20,7 @@ func newBenchCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure a local in-process federation: PUT/GET throughput and latency beside raw libp2p and the codec",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Size = sizeMiB << 20
 			if profile != "" {

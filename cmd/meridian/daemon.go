@@ -94,7 +94,7 @@ func newNodeInitCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "init",
 		Short: "Create a node's data dir: identity key, member age key, node.yaml",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := node.DefaultConfig(f.dataDir)
 			cfg.Member = f.member
@@ -122,7 +122,7 @@ func newNodeRunCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Run a node of a federation it already belongs to",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.config(cmd.Flags())
 			if err != nil {
@@ -145,7 +145,7 @@ func newNodeJoinCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "join INVITE",
 		Short: "Join a federation with an invite from 'meridian federation invite', then keep running",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			iv, err := node.DecodeInvite(args[0])
 			if err != nil {

@@ -27,7 +27,7 @@ func newFederationInitCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "init",
 		Short: "Create a new federation with this node as its first voter, then keep running",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.member == "" {
 				return usageError{fmt.Errorf("--member is required: the id of your institution, e.g. --member nchc")}
@@ -76,7 +76,7 @@ func newFederationInviteCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "invite --member ID [--voter]",
 		Short: "Print a one-time invite for a new node, redeemed by the (running) node in --data-dir",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if member == "" {
 				return usageError{fmt.Errorf("--member is required: the member the new node will belong to")}

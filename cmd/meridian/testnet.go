@@ -27,7 +27,7 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Start a local federation (or restart a stopped one) and write the client config",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			bin, err := os.Executable()
 			if err != nil {
@@ -69,7 +69,7 @@ func newTestnetDownCmd(dir *string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "down",
 		Short: "Stop every node of the local federation (--purge also deletes its data)",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pc, err := testnet.LoadProcCluster(*dir)
 			if err != nil {
@@ -94,7 +94,7 @@ func newTestnetKillCmd(dir *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "kill N",
 		Short: "kill -9 node N of the local federation",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i, err := nodeIndex(args[0])
 			if err != nil {
@@ -113,7 +113,7 @@ func newTestnetStartCmd(dir *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "start N",
 		Short: "Start node N of the local federation again from its data dir",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i, err := nodeIndex(args[0])
 			if err != nil {
