@@ -1,0 +1,34 @@
+package repair
+
+import (
+	"context"
+	"time"
+)
+
+// Clock is the time source of the loops and the rate limiter, injected so tests run on fake time.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends, whichever comes first, and reports ctx's error if it ended.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep waits d on a timer, or until ctx is done.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

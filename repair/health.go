@@ -1,0 +1,94 @@
+package repair
+
+import "time"
+
+// Health is how many shards of a stripe are present compared with k and k+m.
+type Health uint8
+
+// Stripe health, from best to worst.
+const (
+	Full     Health = iota + 1 // all k+m shards present
+	Degraded                   // k < present < k+m
+	Critical                   // present == k: one more loss loses data
+	Lost                       // present < k: unreadable until holders come back
+)
+
+var healthNames = [...]string{"", "full", "degraded", "critical", "lost"}
+
+func (h Health) String() string {
+	if int(h) < len(healthNames) {
+		return healthNames[h]
+	}
+	return "unknown"
+}
+
+// Classify returns the health of a stripe with present of k+m shards.
+func Classify(present, k, m int) Health {
+	switch {
+	case present >= k+m:
+		return Full
+	case present > k:
+		return Degraded
+	case present == k:
+		return Critical
+	default:
+		return Lost
+	}
+}
+
+// Report counts what one pass saw and did. Health counts are after the pass's repairs; Found
+// counts are before.
+type Report struct {
+	Start, End                     time.Time
+	Stripes                        int // stripes this node was responsible for and checked
+	Skipped                        int // stripes not checked: a holder stopped answering during the pass
+	Full, Degraded, Critical, Lost int
+
+	FoundDegraded, FoundCritical, FoundLost int // stripes below k+m before repair
+
+	Pending     int // stripes waiting for an unreachable holder's grace period to end
+	Unplaceable int // stripes that need holders placement cannot find
+	Failed      int // stripes whose repair failed (left as they were)
+	Repaired    int // stripes whose repair succeeded
+	Queued      int // stripes that still need work after the pass (pending, unplaceable or failed)
+
+	Rebuilt, Copied, Deleted int   // shards
+	BytesRebuilt             int64 // bytes of rebuilt shards
+
+	Draining    bool // this node is draining
+	LocalShards int  // shards of committed objects still held here (counted only when draining)
+	Drained     bool // draining, and holds no shard of any committed object: it may be removed
+}
+
+func (r *Report) count(h Health, before bool) {
+	if before {
+		switch h {
+		case Degraded:
+			r.FoundDegraded++
+		case Critical:
+			r.FoundCritical++
+		case Lost:
+			r.FoundLost++
+		}
+		return
+	}
+	switch h {
+	case Full:
+		r.Full++
+	case Degraded:
+		r.Degraded++
+	case Critical:
+		r.Critical++
+	case Lost:
+		r.Lost++
+	}
+}
+
+// Status is a snapshot of the repair loop, shaped like api.Redundancy.
+type Status struct {
+	Full, Degraded, Critical, Lost int       // stripes of the last complete pass, after repair
+	RepairQueue                    int       // stripes that still need work
+	Measured                       time.Time // end of the last complete pass (zero before the first)
+	Running                        bool      // a pass is under way
+	Last                           Report    // the last complete pass
+}

@@ -1,0 +1,150 @@
+package repair
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/meridian-fed/meridian/chunker"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/placement"
+)
+
+// Shards moves shard blocks between nodes. node is a peer ID as placement.Node.ID spells it;
+// calls for Config.Self go to the local store. Put must verify the block against its CID and
+// make it durable before it returns, as the shard protocol does.
+type Shards interface {
+	Has(ctx context.Context, node string, cids []cid.Cid) ([]bool, error)
+	Get(ctx context.Context, node string, c cid.Cid) ([]byte, error)
+	Put(ctx context.Context, node string, c cid.Cid, data []byte) error
+	Delete(ctx context.Context, node string, c cid.Cid) error
+}
+
+// Announcer is an optional interface of Shards: told which shards a node received from repair,
+// it announces them (DHT provider records). Not needed where holders announce what they store.
+type Announcer interface {
+	Announce(ctx context.Context, node string, cids []cid.Cid) error
+}
+
+// Object is one committed object as repair sees it.
+type Object struct {
+	ID       string           // names the object in logs (its PID)
+	Policy   placement.Policy // its catalog's placement policy
+	Manifest *chunker.Manifest
+}
+
+// Catalog is repair's read-only view of the committed state.
+type Catalog interface {
+	// Nodes lists every node that may hold shards: active ones (Active true) and draining ones
+	// (Active false). Gone nodes are absent.
+	Nodes(ctx context.Context) ([]placement.Node, error)
+	// Objects calls fn for every committed object in a stable order, and stops at fn's error.
+	Objects(ctx context.Context, fn func(Object) error) error
+}
+
+// Config configures a Repairer.
+type Config struct {
+	Self           string        // this node's peer ID
+	Catalog        Catalog       // committed objects and nodes
+	Shards         Shards        // shard I/O on any node
+	Clock          Clock         // nil: SystemClock
+	Log            *slog.Logger  // nil: discard
+	Metrics        *Metrics      // nil: unregistered series
+	Grace          time.Duration // how long shards of an unreachable node are waited for before they are rebuilt elsewhere
+	Interval       time.Duration // between passes
+	BytesPerSecond int64         // repair traffic (bytes fetched plus stored); 0: no limit
+	Batch          int           // stripes per round of HAS requests
+	ProbeTimeout   time.Duration // for the liveness probe of each node
+}
+
+// DefaultConfig returns a configuration without the node-specific fields (Self, Catalog, Shards).
+func DefaultConfig() Config {
+	return Config{Grace: 10 * time.Minute, Interval: 10 * time.Minute, BytesPerSecond: 64 << 20,
+		Batch: 256, ProbeTimeout: 5 * time.Second}
+}
+
+// Validate reports a configuration that cannot work, with kind Invalid.
+func (c *Config) Validate() error {
+	const op = "repair.Config"
+	switch {
+	case c.Self == "" || c.Catalog == nil || c.Shards == nil:
+		return errs.Errorf(op, errs.Invalid, "Self, Catalog and Shards are required")
+	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0:
+		return errs.Errorf(op, errs.Invalid, "Grace must be ≥ 0, BytesPerSecond ≥ 0, and Interval, Batch, ProbeTimeout > 0 (start from DefaultConfig)")
+	}
+	return nil
+}
+
+// Repairer runs repair passes: each pass recomputes, from the catalog and HAS answers, what every
+// stripe this node is responsible for needs, and does it. Nothing is persisted: a restarted node
+// simply runs a new pass (and waits a whole grace period again before rebuilding a down node's
+// shards).
+type Repairer struct {
+	cfg     Config
+	lim     *byteLimiter
+	trigger chan struct{}
+	passMu  sync.Mutex // one pass at a time
+
+	mu        sync.Mutex
+	downSince map[string]time.Time // guarded by mu: first failed probe of each unreachable node
+	status    Status               // guarded by mu
+}
+
+// New returns a Repairer; Run starts its loop, Pass runs one pass now.
+func New(cfg Config) (*Repairer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	return &Repairer{cfg: cfg, lim: newByteLimiter(cfg.BytesPerSecond, cfg.Clock),
+		trigger: make(chan struct{}, 1), downSince: map[string]time.Time{}}, nil
+}
+
+// Status returns a snapshot of the last complete pass.
+func (r *Repairer) Status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status
+}
+
+// Trigger asks the loop for a pass now (after a scrub removed blocks, a node was drained, …).
+func (r *Repairer) Trigger() {
+	select {
+	case r.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs a pass at once, then every Interval or on Trigger, until ctx ends. The caller owns
+// the goroutine that runs it.
+func (r *Repairer) Run(ctx context.Context) {
+	for {
+		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
+			r.cfg.Log.Warn("repair pass failed; retrying at the next interval", "err", err)
+		}
+		wake, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-r.trigger:
+				cancel()
+			case <-wake.Done():
+			}
+		}()
+		_ = r.cfg.Clock.Sleep(wake, r.cfg.Interval)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package repair
+
+import (
+	"context"
+
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+
+	"github.com/meridian-fed/meridian/chunker"
+	"github.com/meridian-fed/meridian/errs"
+	"golang.org/x/sync/errgroup"
+)
+
+func rawCID(sha256Digest []byte) cid.Cid {
+	h, err := mh.Encode(sha256Digest, mh.SHA2_256)
+	if err != nil {
+		panic(err) // a 32-byte digest always encodes
+	}
+	return cid.NewCidV1(cid.Raw, h)
+}
+
+// stripeJob is one stripe this node is responsible for, waiting for its HAS round.
+type stripeJob struct {
+	obj     string
+	index   int
+	k, m    int
+	st      *chunker.Stripe
+	key     [32]byte
+	planner *Planner
+}
+
+// flush asks every reachable node which shards of the queued stripes it holds, in one HAS
+// request per node, then checks and repairs each stripe.
+func (p *pass) flush(ctx context.Context) error {
+	jobs := p.batch
+	p.batch = nil
+	if len(jobs) == 0 {
+		return nil
+	}
+	var cids []cid.Cid
+	for _, j := range jobs {
+		cids = append(cids, j.st.Shards...)
+	}
+	has, err := p.hasAll(ctx, cids)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.r.cfg.Log.Info("repair skipped stripes: a node stopped answering during the pass", "stripes", len(jobs), "err", err)
+		p.rep.Skipped += len(jobs)
+		p.rep.Queued += len(jobs)
+		return nil
+	}
+	off := 0
+	for _, j := range jobs {
+		holders := make([][]string, len(j.st.Shards))
+		for i := range j.st.Shards {
+			for id, bits := range has {
+				if bits[off+i] {
+					holders[i] = append(holders[i], id)
+				}
+			}
+		}
+		off += len(j.st.Shards)
+		p.check(ctx, j, p.sortHolders(holders))
+	}
+	return ctx.Err()
+}
+
+// hasAll returns, for every reachable node, which of cids it holds. A node failing to answer
+// fails the whole round (and starts its grace period), since its shards would look missing.
+func (p *pass) hasAll(ctx context.Context, cids []cid.Cid) (map[string][]bool, error) {
+	out := make(map[string][]bool, len(p.alive))
+	ids := make([]string, 0, len(p.alive))
+	for _, n := range p.nodes {
+		if p.alive[n.ID] {
+			ids = append(ids, n.ID)
+		}
+	}
+	res := make([][]bool, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, id := range ids {
+		g.Go(func() error {
+			bits, err := p.r.cfg.Shards.Has(gctx, id, cids)
+			if err == nil && len(bits) != len(cids) {
+				err = errUnexpected(id, len(bits), len(cids))
+			}
+			if err != nil {
+				p.r.markDown(id)
+				return err
+			}
+			res[i] = bits
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		out[id] = res[i]
+	}
+	return out, nil
+}
+
+// sortHolders orders each shard's holders as the catalog lists the nodes, so plans do not
+// depend on map order.
+func (p *pass) sortHolders(holders [][]string) [][]string {
+	for i, hs := range holders {
+		if len(hs) < 2 {
+			continue
+		}
+		in := set(hs)
+		hs = hs[:0]
+		for _, n := range p.nodes {
+			if in[n.ID] {
+				hs = append(hs, n.ID)
+			}
+		}
+		holders[i] = hs
+	}
+	return holders
+}
+
+// flushLocalIfFull counts the queued local shards once enough are queued.
+func (p *pass) flushLocalIfFull(ctx context.Context) error {
+	if len(p.local) < 8*p.r.cfg.Batch {
+		return nil
+	}
+	return p.flushLocal(ctx)
+}
+
+// flushLocal counts how many of the queued shards this (draining) node still holds.
+func (p *pass) flushLocal(ctx context.Context) error {
+	if len(p.local) == 0 {
+		return nil
+	}
+	bits, err := p.r.cfg.Shards.Has(ctx, p.r.cfg.Self, p.local)
+	if err != nil {
+		return err
+	}
+	for _, b := range bits {
+		if b {
+			p.rep.LocalShards++
+		}
+	}
+	p.local = p.local[:0]
+	return nil
+}
+
+func errUnexpected(id string, got, want int) error {
+	return errs.Errorf("repair.Has", errs.Internal, "node %s answered %d HAS bits for %d shards", id, got, want)
+}
+
+// markDown starts the grace period of a node that stopped answering.
+func (r *Repairer) markDown(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.downSince[id]; !ok {
+		r.downSince[id] = r.cfg.Clock.Now()
+	}
+}
