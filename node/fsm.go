@@ -59,9 +59,13 @@ type membership struct {
 	state   *catalog.State
 	trusted *p2p.StaticMembership
 	raft    func(peer.ID) bool // member of the Raft configuration (known before the log replays)
+	blocked *peerSet           // peers cut off by a test partition
 }
 
 func (m membership) IsMember(p peer.ID) bool {
+	if m.blocked.has(p) {
+		return false
+	}
 	if m.state.IsRegisteredPeer(p.String()) {
 		return true
 	}

@@ -45,6 +45,7 @@ type Node struct {
 	shards    *shardIO
 	trusted   *p2p.StaticMembership // peers trusted before the catalog knows them (bootstrap, join)
 	invites   *inviteBook
+	blocked   peerSet // test partitions (Partition, Heal)
 	events    *broker
 	memberKey *age.X25519Identity
 	signKey   ed25519.PrivateKey
@@ -151,7 +152,7 @@ func (n *Node) openP2P(ctx context.Context) error {
 	for _, id := range n.loadKnownPeers() {
 		n.trusted.Add(id)
 	}
-	pc.Membership = membership{state: n.state, trusted: n.trusted, raft: n.inRaftConfig}
+	pc.Membership = membership{state: n.state, trusted: n.trusted, raft: n.inRaftConfig, blocked: &n.blocked}
 	pc.Invites = n.invites.forNode(n)
 	pc.Store = n.store
 	pc.AllowDelete = n.allowDelete

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -162,10 +163,37 @@ func (v *placementView) storeStripe(ctx context.Context, s *chunker.EncodedStrip
 		}()
 	}
 	wg.Wait()
+	return v.settle(s, errc)
+}
+
+// errNoHolder marks a shard that no reachable node could take.
+var errNoHolder = errs.Errorf("node.storeShard", errs.Unavailable, "no eligible node left to hold the shard")
+
+// settle decides whether a stripe is durable enough to acknowledge. Every shard must be stored
+// except those for which no reachable node was left (nodes down: the failures the design
+// tolerates); at least k must be stored, so the object reads back. Missing shards are counted as
+// degraded and restored by repair when nodes return.
+func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
+	stored := 0
+	var first error
 	for i, err := range errc {
-		if err != nil {
-			return errs.Errorf("node.storeStripe", errs.KindOf(err), "stripe %d shard %d: %v", s.Index, i, err)
+		switch {
+		case err == nil:
+			stored++
+		case errors.Is(err, errNoHolder):
+		case first == nil:
+			first = errs.Errorf("node.storeStripe", errs.KindOf(err), "stripe %d shard %d: %v", s.Index, i, err)
 		}
+	}
+	if first != nil {
+		return first
+	}
+	if stored < v.policy.K {
+		return errs.Errorf("node.storeStripe", errs.Unavailable, "stripe %d: only %d of %d shards could be stored, %d needed; bring nodes back", s.Index, stored, len(errc), v.policy.K)
+	}
+	if missing := len(errc) - stored; missing > 0 {
+		v.n.metrics.degradedShards.Add(float64(missing))
+		v.n.log.Warn("stripe stored degraded; repair restores it when nodes return", "stripe", s.Index, "stored", stored, "of", len(errc))
 	}
 	return nil
 }
@@ -197,7 +225,8 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 		}
 		mu.Unlock()
 		if target == "" {
-			return errs.Errorf("node.storeShard", errs.Unavailable, "no eligible node left to hold the shard (last error: %v); bring nodes back or add nodes", lastErr)
+			v.n.log.Debug("no holder left for shard", "last_err", lastErr)
+			return errNoHolder
 		}
 	}
 }

@@ -29,8 +29,8 @@ func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error)
 	}, nil
 }
 
-// Ready implements api.Backend: a leader is known, this node is registered, and enough
-// nodes are reachable to place a stripe of the federation's default placement.
+// Ready implements api.Backend: a leader is known, this node is registered, and at least k
+// nodes of the default placement are reachable (enough to read, and to write degraded).
 func (n *Node) Ready(ctx context.Context) error {
 	const op = "node.Ready"
 	if n.raft.Leader() == "" {
@@ -43,7 +43,7 @@ func (n *Node) Ready(ctx context.Context) error {
 	if !ok {
 		return errs.Errorf(op, errs.Unavailable, "federation not bootstrapped")
 	}
-	want := fed.DefaultPlacement.K + fed.DefaultPlacement.M
+	want := fed.DefaultPlacement.K // enough to write (degraded) and to read
 	reach := 0
 	for _, nd := range n.state.Nodes(catalog.NodeActive) {
 		if nd.PeerID == n.PeerID().String() {
@@ -53,7 +53,7 @@ func (n *Node) Ready(ctx context.Context) error {
 		}
 	}
 	if reach < want {
-		return errs.Errorf(op, errs.Unavailable, "%d active nodes reachable, %d needed for %d+%d placement", reach, want, fed.DefaultPlacement.K, fed.DefaultPlacement.M)
+		return errs.Errorf(op, errs.Unavailable, "%d active nodes reachable, at least %d needed for %d+%d placement", reach, want, fed.DefaultPlacement.K, fed.DefaultPlacement.M)
 	}
 	return nil
 }

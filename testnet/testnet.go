@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/node"
@@ -44,6 +46,7 @@ type Cluster struct {
 	mu    sync.Mutex
 	cfgs  []node.Config
 	nodes []*node.Node // nil while killed; guarded by mu
+	ids   []peer.ID    // peer IDs by node index; guarded by mu
 }
 
 // MemberOf returns the member id of node i.
@@ -101,6 +104,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 		c.cfgs = append(c.cfgs, cfg)
 		c.nodes = append(c.nodes, nil)
+		c.ids = append(c.ids, "")
 		if err := c.create(ctx, i); err != nil {
 			return nil, fmt.Errorf("node %d: %w", i, err)
 		}
@@ -172,6 +176,7 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 	}
 	c.mu.Lock()
 	c.nodes[i] = n
+	c.ids[i] = n.PeerID()
 	c.mu.Unlock()
 	return nil
 }
@@ -276,14 +281,34 @@ func (c *Cluster) Restart(ctx context.Context, i int) error {
 	return nil
 }
 
-// WaitReady waits until every running node reports ready.
+// WaitReady waits until every running node reports ready and is connected to every other
+// running node, so a publish right after it places every shard.
 func (c *Cluster) WaitReady(ctx context.Context) error {
+	running := 0
+	for i := range c.cfgs {
+		if c.Node(i) != nil {
+			running++
+		}
+	}
 	for i := range c.cfgs {
 		n := c.Node(i)
 		if n == nil {
 			continue
 		}
-		if err := waitFor(ctx, func() error { return n.Ready(ctx) }); err != nil {
+		err := waitFor(ctx, func() error {
+			if err := n.Ready(ctx); err != nil {
+				return err
+			}
+			st, err := n.Status(ctx, api.Subject{Anonymous: true})
+			if err != nil {
+				return err
+			}
+			if st.Peers < running-1 {
+				return fmt.Errorf("connected to %d of %d other nodes", st.Peers, running-1)
+			}
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("node %d not ready: %w", i, err)
 		}
 	}
@@ -320,4 +345,47 @@ func (c *Cluster) Close() error {
 		all = append(all, c.Kill(i))
 	}
 	return errors.Join(all...)
+}
+
+// Partition splits the running nodes into groups that cannot reach each other; nodes not
+// named in any group keep talking to everyone. Heal undoes it.
+func (c *Cluster) Partition(groups ...[]int) {
+	group := map[int]int{}
+	for g, ns := range groups {
+		for _, i := range ns {
+			group[i] = g
+		}
+	}
+	for i := range c.cfgs {
+		n := c.Node(i)
+		gi, ok := group[i]
+		if n == nil || !ok {
+			continue
+		}
+		var cut []peer.ID
+		for j := range c.cfgs {
+			if gj, ok := group[j]; ok && gj != gi {
+				if id := c.peerID(j); id != "" {
+					cut = append(cut, id)
+				}
+			}
+		}
+		n.Partition(cut...)
+	}
+}
+
+// Heal removes every partition.
+func (c *Cluster) Heal() {
+	for i := range c.cfgs {
+		if n := c.Node(i); n != nil {
+			n.Heal()
+		}
+	}
+}
+
+// peerID returns node i's peer ID (from its identity key, so it works while the node is down).
+func (c *Cluster) peerID(i int) peer.ID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[i]
 }

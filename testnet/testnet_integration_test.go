@@ -189,3 +189,61 @@ func TestIntegrationRestartWholeCluster(t *testing.T) {
 		mustGet(t, ctx, c.Client(4), p, d)
 	}
 }
+
+// TestIntegrationPartition: a minority cut off from the majority cannot commit; the majority
+// keeps publishing (degraded: the cut-off nodes cannot take shards) and serving; after healing,
+// the minority serves what the majority published.
+func TestIntegrationPartition(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := startCluster(t, ctx)
+	before := randomBytes(2*stripe + 5)
+	p0 := put(t, ctx, c.Client(0), "default", before)
+
+	c.Partition([]int{1, 2}, []int{0, 3, 4})
+	minority, _ := api.NewClient([]string{c.Endpoint(1)}, c.MemberTokens["m2"])
+	short, stop := context.WithTimeout(ctx, 3*time.Second)
+	_, err := minority.CreateCatalog(short, api.Catalog{Name: "lost", Scope: "member"})
+	stop()
+	if err == nil {
+		t.Fatal("the minority side committed a catalog")
+	}
+	after := randomBytes(stripe + 9)
+	var p1 string
+	waitUntil(t, ctx, "the majority to publish", func() bool {
+		obj, err := c.Client(0).Put(ctx, "default", "after.bin", bytes.NewReader(after), int64(len(after)))
+		if err != nil {
+			t.Logf("publish during partition: %v", err)
+			return false
+		}
+		p1 = obj.PID
+		return true
+	})
+	mustGet(t, ctx, c.Client(3), p0, before)
+
+	c.Heal()
+	if err := c.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, ctx, "the healed minority to serve the new object", func() bool {
+		var got bytes.Buffer
+		_, err := c.ClientWithToken(2, c.Token).Get(ctx, p1, &got)
+		return err == nil && bytes.Equal(got.Bytes(), after)
+	})
+	if _, err := c.Client(1).Catalog(ctx, "lost"); !errs.Is(err, errs.NotExist) {
+		t.Fatalf("catalog proposed by the minority exists after healing: %v", err)
+	}
+}
+
+func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

@@ -28,7 +28,8 @@ var allowed = map[string][]string{
 	"p2p":               {"errs", "store", "placement"},
 	"api":               {"errs", "catalog", "pid", "policy"},
 	"node":              {"*"},
-	"testnet":           {"errs", "node", "api", "pid"},
+	"testnet":           {"errs", "node", "api", "pid", "chunker"}, // chunker: the codec-alone benchmark
+	"repair":            {"errs", "chunker", "placement", "store"},
 	"cmd/meridian":      {"*"},
 }
 

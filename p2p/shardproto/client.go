@@ -152,13 +152,14 @@ func (cl *Client) readBody(k *call, length int64, dg *digester) ([]byte, error) 
 		return nil, err
 	}
 	d := wire.NewDec(p)
-	n := int64(d.Uvarint())
+	rawN := d.Uvarint()
 	if err := d.Done(); err != nil {
 		return nil, err
 	}
-	if n > cl.limits.MaxShardSize || (length > 0 && n > length) {
-		return nil, errs.Errorf("shardproto.GetShard", errs.Invalid, "peer announced %d bytes, more than asked", n)
+	if rawN > uint64(cl.limits.MaxShardSize) || (length > 0 && rawN > uint64(length)) {
+		return nil, errs.Errorf("shardproto.GetShard", errs.Invalid, "peer announced %d bytes, more than asked", rawN)
 	}
+	n := int64(rawN)
 	k.setDeadline(cl.limits, n)
 	data := make([]byte, n)
 	for off := int64(0); off < n; {

@@ -16,13 +16,14 @@ import (
 func (s *Server) put(st network.Stream, r io.Reader, p []byte) error {
 	const op = "shardproto.put"
 	d := wire.NewDec(p)
-	c, size := d.CID(), int64(d.Uvarint())
+	c, rawSize := d.CID(), d.Uvarint()
 	if err := d.Done(); err != nil {
 		return err
 	}
-	if size > s.cfg.Limits.MaxShardSize {
-		return errs.Errorf(op, errs.Invalid, "shard of %d bytes exceeds the %d-byte cap", size, s.cfg.Limits.MaxShardSize)
+	if rawSize > uint64(s.cfg.Limits.MaxShardSize) { // compare before converting: no negative sizes
+		return errs.Errorf(op, errs.Invalid, "shard of %d bytes exceeds the %d-byte cap", rawSize, s.cfg.Limits.MaxShardSize)
 	}
+	size := int64(rawSize)
 	dg, err := newDigester(c)
 	if err != nil {
 		return err
@@ -68,10 +69,14 @@ func (s *Server) store(ctx context.Context, c cid.Cid, data []byte) error {
 func (s *Server) get(st network.Stream, p []byte) error {
 	const op = "shardproto.get"
 	d := wire.NewDec(p)
-	c, off, length := d.CID(), int64(d.Uvarint()), int64(d.Uvarint())
+	c, rawOff, rawLen := d.CID(), d.Uvarint(), d.Uvarint()
 	if err := d.Done(); err != nil {
 		return err
 	}
+	if rawOff > uint64(s.cfg.Limits.MaxShardSize) || rawLen > uint64(s.cfg.Limits.MaxShardSize) {
+		return answer(st, 0, nil, errs.Errorf(op, errs.Invalid, "range %d+%d exceeds the shard size cap", rawOff, rawLen))
+	}
+	off, length := int64(rawOff), int64(rawLen) // both ≤ the cap: no overflow below
 	_ = st.SetDeadline(s.cfg.Limits.deadline(0))
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Limits.BaseTimeout)
 	defer cancel()
@@ -82,7 +87,7 @@ func (s *Server) get(st network.Stream, p []byte) error {
 	if off < 0 || off > size || length < 0 {
 		return answer(st, 0, nil, errs.Errorf(op, errs.Invalid, "range %d+%d outside shard of %d bytes", off, length, size))
 	}
-	if length == 0 || off+length > size {
+	if length == 0 || length > size-off {
 		length = size - off
 	}
 	if err := s.budget.Acquire(ctx, size); err != nil {
