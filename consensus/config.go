@@ -33,6 +33,10 @@ type Config struct {
 
 	MaxCommandBytes int           // largest command accepted by Propose; larger ones are Invalid
 	RPCTimeout      time.Duration // Raft RPC I/O deadline and default deadline of forwarded calls
+
+	// Guard vets forwarded proposals and membership changes on the leader; nil trusts every
+	// peer of the Raft configuration (tests only: production nodes must set it).
+	Guard Guard
 }
 
 // DefaultConfig returns settings suited to a federation over the wide-area network.

@@ -165,6 +165,9 @@ func (n *Node) serveStream(s network.Stream) *response {
 	if err != nil {
 		return n.toResponse(nil, err)
 	}
+	if err := n.guardRequest(from, req); err != nil {
+		return n.toResponse(nil, err)
+	}
 	timeout := min(max(req.timeout, time.Millisecond), 6*n.cfg.RPCTimeout)
 	ctx, cancel := context.WithTimeout(n.ctx, timeout)
 	defer cancel()

@@ -37,7 +37,7 @@ func (n *Node) WaitLeader(ctx context.Context) (peer.ID, error) {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return "", errs.E(op, errs.Timeout, errs.Errorf(op, errs.Unavailable, "no leader elected: is a majority of voters up and connected? %w", ctx.Err()))
+			return "", errs.Errorf(op, errs.Timeout, "no leader known: check that a majority of voters is up and connected (%w)", ctx.Err())
 		case <-n.stopped:
 			return "", errStopped(op)
 		}
