@@ -32,3 +32,21 @@ func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// sleepOrWake sleeps d on clock, or less when wake receives or ctx ends. Its helper goroutine
+// has ended when it returns.
+func sleepOrWake(ctx context.Context, clock Clock, d time.Duration, wake <-chan struct{}) {
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-wake:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	_ = clock.Sleep(sctx, d)
+	cancel()
+	<-done
+}

@@ -133,16 +133,7 @@ func (r *Repairer) Run(ctx context.Context) {
 		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
 			r.cfg.Log.Warn("repair pass failed; retrying at the next interval", "err", err)
 		}
-		wake, cancel := context.WithCancel(ctx)
-		go func() {
-			select {
-			case <-r.trigger:
-				cancel()
-			case <-wake.Done():
-			}
-		}()
-		_ = r.cfg.Clock.Sleep(wake, r.cfg.Interval)
-		cancel()
+		sleepOrWake(ctx, r.cfg.Clock, r.cfg.Interval, r.trigger)
 		if ctx.Err() != nil {
 			return
 		}
