@@ -65,3 +65,40 @@ func benchPropose(b *testing.B, viaFollower bool, workers int) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkLinearizableRead measures read-index round trips on 3 voters, at the leader and
+// at a follower, with 64 concurrent readers.
+// Run: go test -run XXX -bench LinearizableRead -benchtime 5000x ./consensus/
+func BenchmarkLinearizableRead(b *testing.B) {
+	for _, via := range []string{"leader", "follower"} {
+		b.Run("via="+via, func(b *testing.B) {
+			c := newCluster(b, 3, 0, nil)
+			ctx := c.ctx(10 * time.Minute)
+			n := c.nodes[0].node
+			for _, tn := range c.nodes {
+				if tn.node.IsLeader() == (via == "leader") {
+					n = tn.node
+					break
+				}
+			}
+			var next, failed atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for range 64 {
+				wg.Go(func() {
+					for next.Add(1) <= int64(b.N) {
+						if err := n.LinearizableRead(ctx); err != nil {
+							failed.Add(1)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "reads/s")
+			if f := failed.Load(); f > 0 {
+				b.Fatalf("%d reads failed", f)
+			}
+		})
+	}
+}

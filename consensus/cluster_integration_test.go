@@ -132,3 +132,26 @@ func TestIntegrationRestartCatchesUpBySnapshot(t *testing.T) {
 		t.Fatal("the restarted node caught up without installing a snapshot; lower TrailingLogs")
 	}
 }
+
+func TestIntegrationGracefulLeaderShutdownTransfers(t *testing.T) {
+	c := newCluster(t, 3, 0, nil)
+	ctx := c.ctx(60 * time.Second)
+	l := c.leader(ctx)
+	c.put(ctx, l, "k", "1")
+	term := c.nodes[l].node.Stats().Term
+	if err := c.nodes[l].node.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	_ = c.nodes[l].host.Close()
+	c.mu.Lock()
+	c.nodes[l].node, c.nodes[l].host = nil, nil
+	c.mu.Unlock()
+	nl := c.leader(ctx)
+	if got := c.nodes[nl].node.Stats().Term; got <= term {
+		t.Fatalf("new leader's term %d, want > %d", got, term)
+	}
+	c.put(ctx, nl, "k", "2")
+	if err := c.nodes[nl].node.LinearizableRead(ctx); err != nil || c.nodes[nl].fsm.get("k") != "2" {
+		t.Fatalf("after graceful shutdown: k = %q, %v", c.nodes[nl].fsm.get("k"), err)
+	}
+}
