@@ -347,6 +347,10 @@ func (r *Report) add(o *Report) {
 	r.Failed += o.Failed
 	r.Pending += o.Pending
 	r.Queued += o.Queued
+	r.FoundDegraded += o.FoundDegraded
+	r.FoundCritical += o.FoundCritical
+	r.FoundLost += o.FoundLost
+	r.BytesRebuilt += o.BytesRebuilt
 }
 
 // netSource reads shards from every reachable node, for chunker.Decode.

@@ -59,6 +59,7 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 		return p.rep, err
 	}
 	p.rep.End = r.cfg.Clock.Now()
+	p.rep.Draining = p.draining
 	p.rep.Drained = p.draining && p.rep.LocalShards == 0
 	r.finish(&p.rep)
 	return p.rep, nil
