@@ -4,8 +4,9 @@ import (
 	"github.com/meridian-fed/meridian/errs"
 )
 
-// AddNode registers a node's peer ID, so the connection gater admits it. Any member's admin
-// may add a node (the join protocol runs under the inviting admin).
+// AddNode registers a node's peer ID, so the connection gater admits it. Only an admin (or a
+// node) of the node's member may add it; the first node of a member that has none yet may be
+// added by any member's admin (that is how a new member joins through an invite).
 type AddNode struct {
 	Node Node `json:"node"`
 
@@ -17,7 +18,11 @@ func (*AddNode) Kind() Kind { return KindAddNode }
 
 func (b *AddNode) check(s *State, x *exec) error {
 	const op = "catalog.AddNode"
-	if err := fedAdmin(x); err != nil {
+	if s.memberHasNodesLocked(b.Node.Member) {
+		if err := memberAdmin(x, b.Node.Member); err != nil {
+			return err
+		}
+	} else if err := fedAdmin(x); err != nil {
 		return err
 	}
 	key, err := validNode(op, &b.Node)
@@ -77,3 +82,13 @@ func (b *SetNodeState) check(s *State, x *exec) error {
 }
 
 func (b *SetNodeState) apply(s *State, x *exec) { s.nodes[b.PeerID].State = b.State }
+
+// memberHasNodesLocked reports whether member m has a registered node that is not gone.
+func (s *State) memberHasNodesLocked(m string) bool {
+	for _, n := range s.nodes {
+		if n.Member == m && n.State != NodeGone {
+			return true
+		}
+	}
+	return false
+}

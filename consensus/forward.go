@@ -165,12 +165,15 @@ func (n *Node) serveStream(s network.Stream) *response {
 	if err != nil {
 		return n.toResponse(nil, err)
 	}
-	if err := n.guardRequest(from, req); err != nil {
-		return n.toResponse(nil, err)
-	}
 	timeout := min(max(req.timeout, time.Millisecond), 6*n.cfg.RPCTimeout)
 	ctx, cancel := context.WithTimeout(n.ctx, timeout)
 	defer cancel()
+	if req.op == opPropose && n.cfg.Guard != nil {
+		return n.serveGuardedPropose(ctx, from, req)
+	}
+	if err := n.guardMembership(from, req); err != nil {
+		return n.toResponse(nil, err)
+	}
 	return n.toResponse(n.serveLocal(ctx, req))
 }
 

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"context"
 	"net"
 
 	"github.com/hashicorp/raft"
@@ -20,31 +21,49 @@ type Guard interface {
 	Membership(from, target peer.ID, remove bool) error
 }
 
-// guardRequest applies the guard to a forwarded request, rewriting its commands in place.
-func (n *Node) guardRequest(from peer.ID, req *request) error {
+// guardMembership applies the guard to a forwarded membership change.
+func (n *Node) guardMembership(from peer.ID, req *request) error {
 	g := n.cfg.Guard
-	if g == nil {
+	if g == nil || req.op == opPropose || req.op == opReadIndex {
 		return nil
 	}
-	switch req.op {
-	case opPropose:
-		for i, c := range req.cmds {
-			out, err := g.Proposal(from, c)
-			if err != nil {
-				return errs.E("consensus.guard", errs.Permission, err)
-			}
-			req.cmds[i] = out
-		}
-	case opAddVoter, opAddNonvoter, opRemoveServer:
-		target, err := peer.Decode(req.peer)
-		if err != nil {
-			return errs.Errorf("consensus.guard", errs.Invalid, "bad peer ID %q", req.peer)
-		}
-		if err := g.Membership(from, target, req.op == opRemoveServer); err != nil {
-			return errs.E("consensus.guard", errs.Permission, err)
-		}
+	target, err := peer.Decode(req.peer)
+	if err != nil {
+		return errs.Errorf("consensus.guard", errs.Invalid, "bad peer ID %q", req.peer)
+	}
+	if err := g.Membership(from, target, req.op == opRemoveServer); err != nil {
+		return errs.E("consensus.guard", errs.Permission, err)
 	}
 	return nil
+}
+
+// serveGuardedPropose vets each command of a forwarded batch on its own: a refused command
+// gets a Permission result and the others are still proposed, since a batch mixes the
+// proposals of many callers on the follower.
+func (n *Node) serveGuardedPropose(ctx context.Context, from peer.ID, req *request) *response {
+	results := make([]result, len(req.cmds))
+	var allowed [][]byte
+	var at []int
+	for i, c := range req.cmds {
+		out, err := n.cfg.Guard.Proposal(from, c)
+		if err != nil {
+			results[i] = toResult(nil, 0, errs.E("consensus.guard", errs.Permission, err))
+			continue
+		}
+		allowed, at = append(allowed, out), append(at, i)
+	}
+	if len(req.cmds) == 1 {
+		if len(allowed) == 0 {
+			return &response{result: results[0]}
+		}
+		return n.toResponse(n.serveLocal(ctx, &request{op: opPropose, cmds: allowed}))
+	}
+	if len(allowed) > 0 {
+		for j, r := range n.applyBatchLocal(ctx, allowed) {
+			results[at[j]] = r
+		}
+	}
+	return &response{results: results}
 }
 
 // voterListener accepts Raft streams only from voters of the local configuration: only voters
@@ -75,10 +94,11 @@ func (l *voterListener) Accept() (net.Conn, error) {
 
 // voterSet returns the voters of the latest local configuration.
 func (n *Node) voterSet() map[peer.ID]bool {
-	if n.raft == nil {
+	r := n.raftReady.Load() // the transport accepts streams before New has set n.raft
+	if r == nil {
 		return nil
 	}
-	f := n.raft.GetConfiguration()
+	f := r.GetConfiguration()
 	if f.Error() != nil {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
@@ -18,14 +19,16 @@ import (
 
 // Node is one member of a Raft group. All methods are safe for concurrent use.
 type Node struct {
-	cfg   Config
-	log   *slog.Logger
-	host  host.Host
-	self  peer.ID
-	raft  *raft.Raft
-	fsm   *fsmAdapter
-	trans *raft.NetworkTransport
-	store *raftboltdb.BoltStore
+	cfg  Config
+	log  *slog.Logger
+	host host.Host
+	self peer.ID
+	raft *raft.Raft
+	// raftReady is raft for goroutines that may run before New has set the field.
+	raftReady atomic.Pointer[raft.Raft]
+	fsm       *fsmAdapter
+	trans     *raft.NetworkTransport
+	store     *raftboltdb.BoltStore
 
 	leaderSeen *notifier      // bumped on every leader observation
 	observer   *raft.Observer // feeds leaderSeen
@@ -63,6 +66,9 @@ func New(cfg Config) (*Node, error) {
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.open(dir); err != nil {
 		n.cancel()
+		if n.raft != nil {
+			_ = n.raft.Shutdown().Error()
+		}
 		n.closeStores()
 		return nil, err
 	}
@@ -99,6 +105,7 @@ func (n *Node) open(dir string) error {
 	if n.raft, err = raft.NewRaft(n.raftConfig(hl), n.fsm, logs, store, snaps, n.trans); err != nil {
 		return errs.E(op, errs.Internal, err)
 	}
+	n.raftReady.Store(n.raft)
 	if n.cfg.Bootstrap && !has {
 		conf := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: serverID(n.self), Address: serverAddr(n.self)}}}
 		if err := n.raft.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {

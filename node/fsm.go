@@ -66,16 +66,13 @@ func (m membership) IsMember(p peer.ID) bool {
 	if m.blocked.has(p) {
 		return false
 	}
-	if m.state.IsRegisteredPeer(p.String()) {
-		return true
-	}
-	if m.raft(p) {
-		return true // a restarted node trusts its Raft peers before its catalog has caught up
-	}
-	// A trusted peer stays trusted only until the catalog knows of it: a node removed from
-	// the catalog is refused even if it was a bootstrap peer.
+	// Once the catalog knows a peer, it alone decides: a node removed from the catalog is
+	// refused even if it is still in the Raft configuration or was a bootstrap peer.
 	if _, err := m.state.Node(p.String()); err == nil {
-		return false
+		return m.state.IsRegisteredPeer(p.String())
+	}
+	if m.state.Len() == 0 && len(m.state.Nodes()) == 0 && m.raft(p) {
+		return true // a restarted node trusts its Raft peers until its catalog has replayed
 	}
 	return m.trusted.IsMember(p)
 }

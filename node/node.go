@@ -177,6 +177,7 @@ func (n *Node) openRaft(ctx context.Context) error {
 	rc.FSM = fsm{n: n}
 	rc.Logger = n.log.With("part", "raft")
 	rc.Bootstrap = n.bootstrap
+	rc.Guard = guard{n: n}
 	localTimeouts(&rc)
 	r, err := consensus.New(rc)
 	if err != nil {

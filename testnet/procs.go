@@ -101,7 +101,7 @@ func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 		if i == 0 {
 			args = append([]string{"federation", "init", "--name", "testnet", "--k", strconv.Itoa(opts.K), "--m", strconv.Itoa(opts.M), "--admin-token-file", tokenFile}, common...)
 		} else {
-			inv, err := node.IssueInvite(pc.Nodes[0].Dir, nd.Member, true, time.Hour)
+			inv, err := node.IssueInvite(pc.Nodes[inviterOf(i, opts.Members)].Dir, nd.Member, true, time.Hour)
 			if err != nil {
 				return err
 			}

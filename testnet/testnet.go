@@ -158,7 +158,7 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 			return err
 		}
 	} else {
-		inv, err := node.IssueInvite(c.cfgs[0].DataDir, cfg.Member, true, time.Hour)
+		inv, err := node.IssueInvite(c.cfgs[inviterOf(i, c.opts.Members)].DataDir, cfg.Member, true, time.Hour)
 		if err != nil {
 			return err
 		}
@@ -182,6 +182,15 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 }
 
 func firstOfMember(i, members int) int { return i % members }
+
+// inviterOf returns the node that invites node i: a node of its own member when the member
+// has one already (only a member's own nodes may add nodes to it), else node 0.
+func inviterOf(i, members int) int {
+	if f := firstOfMember(i, members); f != i {
+		return f
+	}
+	return 0
+}
 
 func copyMemberKey(from, to string) error {
 	b, err := os.ReadFile(filepath.Join(from, node.MemberKeyFile))

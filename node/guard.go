@@ -1,0 +1,52 @@
+package node
+
+import (
+	"strings"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// guard is the leader's check of what other nodes forward (consensus.Guard). A node may
+// propose only in its own name or for users of its own member, and only while it is an active
+// registered node; the leader stamps the command's time with its own clock, as DESIGN asks.
+type guard struct{ n *Node }
+
+func (g guard) Proposal(from peer.ID, cmd []byte) ([]byte, error) {
+	const op = "node.guard"
+	c, err := catalog.DecodeCommand(cmd)
+	if err != nil {
+		return nil, err
+	}
+	nd, err := g.n.state.Node(from.String())
+	if err != nil || nd.State != catalog.NodeActive {
+		return nil, errs.Errorf(op, errs.Permission, "peer %s is not an active node of the federation", from)
+	}
+	if actorNode, ok := strings.CutPrefix(c.Actor, catalog.NodePrefix); ok {
+		if actorNode != from.String() {
+			return nil, errs.Errorf(op, errs.Permission, "node %s may not act as node %s", from, actorNode)
+		}
+	} else if u, err := g.n.state.User(c.Actor); err != nil || u.Member != nd.Member {
+		return nil, errs.Errorf(op, errs.Permission, "node %s of member %s may not act for user %q", from, nd.Member, c.Actor)
+	}
+	c.Time = g.n.now().UnixNano()
+	return c.Encode()
+}
+
+func (g guard) Membership(from, target peer.ID, remove bool) error {
+	const op = "node.guard"
+	nd, err := g.n.state.Node(from.String())
+	if err != nil || nd.State != catalog.NodeActive {
+		return errs.Errorf(op, errs.Permission, "peer %s is not an active node of the federation", from)
+	}
+	if remove {
+		return nil // removal only shrinks what a peer can do; the catalog records why
+	}
+	t, err := g.n.state.Node(target.String())
+	if err != nil || t.State != catalog.NodeActive {
+		return errs.Errorf(op, errs.Permission, "peer %s is not registered in the catalog: add the node first", target)
+	}
+	return nil
+}
