@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sync"
@@ -381,4 +382,10 @@ func (f *fed) readBack() {
 			f.t.Fatalf("object %s reads back different bytes", o.ID)
 		}
 	}
+}
+
+// cidOf returns the raw CID of data.
+func cidOf(data []byte) cid.Cid {
+	d := sha256.Sum256(data)
+	return rawCID(d[:])
 }
