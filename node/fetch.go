@@ -37,6 +37,9 @@ func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, 
 	if err != nil {
 		return err
 	}
+	if !m.Content.Equals(o.Content) || m.Size != o.Size {
+		return errs.Errorf("node.ReadContent", errs.Corrupt, "manifest %s describes %s (%d bytes), the record %s (%d bytes)", o.Manifest, m.Content, m.Size, o.Content, o.Size)
+	}
 	src, err := n.stripeSource(o.Catalog)
 	if err != nil {
 		return err

@@ -30,9 +30,7 @@ func (f fsm) Restore(r io.Reader) error {
 	if err := f.n.state.Restore(r); err != nil {
 		return err
 	}
-	if f.n.p2p != nil {
-		f.n.p2p.EnforceMembership()
-	}
+	f.n.membershipChanged()
 	return nil
 }
 
@@ -47,9 +45,7 @@ func (n *Node) applied(res catalog.Result, cmd []byte) {
 			}
 		}
 	case catalog.KindSetNodeState, catalog.KindRetireMember:
-		if n.p2p != nil {
-			go n.p2p.EnforceMembership() // closes connections: not on the apply goroutine
-		}
+		n.membershipChanged()
 	}
 }
 

@@ -45,6 +45,11 @@ func (n *Node) gcLoop(ctx context.Context) {
 
 // collectGarbage runs one pass. seen remembers since when each unreferenced block was seen.
 func (n *Node) collectGarbage(ctx context.Context, seen map[cid.Cid]time.Time) (int, error) {
+	// A replica that is behind (partitioned, just restarted) would take shards of committed
+	// objects for orphans: catch up with the leader first, or skip the pass.
+	if err := n.raft.LinearizableRead(ctx); err != nil {
+		return 0, err
+	}
 	refs, err := n.referencedBlocks(ctx)
 	if err != nil {
 		return 0, err // unknown references: delete nothing

@@ -25,7 +25,44 @@ func (n *Node) meshLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-n.memberCh:
+			n.p2p.EnforceMembership() // closes connections of removed peers
+			n.reconcileRaft(ctx)
 		}
+	}
+}
+
+// membershipChanged wakes meshLoop; it never blocks (the apply goroutine calls it).
+func (n *Node) membershipChanged() {
+	select {
+	case n.memberCh <- struct{}{}:
+	default:
+	}
+}
+
+// reconcileRaft, on the leader, removes from the Raft configuration the servers the catalog
+// no longer lists as active or draining (set gone, or of a retired member), so they stop
+// counting toward quorum and lose the Raft protocol.
+func (n *Node) reconcileRaft(ctx context.Context) {
+	if !n.raft.IsLeader() {
+		return
+	}
+	ms, err := n.raft.Members(ctx)
+	if err != nil {
+		return
+	}
+	for _, m := range ms {
+		if m.ID == n.PeerID() || n.state.IsRegisteredPeer(m.ID.String()) {
+			continue
+		}
+		if _, err := n.state.Node(m.ID.String()); err != nil {
+			continue // unknown to the catalog (e.g. replay not done): leave it
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := n.raft.RemoveServer(cctx, m.ID); err != nil {
+			n.log.Warn("cannot remove a gone node from Raft", "peer", m.ID, "err", err)
+		}
+		cancel()
 	}
 }
 

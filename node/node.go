@@ -45,7 +45,8 @@ type Node struct {
 	shards    *shardIO
 	trusted   *p2p.StaticMembership // peers trusted before the catalog knows them (bootstrap, join)
 	invites   *inviteBook
-	blocked   peerSet // test partitions (Partition, Heal)
+	blocked   peerSet       // test partitions (Partition, Heal)
+	memberCh  chan struct{} // signals meshLoop that the membership changed
 	events    *broker
 	memberKey *age.X25519Identity
 	signKey   ed25519.PrivateKey
@@ -79,6 +80,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newMetrics(n.reg)
 	n.events = newBroker()
+	n.memberCh = make(chan struct{}, 1)
 	n.manifests, _ = lru.New[cid.Cid, *chunker.Manifest](4096) // only fails for a size ≤ 0
 	bg, cancel := context.WithCancel(context.Background())
 	n.bgCtx, n.stop = bg, cancel
@@ -202,7 +204,7 @@ func (n *Node) openAPI(context.Context) error {
 	}
 	n.apiLn = ln
 	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api")})
-	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	n.goFunc(func() {
 		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("api server stopped", "err", err)

@@ -59,6 +59,7 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	if err != nil {
 		return nil, err
 	}
+	started := n.now()
 	params := chunker.Params{K: view.policy.K, M: view.policy.M, StripeSize: n.cfg.StripeSize, Workers: n.cfg.Transfers}
 	res, err := chunker.Encode(ctx, body, params, dek, view.storeStripe)
 	if err != nil {
@@ -69,6 +70,11 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	}
 	if err := view.storeManifest(ctx, res.ManifestCID, res.ManifestBytes); err != nil {
 		return nil, err
+	}
+	// Holders collect unreferenced shards after orphan_grace; a publish that took a large part
+	// of it must not commit, or its first shards could already be gone.
+	if took := n.now().Sub(started); took > n.cfg.OrphanGrace/2 {
+		return nil, errs.Errorf(op, errs.Timeout, "the upload took %v, more than half the orphan grace (%v): raise orphan_grace on every node for uploads this long", took.Round(time.Second), n.cfg.OrphanGrace)
 	}
 	rec, err := n.buildRecord(sub, req, res)
 	if err != nil {
@@ -217,7 +223,7 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 		mu.Lock()
 		target = ""
 		for _, cand := range ranked {
-			if cand.Active && !used[cand.ID] {
+			if cand.Active && v.policy.Eligible(cand) && !used[cand.ID] {
 				used[cand.ID] = true
 				target = cand.ID
 				break

@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -104,21 +106,32 @@ func (n *Node) stripeHealth(ctx context.Context, m *chunker.Manifest) []api.Stri
 		all = append(all, s.Shards...)
 	}
 	present := make(map[cid.Cid]bool, len(all))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, nd := range n.placementNodesAll() {
 		id, err := peer.Decode(nd.ID)
 		if err != nil {
 			continue
 		}
-		have, err := n.shards.has(ctx, id, all)
-		if err != nil {
-			continue
-		}
-		for i, h := range have {
-			if h {
-				present[all[i]] = true
+		wg.Add(1)
+		go func() { // every node at once, each bounded: a dead node costs one timeout, not one each
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			have, err := n.shards.has(cctx, id, all)
+			if err != nil {
+				return
 			}
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			for i, h := range have {
+				if h {
+					present[all[i]] = true
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	out := make([]api.StripeHealth, len(m.Stripes))
 	for i, s := range m.Stripes {
 		out[i] = api.StripeHealth{Index: i, Needed: m.K, Total: m.K + m.M}
@@ -134,9 +147,14 @@ func (n *Node) stripeHealth(ctx context.Context, m *chunker.Manifest) []api.Stri
 // checkContent reads the whole object and compares its content CID with the record's.
 func (n *Node) checkContent(ctx context.Context, sub api.Subject, p string, want cid.Cid) error {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(n.ReadContent(ctx, sub, p, 0, -1, pw)) }()
+	done := make(chan struct{})
+	go func() { // owned here: we wait for it below
+		defer close(done)
+		pw.CloseWithError(n.ReadContent(ctx, sub, p, 0, -1, pw))
+	}()
 	got, err := chunker.ComputeContentID(pr)
 	pr.CloseWithError(err)
+	<-done
 	if err != nil {
 		return err
 	}
