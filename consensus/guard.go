@@ -66,13 +66,14 @@ func (n *Node) serveGuardedPropose(ctx context.Context, from peer.ID, req *reque
 	return &response{results: results}
 }
 
-// voterListener accepts Raft streams only from voters of the local configuration: only voters
-// send AppendEntries, RequestVote or InstallSnapshot, so a non-voter (or any other admitted
-// peer) cannot pose as a leader. A node whose configuration is still empty (just joined)
-// accepts every admitted peer until it learns the configuration from its leader.
+// voterListener refuses raft streams from peers that the local configuration lists as
+// non-voters: only voters send AppendEntries, RequestVote, InstallSnapshot or TimeoutNow, so
+// a non-voter cannot pose as a leader. A peer the configuration does not list is accepted (the
+// gater admits only registered nodes): it may be a voter added by entries this node has not
+// received yet, and refusing it would keep this node from ever catching up while it leads.
 type voterListener struct {
 	net.Listener
-	voters func() map[peer.ID]bool // nil map: configuration unknown
+	nonvoters func() map[peer.ID]bool
 }
 
 func (l *voterListener) Accept() (net.Conn, error) {
@@ -81,19 +82,16 @@ func (l *voterListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		vs := l.voters()
-		if len(vs) == 0 {
+		id, err := peer.Decode(c.RemoteAddr().String())
+		if err == nil && !l.nonvoters()[id] {
 			return c, nil
 		}
-		if id, err := peer.Decode(c.RemoteAddr().String()); err == nil && vs[id] {
-			return c, nil
-		}
-		c.Close()
+		_ = c.Close()
 	}
 }
 
-// voterSet returns the voters of the latest local configuration.
-func (n *Node) voterSet() map[peer.ID]bool {
+// nonvoterSet returns the non-voters of the latest local configuration.
+func (n *Node) nonvoterSet() map[peer.ID]bool {
 	r := n.raftReady.Load() // the transport accepts streams before New has set n.raft
 	if r == nil {
 		return nil
@@ -104,7 +102,7 @@ func (n *Node) voterSet() map[peer.ID]bool {
 	}
 	out := map[peer.ID]bool{}
 	for _, s := range f.Configuration().Servers {
-		if s.Suffrage != raft.Voter {
+		if s.Suffrage == raft.Voter {
 			continue
 		}
 		if id, err := peer.Decode(string(s.ID)); err == nil {

@@ -95,7 +95,7 @@ func (n *Node) open(dir string) error {
 	if err != nil {
 		return errs.E(op, errs.Unavailable, err)
 	}
-	if n.trans, err = newTransport(n.host, hl.Named("transport"), n.cfg.RPCTimeout, n.voterSet); err != nil {
+	if n.trans, err = newTransport(n.host, hl.Named("transport"), n.cfg.RPCTimeout, n.nonvoterSet); err != nil {
 		return err
 	}
 	has, err := raft.HasExistingState(logs, store, snaps)

@@ -63,12 +63,12 @@ func (s *streamLayer) Close() error { return s.ln.Close() }
 // Addr is this host's peer ID as a net.Addr.
 func (s *streamLayer) Addr() net.Addr { return s.ln.Addr() }
 
-func newTransport(h host.Host, logger hclog.Logger, timeout time.Duration, voters func() map[peer.ID]bool) (*raft.NetworkTransport, error) {
+func newTransport(h host.Host, logger hclog.Logger, timeout time.Duration, nonvoters func() map[peer.ID]bool) (*raft.NetworkTransport, error) {
 	sl, err := newStreamLayer(h)
 	if err != nil {
 		return nil, err
 	}
-	sl.ln = &voterListener{Listener: sl.ln, voters: voters}
+	sl.ln = &voterListener{Listener: sl.ln, nonvoters: nonvoters}
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  sl,
 		MaxPool: transportPool,
