@@ -2,15 +2,12 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/policy"
 )
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // CreateCatalog implements api.Backend. A catalog without k and m gets the federation's
 // default placement.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func (n *Node) propose(ctx context.Context, actor string, body catalog.Body) (ca
 	if err != nil {
 		return entry, err
 	}
-	if err := jsonUnmarshal(out, &entry); err != nil {
+	if err := json.Unmarshal(out, &entry); err != nil {
 		return entry, errs.E("node.propose", errs.Internal, err)
 	}
 	return entry, n.waitApplied(ctx, entry.Index)

@@ -36,9 +36,7 @@ type inviteEntry struct {
 	Expires int64  `json:"expires"` // unix seconds
 }
 
-func openInviteBook(path string) (*inviteBook, error) {
-	return &inviteBook{path: path}, nil
-}
+func openInviteBook(path string) *inviteBook { return &inviteBook{path: path} }
 
 // update loads the entries under the file lock, lets f change them, and writes them back when
 // f returns true.
@@ -136,9 +134,8 @@ func (v nodeInvites) Redeem(ctx context.Context, joiner peer.ID, secret, req []b
 // ready to hand to the new node's operator. The node must be running (or start later) from
 // dir, with its p2p addresses given in addrs.
 func IssueInvite(dir string, member string, voter bool, ttl time.Duration) (string, error) {
-	cfg, err := LoadConfig(dir, nil)
-	if err != nil {
-		return "", err
+	if _, err := LoadConfig(dir, nil); err != nil {
+		return "", err // not a node's data dir, or a broken config
 	}
 	psk, err := os.ReadFile(filepath.Join(dir, SwarmKeyFile))
 	if err != nil {
@@ -148,11 +145,10 @@ func IssueInvite(dir string, member string, voter bool, ttl time.Duration) (stri
 	if err != nil {
 		return "", err
 	}
-	book, _ := openInviteBook(filepath.Join(dir, "invites.json"))
+	book := openInviteBook(filepath.Join(dir, "invites.json"))
 	secret, err := book.add(member, voter, ttl, time.Now())
 	if err != nil {
 		return "", err
 	}
-	_ = cfg
 	return Invite{V: 1, PSK: string(psk), Inviter: addrs, Secret: secret, Member: member, Voter: voter}.Encode()
 }

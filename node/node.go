@@ -118,8 +118,8 @@ func (n *Node) openKeys(context.Context) error {
 		return errs.Errorf(op, errs.Corrupt, "node identity is not an ed25519 key; run 'meridian node init' in a new data dir")
 	}
 	n.signKey = ed25519.PrivateKey(raw)
-	n.invites, err = openInviteBook(filepath.Join(n.cfg.DataDir, "invites.json"))
-	return err
+	n.invites = openInviteBook(filepath.Join(n.cfg.DataDir, "invites.json"))
+	return nil
 }
 
 func (n *Node) openStore(context.Context) error {
