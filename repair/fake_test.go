@@ -46,14 +46,15 @@ type fakeNet struct {
 	mu      sync.Mutex
 	blocks  map[string]map[cid.Cid][]byte // node → blocks
 	down    map[string]bool               // unreachable: every call fails
+	flaky   map[string]bool               // answers probes (one CID) but fails larger HAS requests
 	puts    map[string]int                // node → puts received
 	deletes int
-	moved   int64 // bytes got and put
+	moved   int64                  // bytes got and put
 	trace   func(op string, n int) // called on every Get/Put with its size (rate tests)
 }
 
 func newFakeNet() *fakeNet {
-	return &fakeNet{blocks: map[string]map[cid.Cid][]byte{}, down: map[string]bool{}, puts: map[string]int{}}
+	return &fakeNet{blocks: map[string]map[cid.Cid][]byte{}, down: map[string]bool{}, flaky: map[string]bool{}, puts: map[string]int{}}
 }
 
 func (f *fakeNet) reach(node string) error {
@@ -68,6 +69,9 @@ func (f *fakeNet) Has(ctx context.Context, node string, cids []cid.Cid) ([]bool,
 	defer f.mu.Unlock()
 	if err := f.reach(node); err != nil {
 		return nil, err
+	}
+	if f.flaky[node] && len(cids) > 1 {
+		return nil, errs.Errorf("fake", errs.Timeout, "node %s timed out", node)
 	}
 	out := make([]bool, len(cids))
 	for i, c := range cids {

@@ -42,6 +42,7 @@ type Report struct {
 	Start, End                     time.Time
 	Stripes                        int // stripes this node was responsible for and checked
 	Skipped                        int // stripes not checked: a holder stopped answering during the pass
+	NoManifest                     int // objects skipped: manifest unavailable (Object.Manifest nil) or k+m not the policy's
 	Full, Degraded, Critical, Lost int
 
 	FoundDegraded, FoundCritical, FoundLost int // stripes below k+m before repair

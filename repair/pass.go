@@ -156,8 +156,13 @@ func (p *pass) planner(pol placement.Policy) (*Planner, error) {
 func (p *pass) object(o Object) error {
 	ctx := p.ctx
 	m := o.Manifest
-	if m == nil || o.Policy.K != m.K || o.Policy.M != m.M {
-		p.r.cfg.Log.Warn("object skipped: its manifest does not match its catalog's k+m", "object", o.ID)
+	if m == nil {
+		p.rep.NoManifest++
+		return nil
+	}
+	if o.Policy.K != m.K || o.Policy.M != m.M {
+		p.r.cfg.Log.Warn("object skipped: its manifest's k+m differs from its catalog's placement policy", "object", o.ID, "manifest", fmt.Sprintf("%d+%d", m.K, m.M), "policy", fmt.Sprintf("%d+%d", o.Policy.K, o.Policy.M))
+		p.rep.NoManifest++
 		return nil
 	}
 	pl, err := p.planner(o.Policy)

@@ -49,7 +49,7 @@ func Rebuild(st *chunker.Stripe, k, m int, shards [][]byte, want []int) ([][]byt
 }
 
 // rebuildVerified is Rebuild for shards already checked against their CIDs (nil otherwise).
-// It fills nil slots of shards with rebuilt bytes.
+// It fills the slots of want with rebuilt bytes; other missing slots stay nil.
 func rebuildVerified(st *chunker.Stripe, k, m int, shards [][]byte, want []int) ([][]byte, error) {
 	const op = "repair.Rebuild"
 	if len(st.Shards) != k+m || len(shards) != k+m {
@@ -74,7 +74,14 @@ func rebuildVerified(st *chunker.Stripe, k, m int, shards [][]byte, want []int) 
 	if err != nil {
 		return nil, err
 	}
-	if err := enc.Reconstruct(shards); err != nil {
+	required := make([]bool, k+m)
+	for _, i := range want {
+		if i < 0 || i >= k+m {
+			return nil, errs.Errorf(op, errs.Invalid, "shard %d is not in the stripe", i)
+		}
+		required[i] = true
+	}
+	if err := enc.ReconstructSome(shards, required); err != nil {
 		return nil, errs.E(op, errs.Corrupt, err)
 	}
 	return pickVerified(st.Shards, shards, want)
@@ -84,9 +91,6 @@ func rebuildVerified(st *chunker.Stripe, k, m int, shards [][]byte, want []int) 
 func pickVerified(cids []cid.Cid, shards [][]byte, want []int) ([][]byte, error) {
 	out := make([][]byte, len(want))
 	for j, i := range want {
-		if i < 0 || i >= len(shards) {
-			return nil, errs.Errorf("repair.Rebuild", errs.Invalid, "shard %d is not in the stripe", i)
-		}
 		if err := store.Verify(cids[i], shards[i]); err != nil {
 			return nil, errs.Errorf("repair.Rebuild", errs.Corrupt,
 				"rebuilt shard %d does not match the manifest's CID: the other shards or the manifest are inconsistent; nothing was stored", i)

@@ -42,6 +42,8 @@ type Catalog interface {
 	// (Active false). Gone nodes are absent.
 	Nodes(ctx context.Context) ([]placement.Node, error)
 	// Objects calls fn for every committed object in a stable order, and stops at fn's error.
+	// An object whose manifest cannot be fetched is passed with a nil Manifest (counted, not
+	// fatal), so one unreachable manifest does not stop the repair of every other object.
 	Objects(ctx context.Context, fn func(Object) error) error
 }
 

@@ -262,3 +262,28 @@ func (f *fakeNet) holders_(c cid.Cid) []string {
 	}
 	return out
 }
+
+func TestHolderFailingMidPassSkipsTheBatch(t *testing.T) {
+	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c")
+	m := f.publish("o", 128<<10)
+	f.net.wipe(f.nodes[3].ID) // shards missing: a pass would rebuild them
+	f.net.flaky[f.nodes[4].ID] = true
+	before := f.net.snapshot()
+	rep := f.passAll()
+	if rep.Stripes != 0 || rep.Rebuilt != 0 {
+		t.Fatalf("report %+v; want no stripe judged while a holder does not answer", rep)
+	}
+	if rep.Queued != len(m.Stripes) || !reflect.DeepEqual(before, f.net.snapshot()) {
+		t.Fatalf("report %+v; want every stripe queued and nothing changed", rep)
+	}
+}
+
+func TestObjectWithoutManifestIsCountedNotFatal(t *testing.T) {
+	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c")
+	f.publish("o", 64<<10)
+	f.cat.objects = append(f.cat.objects, Object{ID: "unreachable", Policy: pol32})
+	rep, err := f.repairer(f.nodes[0].ID, nil).Pass(context.Background())
+	if err != nil || rep.NoManifest != 1 {
+		t.Fatalf("pass: %+v, %v; want one object without manifest counted", rep, err)
+	}
+}
