@@ -298,8 +298,54 @@ func (f *fed) publish(name string, size int) *chunker.Manifest {
 		f.t.Fatal(err)
 	}
 	f.data[name], f.deks[name] = data, dek
-	f.cat.objects = append(f.cat.objects, Object{ID: name, Policy: f.pol, Manifest: res.Manifest})
+	f.storeManifest(plan, res.ManifestCID, res.ManifestBytes)
+	f.cat.objects = append(f.cat.objects, Object{ID: name, Policy: f.pol, Manifest: res.Manifest, ManifestCID: res.ManifestCID})
 	return res.Manifest
+}
+
+// storeManifest keeps the manifest on the publisher (node 0) and the next M nodes nearest its
+// CID, as node.Publish does.
+func (f *fed) storeManifest(plan *placement.Plan, c cid.Cid, b []byte) {
+	f.net.mu.Lock()
+	defer f.net.mu.Unlock()
+	f.net.set(f.nodes[0].ID, c, bytes.Clone(b))
+	stored := 1
+	for _, n := range plan.Ranked(ManifestKey(c)) {
+		if stored > f.pol.M {
+			break
+		}
+		if n.ID != f.nodes[0].ID {
+			f.net.set(n.ID, c, bytes.Clone(b))
+			stored++
+		}
+	}
+}
+
+// manifests returns how many manifests node holds.
+func (f *fed) manifests(node string) int {
+	n := 0
+	for _, o := range f.cat.objects {
+		if slices.Contains(f.net.holders(o.ManifestCID), node) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkManifests fails unless every manifest is on at least M+1 nodes other than gone.
+func (f *fed) checkManifests(gone ...string) {
+	f.t.Helper()
+	for _, o := range f.cat.objects {
+		n := 0
+		for _, h := range f.net.holders(o.ManifestCID) {
+			if !slices.Contains(gone, h) {
+				n++
+			}
+		}
+		if n < f.pol.M+1 {
+			f.t.Fatalf("manifest of %s on %d nodes, want %d", o.ID, n, f.pol.M+1)
+		}
+	}
 }
 
 // repairer returns a repairer running as node self.
@@ -352,6 +398,8 @@ func (r *Report) add(o *Report) {
 	r.Failed += o.Failed
 	r.Pending += o.Pending
 	r.Queued += o.Queued
+	r.ManifestCopies += o.ManifestCopies
+	r.ManifestDeletes += o.ManifestDeletes
 	r.FoundDegraded += o.FoundDegraded
 	r.FoundCritical += o.FoundCritical
 	r.FoundLost += o.FoundLost

@@ -54,6 +54,8 @@ type Report struct {
 	Queued      int // stripes that still need work after the pass (pending, unplaceable or failed)
 
 	Rebuilt, Copied, Deleted int   // shards
+	ManifestCopies           int   // manifest replicas stored
+	ManifestDeletes          int   // manifest replicas deleted from draining nodes
 	BytesRebuilt             int64 // bytes of rebuilt shards
 
 	Draining    bool // this node is draining

@@ -29,6 +29,7 @@ type pass struct {
 	draining bool            // this node is draining
 	planners map[string]*Planner
 	batch    []*stripeJob
+	mbatch   []*manifestJob
 	local    []cid.Cid // shards whose presence here is counted while draining
 	rep      Report
 }
@@ -169,6 +170,7 @@ func (p *pass) object(o Object) error {
 	if err != nil {
 		return errs.E("repair.Pass", errs.KindOf(err), err)
 	}
+	p.queueManifest(o, pl)
 	for i := range m.Stripes {
 		st := &m.Stripes[i]
 		if p.draining {
@@ -180,7 +182,7 @@ func (p *pass) object(o Object) error {
 			continue
 		}
 		p.batch = append(p.batch, &stripeJob{obj: o.ID, index: i, k: m.K, m: m.M, st: st, key: key, planner: pl})
-		if len(p.batch) >= p.r.cfg.Batch {
+		if len(p.batch)+len(p.mbatch) >= p.r.cfg.Batch {
 			if err := p.flush(ctx); err != nil {
 				return err
 			}

@@ -31,9 +31,10 @@ type Announcer interface {
 
 // Object is one committed object as repair sees it.
 type Object struct {
-	ID       string           // names the object in logs (its PID)
-	Policy   placement.Policy // its catalog's placement policy
-	Manifest *chunker.Manifest
+	ID          string           // names the object in logs (its PID)
+	Policy      placement.Policy // its catalog's placement policy
+	Manifest    *chunker.Manifest
+	ManifestCID cid.Cid // when defined, the manifest is kept on Policy.M+1 nodes too
 }
 
 // Catalog is repair's read-only view of the committed state.

@@ -78,8 +78,8 @@ func TestNodeLossRebuildsAfterGrace(t *testing.T) {
 	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c", "c")
 	f.publish("o1", 400<<10)
 	f.publish("o2", 200<<10)
-	lostNode := f.nodes[2].ID
-	held := f.net.count(lostNode)
+	lostNode := f.holderOfManifest()
+	held := f.net.count(lostNode) - f.manifests(lostNode)
 	if held == 0 {
 		t.Fatal("test setup: the lost node holds no shard")
 	}
@@ -99,6 +99,7 @@ func TestNodeLossRebuildsAfterGrace(t *testing.T) {
 		t.Fatalf("%d of %d stripes full after repair", rep.Full, f.stripes())
 	}
 	f.checkPlaced(lostNode)
+	f.checkManifests(lostNode)
 	f.readBack()
 	if rep = f.passAll(); rep.Rebuilt+rep.Copied != 0 || rep.Full != f.stripes() {
 		t.Fatalf("second pass after repair did work: %+v", rep)
@@ -151,20 +152,21 @@ func TestDrainEmptiesNodeAndReportsDrained(t *testing.T) {
 	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c", "c")
 	f.publish("o1", 300<<10)
 	f.publish("o2", 150<<10)
-	d := f.nodes[5].ID
-	held := f.net.count(d)
+	d := f.holderOfManifest()
+	manifests := f.manifests(d)
+	held := f.net.count(d) - manifests
 	if held == 0 {
 		t.Fatal("test setup: the draining node holds no shard")
 	}
 	f.cat.setActive(d, false)
 	self := f.repairer(d, nil)
 	rep, err := self.Pass(context.Background())
-	if err != nil || !rep.Draining || rep.Drained || rep.LocalShards != held || rep.Stripes != 0 {
+	if err != nil || !rep.Draining || rep.Drained || rep.LocalShards != held+manifests || rep.Stripes != 0 {
 		t.Fatalf("draining node before the move: %+v, %v; want %d local shards, not drained, no stripes checked", rep, err, held)
 	}
 	all := f.passAll()
-	if all.Copied != held || all.Deleted != held || all.Failed != 0 {
-		t.Fatalf("drain pass: %+v; want %d shards copied and deleted", all, held)
+	if all.Copied != held || all.Deleted != held || all.ManifestDeletes != manifests || all.Failed != 0 {
+		t.Fatalf("drain pass: %+v; want %d shards copied and deleted, %d manifest copies deleted", all, held, manifests)
 	}
 	if n := f.net.count(d); n != 0 {
 		t.Fatalf("draining node still holds %d blocks", n)
@@ -174,6 +176,7 @@ func TestDrainEmptiesNodeAndReportsDrained(t *testing.T) {
 		t.Fatalf("draining node after the move: %+v, %v; want drained", rep, err)
 	}
 	f.checkPlaced(d)
+	f.checkManifests(d)
 	f.readBack()
 }
 
@@ -286,4 +289,16 @@ func TestObjectWithoutManifestIsCountedNotFatal(t *testing.T) {
 	if err != nil || rep.NoManifest != 1 {
 		t.Fatalf("pass: %+v, %v; want one object without manifest counted", rep, err)
 	}
+}
+
+// holderOfManifest returns a node other than the publisher that holds a manifest.
+func (f *fed) holderOfManifest() string {
+	f.t.Helper()
+	for _, n := range f.nodes[1:] {
+		if f.manifests(n.ID) > 0 {
+			return n.ID
+		}
+	}
+	f.t.Fatal("test setup: no node but the publisher holds a manifest")
+	return ""
 }

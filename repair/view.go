@@ -32,14 +32,17 @@ type stripeJob struct {
 // flush asks every reachable node which shards of the queued stripes it holds, in one HAS
 // request per node, then checks and repairs each stripe.
 func (p *pass) flush(ctx context.Context) error {
-	jobs := p.batch
-	p.batch = nil
-	if len(jobs) == 0 {
+	jobs, mjobs := p.batch, p.mbatch
+	p.batch, p.mbatch = nil, nil
+	if len(jobs)+len(mjobs) == 0 {
 		return nil
 	}
 	var cids []cid.Cid
 	for _, j := range jobs {
 		cids = append(cids, j.st.Shards...)
+	}
+	for _, j := range mjobs {
+		cids = append(cids, j.c)
 	}
 	has, err := p.hasAll(ctx, cids)
 	if err != nil {
@@ -48,7 +51,7 @@ func (p *pass) flush(ctx context.Context) error {
 		}
 		p.r.cfg.Log.Info("repair skipped stripes: a node stopped answering during the pass", "stripes", len(jobs), "err", err)
 		p.rep.Skipped += len(jobs)
-		p.rep.Queued += len(jobs)
+		p.rep.Queued += len(jobs) + len(mjobs)
 		return nil
 	}
 	off := 0
@@ -64,6 +67,10 @@ func (p *pass) flush(ctx context.Context) error {
 		off += len(j.st.Shards)
 		p.check(ctx, j, p.sortHolders(holders))
 	}
+	for id, bits := range has {
+		has[id] = bits[off:]
+	}
+	p.fixManifests(ctx, mjobs, has)
 	return ctx.Err()
 }
 
