@@ -51,7 +51,7 @@ type Report struct {
 	Unplaceable int // stripes that need holders placement cannot find
 	Failed      int // stripes whose repair failed (left as they were)
 	Repaired    int // stripes whose repair succeeded
-	Queued      int // stripes that still need work after the pass (pending, unplaceable or failed)
+	Queued      int // stripes and manifests that still need work after the pass (pending, unplaceable, skipped or failed)
 
 	Rebuilt, Copied, Deleted int   // shards
 	ManifestCopies           int   // manifest replicas stored
@@ -90,7 +90,7 @@ func (r *Report) count(h Health, before bool) {
 // Status is a snapshot of the repair loop, shaped like api.Redundancy.
 type Status struct {
 	Full, Degraded, Critical, Lost int       // stripes of the last complete pass, after repair
-	RepairQueue                    int       // stripes that still need work
+	RepairQueue                    int       // stripes and manifests that still need work
 	Measured                       time.Time // end of the last complete pass (zero before the first)
 	Running                        bool      // a pass is under way
 	Last                           Report    // the last complete pass

@@ -276,8 +276,8 @@ func TestHolderFailingMidPassSkipsTheBatch(t *testing.T) {
 	if rep.Stripes != 0 || rep.Rebuilt != 0 {
 		t.Fatalf("report %+v; want no stripe judged while a holder does not answer", rep)
 	}
-	if rep.Queued != len(m.Stripes) || !reflect.DeepEqual(before, f.net.snapshot()) {
-		t.Fatalf("report %+v; want every stripe queued and nothing changed", rep)
+	if rep.Skipped != len(m.Stripes) || rep.Queued != len(m.Stripes)+1 || !reflect.DeepEqual(before, f.net.snapshot()) {
+		t.Fatalf("report %+v; want every stripe skipped, the stripes and the manifest queued, nothing changed", rep)
 	}
 }
 
