@@ -34,7 +34,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		rebuilt:      c("meridian_repair_rebuilt_bytes_total", "Bytes of shards reconstructed by repair."),
 		transferred:  c("meridian_repair_transferred_bytes_total", "Bytes repair fetched and stored (the rate-limited traffic)."),
 		stripes:      prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "meridian_repair_stripes", Help: "Stripes of the last repair pass by health after repair."}, []string{"health"}),
-		queue:        g("meridian_repair_queue", "Stripes that still need repair after the last pass."),
+		queue:        g("meridian_repair_queue", "Stripes and manifests that still need repair after the last pass."),
 		lastPass:     g("meridian_repair_last_pass_timestamp_seconds", "End of the last complete repair pass, Unix time."),
 		scrubBlocks:  c("meridian_scrub_blocks_total", "Blocks re-hashed by scrub."),
 		scrubBytes:   c("meridian_scrub_bytes_total", "Bytes re-hashed by scrub."),
