@@ -302,3 +302,24 @@ func (f *fed) holderOfManifest() string {
 	f.t.Fatal("test setup: no node but the publisher holds a manifest")
 	return ""
 }
+
+func TestLossOfMNodesIsRepairedFully(t *testing.T) {
+	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c", "c", "d")
+	for i := range 4 {
+		f.publish(string(rune('p'+i)), 256<<10)
+	}
+	gone := []string{f.nodes[1].ID, f.nodes[4].ID} // m = 2 nodes of different members
+	for _, g := range gone {
+		f.net.setDown(g, true)
+		f.net.wipe(g)
+	}
+	f.passAll()
+	f.clock.advance(DefaultConfig().Grace)
+	rep := f.passAll()
+	if rep.Failed != 0 || rep.Queued != 0 || rep.Full != f.stripes() || rep.FoundCritical == 0 {
+		t.Fatalf("report %+v; want every one of %d stripes repaired, some from exactly k", rep, f.stripes())
+	}
+	f.checkPlaced(gone...)
+	f.checkManifests(gone...)
+	f.readBack()
+}
