@@ -150,7 +150,6 @@ func (f *fed) passAll() Report {
 
 func (r *Report) add(o *Report) {
 	r.Stripes += o.Stripes
-	r.Skipped += o.Skipped
 	r.Full += o.Full
 	r.Degraded += o.Degraded
 	r.Critical += o.Critical

@@ -41,7 +41,6 @@ func Classify(present, k, m int) Health {
 type Report struct {
 	Start, End                     time.Time
 	Stripes                        int // stripes this node was responsible for and checked
-	Skipped                        int // stripes not checked: a holder stopped answering during the pass
 	NoManifest                     int // objects skipped: manifest unavailable (Object.Manifest nil) or k+m not the policy's
 	Full, Degraded, Critical, Lost int
 

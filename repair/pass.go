@@ -48,7 +48,9 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 		return p.rep, err
 	}
 	p.nodes = nodes
-	p.probe(ctx)
+	if err := p.probe(ctx); err != nil {
+		return p.rep, err
+	}
 	err = r.cfg.Catalog.Objects(ctx, p.object)
 	if err == nil {
 		err = p.flush(ctx)
@@ -59,6 +61,7 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 	if err != nil {
 		return p.rep, err
 	}
+	r.answered(p.alive)
 	p.rep.End = r.cfg.Clock.Now()
 	p.rep.Draining = p.draining
 	p.rep.Drained = p.draining && p.rep.LocalShards == 0
@@ -81,8 +84,8 @@ func (r *Repairer) finish(rep *Report) {
 }
 
 // probe asks every other node for a HAS of probeCID and sorts them into alive, down (within
-// grace) and lost (unreachable longer than Grace).
-func (p *pass) probe(ctx context.Context) {
+// grace) and lost (unreachable longer than Grace). A cancelled ctx changes nothing.
+func (p *pass) probe(ctx context.Context) error {
 	r := p.r
 	ok := make([]bool, len(p.nodes))
 	var g errgroup.Group
@@ -101,6 +104,9 @@ func (p *pass) probe(ctx context.Context) {
 		})
 	}
 	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return err // every probe failed because of us, not of the nodes
+	}
 	now := r.cfg.Clock.Now()
 	p.alive = map[string]bool{}
 	r.mu.Lock()
@@ -112,8 +118,7 @@ func (p *pass) probe(ctx context.Context) {
 	}
 	for i, n := range p.nodes {
 		if ok[i] {
-			p.alive[n.ID] = true
-			delete(r.downSince, n.ID)
+			p.alive[n.ID] = true // its grace clock stops only when it answers a whole pass
 			continue
 		}
 		since, seen := r.downSince[n.ID]
@@ -126,6 +131,16 @@ func (p *pass) probe(ctx context.Context) {
 		} else {
 			p.down = append(p.down, n.ID)
 		}
+	}
+	return nil
+}
+
+// answered forgets the down-since time of the nodes that answered every request of a pass.
+func (r *Repairer) answered(alive map[string]bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id := range alive {
+		delete(r.downSince, id)
 	}
 }
 
@@ -173,6 +188,9 @@ func (p *pass) object(o Object) error {
 	p.queueManifest(o, pl)
 	for i := range m.Stripes {
 		st := &m.Stripes[i]
+		if pl, err = p.planner(o.Policy); err != nil { // rebuilt when a node stops answering
+			return err
+		}
 		if p.draining {
 			p.local = append(p.local, st.Shards...)
 			continue

@@ -266,21 +266,6 @@ func (f *fakeNet) holders_(c cid.Cid) []string {
 	return out
 }
 
-func TestHolderFailingMidPassSkipsTheBatch(t *testing.T) {
-	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c")
-	m := f.publish("o", 128<<10)
-	f.net.wipe(f.nodes[3].ID) // shards missing: a pass would rebuild them
-	f.net.flaky[f.nodes[4].ID] = true
-	before := f.net.snapshot()
-	rep := f.passAll()
-	if rep.Stripes != 0 || rep.Rebuilt != 0 {
-		t.Fatalf("report %+v; want no stripe judged while a holder does not answer", rep)
-	}
-	if rep.Skipped != len(m.Stripes) || rep.Queued != len(m.Stripes)+1 || !reflect.DeepEqual(before, f.net.snapshot()) {
-		t.Fatalf("report %+v; want every stripe skipped, the stripes and the manifest queued, nothing changed", rep)
-	}
-}
-
 func TestObjectWithoutManifestIsCountedNotFatal(t *testing.T) {
 	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c")
 	f.publish("o", 64<<10)
@@ -322,4 +307,57 @@ func TestLossOfMNodesIsRepairedFully(t *testing.T) {
 	f.checkPlaced(gone...)
 	f.checkManifests(gone...)
 	f.readBack()
+}
+
+func TestHolderFailingMidPassIsTreatedAsDownForTheRest(t *testing.T) {
+	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c")
+	m := f.publish("o", 512<<10)
+	f.net.wipe(f.nodes[3].ID) // its shards are missing: rebuilt at once
+	flaky := f.nodes[4].ID
+	f.net.flaky[flaky] = true // answers probes only: its shards wait for the grace period
+	reps := map[string]*Repairer{}
+	pass := func() Report {
+		var sum Report
+		for _, n := range f.nodes {
+			if reps[n.ID] == nil {
+				reps[n.ID] = f.repairer(n.ID, func(c *Config) { c.Batch = 1 })
+			}
+			rep, err := reps[n.ID].Pass(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum.add(&rep)
+		}
+		return sum
+	}
+	sum := pass()
+	if sum.Rebuilt == 0 || sum.Pending == 0 {
+		t.Fatalf("report %+v; want the wiped node's shards rebuilt and the flaky one's waiting", sum)
+	}
+	flakyShards := 0
+	for _, st := range m.Stripes {
+		for _, c := range st.Shards {
+			if hs := f.net.holders(c); slices.Contains(hs, flaky) {
+				flakyShards++
+				if len(hs) > 1 {
+					t.Fatalf("a shard of the unanswering node was rebuilt within its grace period: %v", hs)
+				}
+			}
+		}
+	}
+	f.clock.advance(DefaultConfig().Grace) // its probes keep answering: the grace still ends
+	pass()
+	if sum = pass(); sum.Pending != 0 || sum.Full != len(m.Stripes) {
+		t.Fatalf("after the grace period: %+v; want no stripe pending on the flaky node", sum)
+	}
+	for _, st := range m.Stripes {
+		for _, c := range st.Shards {
+			if hs := f.net.holders(c); slices.Contains(hs, flaky) && len(hs) < 2 {
+				t.Fatalf("a shard only the unanswering node holds was not rebuilt after its grace period")
+			}
+		}
+	}
+	if flakyShards == 0 {
+		t.Fatal("test setup: the flaky node holds no shard")
+	}
 }

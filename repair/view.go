@@ -1,7 +1,9 @@
 package repair
 
 import (
+	"cmp"
 	"context"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
@@ -45,14 +47,19 @@ func (p *pass) flush(ctx context.Context) error {
 		cids = append(cids, j.c)
 	}
 	has, err := p.hasAll(ctx, cids)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		// A node stopped answering: it is down (or lost) now; plan the batch around it.
+		p.r.cfg.Log.Info("a node stopped answering during the repair pass; planning around it", "err", err)
+		for _, j := range jobs {
+			pl, perr := p.planner(j.planner.Policy())
+			if perr != nil {
+				return perr
+			}
+			j.planner = pl
 		}
-		p.r.cfg.Log.Info("repair skipped stripes: a node stopped answering during the pass", "stripes", len(jobs), "err", err)
-		p.rep.Skipped += len(jobs)
-		p.rep.Queued += len(jobs) + len(mjobs)
-		return nil
 	}
 	off := 0
 	for _, j := range jobs {
@@ -74,10 +81,10 @@ func (p *pass) flush(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// hasAll returns, for every reachable node, which of cids it holds. A node failing to answer
-// fails the whole round (and starts its grace period), since its shards would look missing.
+// hasAll returns, for every reachable node, which of cids it holds. A node that fails to answer
+// is left out of the answer and counts as down from then on (its grace period starts, or goes
+// on), so its shards are pending rather than missing; the error says which node failed.
 func (p *pass) hasAll(ctx context.Context, cids []cid.Cid) (map[string][]bool, error) {
-	out := make(map[string][]bool, len(p.alive))
 	ids := make([]string, 0, len(p.alive))
 	for _, n := range p.nodes {
 		if p.alive[n.ID] {
@@ -85,29 +92,46 @@ func (p *pass) hasAll(ctx context.Context, cids []cid.Cid) (map[string][]bool, e
 		}
 	}
 	res := make([][]bool, len(ids))
-	g, gctx := errgroup.WithContext(ctx)
+	fails := make([]error, len(ids))
+	var g errgroup.Group
 	g.SetLimit(8)
 	for i, id := range ids {
 		g.Go(func() error {
-			bits, err := p.r.cfg.Shards.Has(gctx, id, cids)
-			if err == nil && len(bits) != len(cids) {
-				err = errUnexpected(id, len(bits), len(cids))
+			res[i], fails[i] = p.r.cfg.Shards.Has(ctx, id, cids)
+			if fails[i] == nil && len(res[i]) != len(cids) {
+				fails[i] = errUnexpected(id, len(res[i]), len(cids))
 			}
-			if err != nil {
-				p.r.markDown(id)
-				return err
-			}
-			res[i] = bits
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	var first error
+	out := make(map[string][]bool, len(ids))
 	for i, id := range ids {
+		if fails[i] != nil {
+			first = cmp.Or(first, fails[i])
+			p.stopAnswering(id)
+			continue
+		}
 		out[id] = res[i]
 	}
-	return out, nil
+	return out, first
+}
+
+// stopAnswering moves a node that stopped answering during the pass from alive to down, or
+// to lost when it has been failing for longer than the grace period (a node that answers
+// probes but not real requests is not reset by its probes).
+func (p *pass) stopAnswering(id string) {
+	delete(p.alive, id)
+	if p.r.cfg.Clock.Now().Sub(p.r.markDown(id)) >= p.r.cfg.Grace {
+		p.lost = append(p.lost, id)
+	} else {
+		p.down = append(p.down, id)
+	}
+	clear(p.planners) // rebuilt with the new down and lost sets
 }
 
 // sortHolders orders each shard's holders as the catalog lists the nodes, so plans do not
@@ -159,11 +183,14 @@ func errUnexpected(id string, got, want int) error {
 	return errs.Errorf("repair.Has", errs.Internal, "node %s answered %d HAS bits for %d shards", id, got, want)
 }
 
-// markDown starts the grace period of a node that stopped answering.
-func (r *Repairer) markDown(id string) {
+// markDown starts the grace period of a node that stopped answering, and returns its start.
+func (r *Repairer) markDown(id string) time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.downSince[id]; !ok {
-		r.downSince[id] = r.cfg.Clock.Now()
+	since, ok := r.downSince[id]
+	if !ok {
+		since = r.cfg.Clock.Now()
+		r.downSince[id] = since
 	}
+	return since
 }
