@@ -44,7 +44,7 @@ type fakeNet struct {
 	mu      sync.Mutex
 	blocks  map[string]map[cid.Cid][]byte // node → blocks
 	down    map[string]bool               // unreachable: every call fails
-	flaky   map[string]bool               // answers liveness probes but fails every other HAS request
+	dieIn   map[string]int                // node → HAS requests it still answers before it goes down
 	puts    map[string]int                // node → puts received
 	deletes int
 	moved   int64                  // bytes got and put
@@ -52,7 +52,7 @@ type fakeNet struct {
 }
 
 func newFakeNet() *fakeNet {
-	return &fakeNet{blocks: map[string]map[cid.Cid][]byte{}, down: map[string]bool{}, flaky: map[string]bool{}, puts: map[string]int{}}
+	return &fakeNet{blocks: map[string]map[cid.Cid][]byte{}, down: map[string]bool{}, dieIn: map[string]int{}, puts: map[string]int{}}
 }
 
 func (f *fakeNet) reach(node string) error {
@@ -68,8 +68,12 @@ func (f *fakeNet) Has(ctx context.Context, node string, cids []cid.Cid) ([]bool,
 	if err := f.reach(node); err != nil {
 		return nil, err
 	}
-	if f.flaky[node] && !(len(cids) == 1 && cids[0] == probeCID) {
-		return nil, errs.Errorf("fake", errs.Timeout, "node %s timed out", node)
+	if n, ok := f.dieIn[node]; ok {
+		if n == 0 {
+			f.down[node] = true
+			return nil, errs.Errorf("fake", errs.Timeout, "node %s timed out", node)
+		}
+		f.dieIn[node] = n - 1
 	}
 	out := make([]bool, len(cids))
 	for i, c := range cids {

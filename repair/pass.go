@@ -23,7 +23,8 @@ type pass struct {
 	ctx      context.Context // the Pass call's, for the Objects callback
 	r        *Repairer
 	nodes    []placement.Node
-	alive    map[string]bool // answered the probe (self always)
+	alive    map[string]bool // answered the probe (self always): asked for HAS
+	trusted  map[string]bool // alive, and answered every request of its last pass: may be responsible and take copies
 	down     []string        // unreachable, within grace
 	lost     []string        // unreachable past grace
 	draining bool            // this node is draining
@@ -108,7 +109,7 @@ func (p *pass) probe(ctx context.Context) error {
 		return err // every probe failed because of us, not of the nodes
 	}
 	now := r.cfg.Clock.Now()
-	p.alive = map[string]bool{}
+	p.alive, p.trusted = map[string]bool{}, map[string]bool{}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id := range r.downSince {
@@ -118,7 +119,11 @@ func (p *pass) probe(ctx context.Context) error {
 	}
 	for i, n := range p.nodes {
 		if ok[i] {
-			p.alive[n.ID] = true // its grace clock stops only when it answers a whole pass
+			// Its grace clock stops only when it answers a whole pass; until then others
+			// take the stripes it would be responsible for.
+			p.alive[n.ID] = true
+			_, failing := r.downSince[n.ID]
+			p.trusted[n.ID] = !failing
 			continue
 		}
 		since, seen := r.downSince[n.ID]
@@ -134,6 +139,8 @@ func (p *pass) probe(ctx context.Context) error {
 	}
 	return nil
 }
+
+func (p *pass) isTrusted(id string) bool { return p.trusted[id] }
 
 // answered forgets the down-since time of the nodes that answered every request of a pass.
 func (r *Repairer) answered(alive map[string]bool) {
@@ -196,7 +203,7 @@ func (p *pass) object(o Object) error {
 			continue
 		}
 		key := st.PlacementKey()
-		if Responsible(pl.full.Ranked(key), func(id string) bool { return p.alive[id] }) != p.r.cfg.Self {
+		if Responsible(pl.full.Ranked(key), p.isTrusted) != p.r.cfg.Self {
 			continue
 		}
 		p.batch = append(p.batch, &stripeJob{obj: o.ID, index: i, k: m.K, m: m.M, st: st, key: key, planner: pl})

@@ -66,7 +66,7 @@ func (p *pass) queueManifest(o Object, pl *Planner) {
 		return
 	}
 	ranked := pl.full.Ranked(ManifestKey(o.ManifestCID))
-	if Responsible(ranked, func(id string) bool { return p.alive[id] }) != p.r.cfg.Self {
+	if Responsible(ranked, p.isTrusted) != p.r.cfg.Self {
 		return
 	}
 	p.mbatch = append(p.mbatch, &manifestJob{obj: o.ID, c: o.ManifestCID, m: o.Manifest, copies: o.Policy.M + 1, ranked: ranked})
@@ -74,7 +74,6 @@ func (p *pass) queueManifest(o Object, pl *Planner) {
 
 // fixManifests tops up the replicas of the batch's manifests, given who holds them.
 func (p *pass) fixManifests(ctx context.Context, jobs []*manifestJob, has map[string][]bool) {
-	usable := func(id string) bool { return p.alive[id] }
 	for x, j := range jobs {
 		var holders []string
 		for _, n := range p.nodes {
@@ -82,7 +81,7 @@ func (p *pass) fixManifests(ctx context.Context, jobs []*manifestJob, has map[st
 				holders = append(holders, n.ID)
 			}
 		}
-		to, drop := PlanReplicas(j.ranked, holders, j.copies, usable)
+		to, drop := PlanReplicas(j.ranked, holders, j.copies, p.isTrusted)
 		if len(to)+len(drop) == 0 {
 			continue
 		}

@@ -50,6 +50,9 @@ func (p *pass) flush(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if has == nil {
+		return err
+	}
 	if err != nil {
 		// A node stopped answering: it is down (or lost) now; plan the batch around it.
 		p.r.cfg.Log.Info("a node stopped answering during the repair pass; planning around it", "err", err)
@@ -111,6 +114,9 @@ func (p *pass) hasAll(ctx context.Context, cids []cid.Cid) (map[string][]bool, e
 	var first error
 	out := make(map[string][]bool, len(ids))
 	for i, id := range ids {
+		if fails[i] != nil && id == p.r.cfg.Self {
+			return nil, fails[i] // this node's own store: nothing to plan around
+		}
 		if fails[i] != nil {
 			first = cmp.Or(first, fails[i])
 			p.stopAnswering(id)
@@ -126,6 +132,7 @@ func (p *pass) hasAll(ctx context.Context, cids []cid.Cid) (map[string][]bool, e
 // probes but not real requests is not reset by its probes).
 func (p *pass) stopAnswering(id string) {
 	delete(p.alive, id)
+	delete(p.trusted, id)
 	if p.r.cfg.Clock.Now().Sub(p.r.markDown(id)) >= p.r.cfg.Grace {
 		p.lost = append(p.lost, id)
 	} else {
