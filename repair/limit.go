@@ -3,6 +3,7 @@ package repair
 import (
 	"context"
 	"math"
+	"sync"
 
 	"golang.org/x/time/rate"
 )
@@ -13,6 +14,7 @@ type byteLimiter struct {
 	lim   *rate.Limiter // nil: unlimited
 	clock Clock
 	burst int
+	mu    sync.Mutex // reservations in clock order: a reservation at an earlier time than the last one would credit the interval twice
 }
 
 // newByteLimiter allows bytesPerSecond on average with a burst of one second's worth (at least
@@ -32,8 +34,10 @@ func (b *byteLimiter) wait(ctx context.Context, n int) error {
 	}
 	for n > 0 {
 		part := min(n, b.burst)
+		b.mu.Lock()
 		now := b.clock.Now()
 		r := b.lim.ReserveN(now, part)
+		b.mu.Unlock()
 		if !r.OK() {
 			return ctx.Err() // cannot happen: part <= burst
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"sync"
 
 	"github.com/ipfs/go-cid"
 	"golang.org/x/sync/errgroup"
@@ -32,7 +33,9 @@ type pass struct {
 	batch    []*stripeJob
 	mbatch   []*manifestJob
 	local    []cid.Cid // shards whose presence here is counted while draining
-	rep      Report
+
+	mu  sync.Mutex // guards rep while stripe checks run in parallel
+	rep Report
 }
 
 // Pass runs one repair pass over every committed object and returns what it saw and did. A

@@ -60,13 +60,14 @@ type Config struct {
 	Interval       time.Duration // between passes
 	BytesPerSecond int64         // repair traffic (bytes fetched plus stored); 0: no limit
 	Batch          int           // stripes per round of HAS requests
+	Workers        int           // stripes checked and repaired at once
 	ProbeTimeout   time.Duration // for the liveness probe of each node
 }
 
 // DefaultConfig returns a configuration without the node-specific fields (Self, Catalog, Shards).
 func DefaultConfig() Config {
 	return Config{Grace: 10 * time.Minute, Interval: 10 * time.Minute, BytesPerSecond: 64 << 20,
-		Batch: 256, ProbeTimeout: 5 * time.Second}
+		Batch: 256, Workers: 4, ProbeTimeout: 5 * time.Second}
 }
 
 // Validate reports a configuration that cannot work, with kind Invalid.
@@ -75,8 +76,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Self == "" || c.Catalog == nil || c.Shards == nil:
 		return errs.Errorf(op, errs.Invalid, "Self, Catalog and Shards are required")
-	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0:
-		return errs.Errorf(op, errs.Invalid, "Grace must be ≥ 0, BytesPerSecond ≥ 0, and Interval, Batch, ProbeTimeout > 0 (start from DefaultConfig)")
+	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.Workers <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0:
+		return errs.Errorf(op, errs.Invalid, "Grace must be ≥ 0, BytesPerSecond ≥ 0, and Interval, Batch, Workers, ProbeTimeout > 0 (start from DefaultConfig)")
 	}
 	return nil
 }

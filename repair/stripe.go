@@ -10,10 +10,22 @@ import (
 	"github.com/meridian-fed/meridian/store"
 )
 
-// check plans one stripe, repairs it when it needs it, and counts it in the report.
+// check plans one stripe, repairs it when it needs it, and counts it in the report. Several
+// checks run at once (Config.Workers); only the counting holds p.mu.
 func (p *pass) check(ctx context.Context, j *stripeJob, holders [][]string) {
-	r, rep := p.r, &p.rep
 	sp := j.planner.PlanStripe(j.key, holders)
+	var res fixResult
+	if sp.Work() {
+		res = p.r.fix(ctx, j, holders, &sp)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.record(j, &sp, &res)
+}
+
+// record counts one checked stripe; the caller holds p.mu.
+func (p *pass) record(j *stripeJob, sp *StripePlan, res *fixResult) {
+	r, rep := p.r, &p.rep
 	before := Classify(sp.Present, j.k, j.m)
 	rep.Stripes++
 	rep.count(before, true)
@@ -29,10 +41,7 @@ func (p *pass) check(ctx context.Context, j *stripeJob, holders [][]string) {
 		rep.Unplaceable++
 		r.cfg.Log.Warn("stripe cannot be fully repaired", "object", j.obj, "stripe", j.index, "err", sp.Err)
 	}
-	present := sp.Present
 	if sp.Work() {
-		res := r.fix(ctx, j, holders, &sp)
-		present += res.rebuilt
 		rep.Rebuilt += res.rebuilt
 		rep.Copied += res.copied
 		rep.Deleted += res.deleted
@@ -49,7 +58,7 @@ func (p *pass) check(ctx context.Context, j *stripeJob, holders [][]string) {
 	if queued {
 		rep.Queued++
 	}
-	rep.count(Classify(present, j.k, j.m), false)
+	rep.count(Classify(sp.Present+res.rebuilt, j.k, j.m), false)
 }
 
 type fixResult struct {

@@ -65,6 +65,8 @@ func (p *pass) flush(ctx context.Context) error {
 		}
 	}
 	off := 0
+	var g errgroup.Group
+	g.SetLimit(p.r.cfg.Workers)
 	for _, j := range jobs {
 		holders := make([][]string, len(j.st.Shards))
 		for i := range j.st.Shards {
@@ -75,8 +77,10 @@ func (p *pass) flush(ctx context.Context) error {
 			}
 		}
 		off += len(j.st.Shards)
-		p.check(ctx, j, p.sortHolders(holders))
+		holders = p.sortHolders(holders)
+		g.Go(func() error { p.check(ctx, j, holders); return nil })
 	}
+	_ = g.Wait()
 	for id, bits := range has {
 		has[id] = bits[off:]
 	}
