@@ -2,6 +2,7 @@ package repair
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"slices"
@@ -24,6 +25,7 @@ type fed struct {
 	data  map[string][]byte // object ID → plaintext
 	deks  map[string][]byte
 	reps  map[string]*Repairer // one per node, kept across passes like a node's loop
+	size  int                  // stripe size; 0: chunker.MinStripeSize
 }
 
 func newFed(t testing.TB, pol placement.Policy, members ...string) *fed {
@@ -32,7 +34,7 @@ func newFed(t testing.TB, pol placement.Policy, members ...string) *fed {
 		clock: newFakeClock(), pol: pol, data: map[string][]byte{}, deks: map[string][]byte{}, reps: map[string]*Repairer{}}
 }
 
-// publish encodes size random bytes in 64 KiB stripes and stores every shard where placement
+// publish encodes size random bytes in stripes of f.size (64 KiB by default) and stores every shard where placement
 // puts it, as node.Publish does.
 func (f *fed) publish(name string, size int) *chunker.Manifest {
 	f.t.Helper()
@@ -43,7 +45,7 @@ func (f *fed) publish(name string, size int) *chunker.Manifest {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	p := chunker.Params{K: f.pol.K, M: f.pol.M, StripeSize: chunker.MinStripeSize, Workers: 1}
+	p := chunker.Params{K: f.pol.K, M: f.pol.M, StripeSize: cmp.Or(f.size, chunker.MinStripeSize), Workers: 1}
 	res, err := chunker.Encode(context.Background(), bytes.NewReader(data), p, dek, func(ctx context.Context, s *chunker.EncodedStripe) error {
 		holders, err := plan.Place(s.PlacementKey)
 		if err != nil {
