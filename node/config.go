@@ -27,7 +27,11 @@ type Config struct {
 	MaxObject   int64         `mapstructure:"max_object"`   // largest accepted upload, bytes
 	OrphanGrace time.Duration `mapstructure:"orphan_grace"` // unreferenced shards older than this are collected
 	GCInterval  time.Duration `mapstructure:"gc_interval"`
-	LogLevel    string        `mapstructure:"log_level"`
+	// RepairGrace is how long shards of an unreachable node are waited for before they are
+	// rebuilt elsewhere; RepairInterval is the time between repair passes (0: defaults).
+	RepairGrace    time.Duration `mapstructure:"repair_grace"`
+	RepairInterval time.Duration `mapstructure:"repair_interval"`
+	LogLevel       string        `mapstructure:"log_level"`
 
 	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
 	Logger *slog.Logger `mapstructure:"-"`
@@ -97,7 +101,7 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size", "transfers",
-		"max_object", "orphan_grace", "gc_interval", "log_level"} {
+		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "log_level"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}
 	if err := v.ReadInConfig(); err != nil && !isNotFound(err) {

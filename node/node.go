@@ -27,6 +27,7 @@ import (
 	"github.com/meridian-fed/meridian/consensus"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/p2p"
+	"github.com/meridian-fed/meridian/repair"
 	"github.com/meridian-fed/meridian/store"
 )
 
@@ -52,6 +53,8 @@ type Node struct {
 	signKey   ed25519.PrivateKey
 	reg       *prometheus.Registry
 	manifests *lru.Cache[cid.Cid, *chunker.Manifest]
+	repairer  *repair.Repairer
+	scrubber  *repair.Scrubber
 	metrics   *metrics
 
 	httpSrv *http.Server
@@ -96,6 +99,9 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 		}
 	}
 	n.startLoops(bg)
+	if err := n.startDurability(bg); err != nil {
+		return n, err
+	}
 	if err := n.writeAddrsFile(); err != nil {
 		return n, err
 	}

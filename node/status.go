@@ -28,6 +28,7 @@ func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error)
 	return &api.Status{
 		Node: self, Leader: st.Leader.String(), Term: st.Term, Applied: st.AppliedIndex,
 		Peers: len(n.p2p.Host().Network().Peers()), Objects: n.state.Len(),
+		Redundancy: n.redundancy(),
 	}, nil
 }
 

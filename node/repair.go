@@ -1,0 +1,140 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/placement"
+	"github.com/meridian-fed/meridian/repair"
+)
+
+// repairIO gives package repair shard I/O on any node (local store for this node).
+type repairIO struct{ n *Node }
+
+func (r repairIO) Has(ctx context.Context, node string, cids []cid.Cid) ([]bool, error) {
+	id, err := decodePeer(node)
+	if err != nil {
+		return nil, err
+	}
+	return r.n.shards.has(ctx, id, cids)
+}
+
+func (r repairIO) Get(ctx context.Context, node string, c cid.Cid) ([]byte, error) {
+	id, err := decodePeer(node)
+	if err != nil {
+		return nil, err
+	}
+	return r.n.shards.get(ctx, id, c)
+}
+
+func (r repairIO) Put(ctx context.Context, node string, c cid.Cid, data []byte) error {
+	id, err := decodePeer(node)
+	if err != nil {
+		return err
+	}
+	return r.n.shards.put(ctx, id, c, data)
+}
+
+func (r repairIO) Delete(ctx context.Context, node string, c cid.Cid) error {
+	id, err := decodePeer(node)
+	if err != nil {
+		return err
+	}
+	if id == r.n.PeerID() {
+		return r.n.store.Delete(ctx, c)
+	}
+	return r.n.p2p.Shards().DeleteShard(ctx, id, c)
+}
+
+// Announce implements repair.Announcer for shards this node received.
+func (r repairIO) Announce(_ context.Context, node string, cids []cid.Cid) error {
+	if node == r.n.PeerID().String() {
+		for _, c := range cids {
+			r.n.p2p.Provide(c)
+		}
+	}
+	return nil
+}
+
+// repairCatalog is repair's read-only view of the committed state.
+type repairCatalog struct{ n *Node }
+
+func (c repairCatalog) Nodes(context.Context) ([]placement.Node, error) {
+	return c.n.placementNodesAll(), nil
+}
+
+func (c repairCatalog) Objects(ctx context.Context, fn func(repair.Object) error) error {
+	if err := c.n.raft.LinearizableRead(ctx); err != nil {
+		return err // a replica that is behind would miss objects: skip the pass
+	}
+	cursor := ""
+	for {
+		page, err := c.n.state.Objects(cursor, 1000)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Objects {
+			if err := fn(c.object(ctx, o)); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		cursor = page.Next
+	}
+}
+
+func (c repairCatalog) object(ctx context.Context, o *catalog.Object) repair.Object {
+	obj := repair.Object{ID: o.PID.String(), ManifestCID: o.Manifest}
+	if cat, err := c.n.state.Catalog(o.Catalog); err == nil {
+		obj.Policy = toPlacementPolicy(cat.Placement)
+	}
+	if m, err := c.n.manifest(ctx, o.Manifest); err == nil {
+		obj.Manifest = m // nil when unreachable: counted by repair, not fatal
+	}
+	return obj
+}
+
+// startDurability starts the repair and scrub loops.
+func (n *Node) startDurability(ctx context.Context) error {
+	m := repair.NewMetrics(n.reg)
+	rc := repair.DefaultConfig()
+	rc.Self, rc.Catalog, rc.Shards = n.PeerID().String(), repairCatalog{n}, repairIO{n}
+	rc.Log, rc.Metrics = n.log.With("part", "repair"), m
+	if n.cfg.RepairGrace > 0 {
+		rc.Grace = n.cfg.RepairGrace
+	}
+	if n.cfg.RepairInterval > 0 {
+		rc.Interval = n.cfg.RepairInterval
+	}
+	r, err := repair.New(rc)
+	if err != nil {
+		return err
+	}
+	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Trigger})
+	if err != nil {
+		return err
+	}
+	n.repairer, n.scrubber = r, s
+	n.goFunc(func() { r.Run(ctx) })
+	n.goFunc(func() { s.Run(ctx) })
+	return nil
+}
+
+// redundancy maps the repair loop's last pass to the API's view.
+func (n *Node) redundancy() *api.Redundancy {
+	if n.repairer == nil {
+		return nil
+	}
+	st := n.repairer.Status()
+	out := &api.Redundancy{Full: st.Full, Degraded: st.Degraded, Critical: st.Critical, Lost: st.Lost, RepairQueue: st.RepairQueue, Measured: st.Measured}
+	if age := n.scrubber.Age(); age > 0 {
+		out.ScrubAge = age.Round(time.Second).String()
+	}
+	return out
+}
