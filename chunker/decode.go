@@ -20,6 +20,13 @@ type ShardSource interface {
 	Shards(ctx context.Context, stripe int, cids []cid.Cid, k int) ([][]byte, error)
 }
 
+// VerifyingSource is an optional interface of a ShardSource that checks every shard it
+// returns against its CID (as the node's fetcher does); Decode then does not hash them again.
+type VerifyingSource interface {
+	ShardSource
+	VerifiesShards() bool
+}
+
 // Decode writes bytes [off, off+length) of the object described by m to w (length -1 means to
 // the end). Only the stripes the range covers are fetched. Stripes are decoded by
 // params-many workers in parallel and written in order; a whole-object read is also checked
@@ -54,6 +61,9 @@ func DecodeParallel(ctx context.Context, m *Manifest, dek []byte, src ShardSourc
 		return errs.Errorf(op, errs.Invalid, "workers %d: use 0 to %d", workers, MaxWorkers)
 	}
 	d := &decoder{m: m, c: c, src: src, w: w, off: off, end: off + length, workers: workers}
+	if v, ok := src.(VerifyingSource); ok {
+		d.trusted = v.VerifiesShards()
+	}
 	d.first, d.last = d.stripeRange()
 	if d.first > d.last {
 		return nil
@@ -75,7 +85,8 @@ type decoder struct {
 	off, end    int64
 	first, last int // stripes to decode, inclusive
 	next        int // the next stripe to write
-	workers     int // 0: GOMAXPROCS
+	workers     int  // 0: GOMAXPROCS
+	trusted     bool // src implements VerifyingSource: shards are not hashed again
 	whole       hash.Hash
 	content     *contentHasher // nil unless the whole object is read
 	free        chan *job
@@ -173,7 +184,7 @@ func (d *decoder) work(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("fetching stripe %d: %w", j.index, err)
 		}
-		if err := d.c.decode(j.index, j.last, st, shards, &j.s); err != nil {
+		if err := d.c.decode(j.index, j.last, st, shards, &j.s, d.trusted); err != nil {
 			return err
 		}
 		if d.content != nil && d.content.aligned {

@@ -156,6 +156,10 @@ func (n *Node) stripeSource(cat string) (*stripeSource, error) {
 	return &stripeSource{n: n, plan: plan}, nil
 }
 
+// VerifiesShards tells the decoder not to hash shards again: the local store verifies on read
+// and the fetcher verifies every shard it returns.
+func (s *stripeSource) VerifiesShards() bool { return true }
+
 func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k int) ([][]byte, error) {
 	start := time.Now()
 	defer func() { s.n.metrics.stripeFetch.Observe(time.Since(start).Seconds()) }()

@@ -18,8 +18,13 @@ type shardIO struct {
 	remote *shardproto.Client
 }
 
+// put stores a block on p. Callers pass bytes whose CID they computed themselves (the
+// encoder, repair after verifying), so the local store need not hash them again.
 func (s *shardIO) put(ctx context.Context, p peer.ID, c cid.Cid, data []byte) error {
 	if p == s.self {
+		if vp, ok := s.local.(shardproto.VerifiedPutter); ok {
+			return vp.PutVerified(ctx, c, data)
+		}
 		return s.local.Put(ctx, c, data)
 	}
 	return s.remote.PutShard(ctx, p, c, data)
