@@ -83,8 +83,8 @@ type decoder struct {
 	src         ShardSource
 	w           io.Writer
 	off, end    int64
-	first, last int // stripes to decode, inclusive
-	next        int // the next stripe to write
+	first, last int  // stripes to decode, inclusive
+	next        int  // the next stripe to write
 	workers     int  // 0: GOMAXPROCS
 	trusted     bool // src implements VerifyingSource: shards are not hashed again
 	whole       hash.Hash
