@@ -10,6 +10,7 @@ import (
 	"github.com/meridian-fed/meridian/catalog"
 	"github.com/meridian-fed/meridian/placement"
 	"github.com/meridian-fed/meridian/repair"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // repairIO gives package repair shard I/O on any node (local store for this node).
@@ -138,3 +139,16 @@ func (n *Node) redundancy() *api.Redundancy {
 	}
 	return out
 }
+
+// ScrubNow re-hashes every block of this node's store at once (on demand), deleting damaged
+// ones and waking the repair loop to restore them. It returns the scrub's report.
+func (n *Node) ScrubNow(ctx context.Context) (store.ScrubReport, error) {
+	rep, err := n.scrubber.Scrub(ctx)
+	if err == nil && rep.Removed > 0 {
+		n.repairer.Trigger()
+	}
+	return rep, err
+}
+
+// StoreDir returns the directory of this node's block store (for operators and fault tests).
+func (n *Node) StoreDir() string { return n.store.Dir() }
