@@ -48,6 +48,9 @@ type Backend interface {
 
 	Members(ctx context.Context, sub Subject) ([]Member, error)
 	Nodes(ctx context.Context, sub Subject) ([]NodeInfo, error)
+	// SetNodeState drains a node ("draining": its shards move away, then it is marked gone),
+	// brings a draining node back ("active"), or removes it for good ("gone").
+	SetNodeState(ctx context.Context, sub Subject, peerID, state string) (*NodeInfo, error)
 	Status(ctx context.Context, sub Subject) (*Status, error)
 	AuditLog(ctx context.Context, sub Subject, from uint64, limit int) (*AuditPage, error)
 

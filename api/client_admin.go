@@ -75,6 +75,11 @@ func (c *Client) Nodes(ctx context.Context) ([]NodeInfo, error) {
 	return out.Nodes, err
 }
 
+// SetNodeState drains ("draining"), re-activates ("active") or removes ("gone") a node.
+func (c *Client) SetNodeState(ctx context.Context, peerID, state string) (*NodeInfo, error) {
+	return sendJSON[NodeInfo](ctx, c, "api.SetNodeState", http.MethodPatch, "/v1/nodes/"+url.PathEscape(peerID), nodeStateBody{State: state})
+}
+
 // Status returns the answering node's view of the federation.
 func (c *Client) Status(ctx context.Context) (*Status, error) {
 	var out Status

@@ -382,6 +382,16 @@ func (f *fakeBackend) Nodes(ctx context.Context, sub Subject) ([]NodeInfo, error
 	return []NodeInfo{{PeerID: "12D3KooWfake", Member: "aist", Voter: true, State: "active", Connected: true}}, nil
 }
 
+func (f *fakeBackend) SetNodeState(ctx context.Context, sub Subject, peerID, state string) (*NodeInfo, error) {
+	if sub.Anonymous {
+		return nil, errs.Errorf("fake.SetNodeState", errs.Unauthenticated, "needs a token")
+	}
+	if peerID != "12D3KooWfake" {
+		return nil, errs.Errorf("fake.SetNodeState", errs.NotExist, "no node %s", peerID)
+	}
+	return &NodeInfo{PeerID: peerID, Member: "aist", State: state}, nil
+}
+
 func (f *fakeBackend) Status(ctx context.Context, sub Subject) (*Status, error) {
 	if err := f.knob("Status"); err != nil {
 		return nil, err

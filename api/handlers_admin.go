@@ -105,6 +105,26 @@ func (s *server) nodes(w http.ResponseWriter, r *http.Request, sub Subject) erro
 	return writeJSON(w, http.StatusOK, nodesBody{Nodes: nonNil(ns)})
 }
 
+// nodeStateBody is the body of PATCH /v1/nodes/{peer}.
+type nodeStateBody struct {
+	State string `json:"state"` // active | draining | gone
+}
+
+func (s *server) setNodeState(w http.ResponseWriter, r *http.Request, sub Subject) error {
+	var b nodeStateBody
+	if err := s.readJSON(w, r, &b); err != nil {
+		return err
+	}
+	if b.State != "active" && b.State != "draining" && b.State != "gone" {
+		return errs.Errorf("api.setNodeState", errs.Invalid, "state %q: use active, draining or gone", b.State)
+	}
+	n, err := s.b.SetNodeState(r.Context(), sub, r.PathValue("peer"), b.State)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, n)
+}
+
 func (s *server) status(w http.ResponseWriter, r *http.Request, sub Subject) error {
 	st, err := s.b.Status(r.Context(), sub)
 	if err != nil {

@@ -102,6 +102,7 @@ func (s *server) routes() {
 	m.Handle("DELETE /v1/users/{id}/tokens/{tid}", s.auth(s.revokeToken))
 	m.Handle("GET /v1/members", s.auth(s.members))
 	m.Handle("GET /v1/nodes", s.auth(s.nodes))
+	m.Handle("PATCH /v1/nodes/{peer}", s.auth(s.setNodeState))
 	m.Handle("GET /v1/status", s.auth(s.status))
 	m.Handle("GET /v1/audit", s.auth(s.audit))
 

@@ -183,6 +183,31 @@ func (n *Node) nodeInfo(nd catalog.Node) api.NodeInfo {
 	return info
 }
 
+// SetNodeState implements api.Backend: drain, re-activate or remove a node. An admin of the
+// node's member (or the node itself) may do it; the catalog checks.
+func (n *Node) SetNodeState(ctx context.Context, sub api.Subject, peerID, state string) (*api.NodeInfo, error) {
+	var st catalog.NodeState
+	switch state {
+	case "active":
+		st = catalog.NodeActive
+	case "draining":
+		st = catalog.NodeDraining
+	case "gone":
+		st = catalog.NodeGone
+	default:
+		return nil, errs.Errorf("node.SetNodeState", errs.Invalid, "state %q: use active, draining or gone", state)
+	}
+	if _, err := n.propose(ctx, actorOf(sub), &catalog.SetNodeState{PeerID: peerID, State: st}); err != nil {
+		return nil, err
+	}
+	nd, err := n.state.Node(peerID)
+	if err != nil {
+		return nil, err
+	}
+	info := n.nodeInfo(nd)
+	return &info, nil
+}
+
 // AuditLog implements api.Backend.
 func (n *Node) AuditLog(ctx context.Context, sub api.Subject, from uint64, limit int) (*api.AuditPage, error) {
 	if sub.Anonymous {

@@ -44,6 +44,9 @@ func (n *Node) authorizeFresh(ctx context.Context, sub api.Subject, a policy.Act
 // once it is applied on this node too, so a read right after sees it.
 func (n *Node) propose(ctx context.Context, actor string, body catalog.Body) (catalog.AuditEntry, error) {
 	var entry catalog.AuditEntry
+	if err := n.mayActFor(actor); err != nil {
+		return entry, err
+	}
 	cmd, err := catalog.NewCommand(actor, body)
 	if err != nil {
 		return entry, err

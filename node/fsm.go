@@ -46,6 +46,9 @@ func (n *Node) applied(res catalog.Result, cmd []byte) {
 		}
 	case catalog.KindSetNodeState, catalog.KindRetireMember:
 		n.membershipChanged()
+		if n.repairer != nil {
+			n.repairer.Trigger() // a draining or gone node: move its shards now
+		}
 	}
 }
 

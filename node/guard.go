@@ -21,8 +21,8 @@ func (g guard) Proposal(from peer.ID, cmd []byte) ([]byte, error) {
 		return nil, err
 	}
 	nd, err := g.n.state.Node(from.String())
-	if err != nil || nd.State != catalog.NodeActive {
-		return nil, errs.Errorf(op, errs.Permission, "peer %s is not an active node of the federation", from)
+	if err != nil || nd.State == catalog.NodeGone {
+		return nil, errs.Errorf(op, errs.Permission, "peer %s is not an active or draining node of the federation", from)
 	}
 	if actorNode, ok := strings.CutPrefix(c.Actor, catalog.NodePrefix); ok {
 		if actorNode != from.String() {
@@ -33,6 +33,19 @@ func (g guard) Proposal(from peer.ID, cmd []byte) ([]byte, error) {
 	}
 	c.Time = g.n.now().UnixNano()
 	return c.Encode()
+}
+
+// mayActFor applies to this node's own proposals the rule the leader applies to forwarded
+// ones, so a request behaves the same whichever node leads: a node proposes for users of its
+// own member only.
+func (n *Node) mayActFor(actor string) error {
+	if strings.HasPrefix(actor, catalog.NodePrefix) {
+		return nil // the node itself (the guard binds the peer on the leader)
+	}
+	if u, err := n.state.User(actor); err == nil && u.Member != n.cfg.Member {
+		return errs.Errorf("node.propose", errs.Permission, "this node belongs to member %s and changes the catalog only for its users; send the request to a node of %s", n.cfg.Member, u.Member)
+	}
+	return nil
 }
 
 func (g guard) Membership(from, target peer.ID, remove bool) error {

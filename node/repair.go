@@ -124,7 +124,36 @@ func (n *Node) startDurability(ctx context.Context) error {
 	n.repairer, n.scrubber = r, s
 	n.goFunc(func() { r.Run(ctx) })
 	n.goFunc(func() { s.Run(ctx) })
+	n.goFunc(func() { n.retireWhenDrained(ctx, rc.Interval) })
 	return nil
+}
+
+// retireWhenDrained marks this node gone once it is draining and its last repair pass found
+// no shard of any committed object left on it.
+func (n *Node) retireWhenDrained(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(min(every, 5*time.Second))
+	defer t.Stop()
+	self := n.PeerID().String()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		nd, err := n.state.Node(self)
+		if err != nil || nd.State != catalog.NodeDraining || !n.repairer.Status().Last.Drained {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err = n.propose(pctx, catalog.NodePrefix+self, catalog.RemoveNode(self))
+		cancel()
+		if err != nil {
+			n.log.Warn("drained, but cannot mark this node gone yet", "err", err)
+			continue
+		}
+		n.log.Info("drained: this node holds no shards any more and is now marked gone")
+		return
+	}
 }
 
 // redundancy maps the repair loop's last pass to the API's view.

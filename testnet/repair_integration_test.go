@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/node"
 )
 
@@ -56,4 +57,39 @@ func fullStripes(ss []api.StripeHealth) int {
 		}
 	}
 	return n
+}
+
+// TestIntegrationDrain: a drained node hands every shard over, marks itself gone, and the
+// objects stay at full redundancy on the others.
+func TestIntegrationDrain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Dir: t.TempDir(), Nodes: 6, Members: 3, K: 3, M: 2, StripeSize: stripe,
+		Tune: func(cfg *node.Config) { cfg.RepairGrace, cfg.RepairInterval = time.Second, time.Second }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	data := randomBytes(5*stripe + 1)
+	p := put(t, ctx, c.Client(0), "default", data)
+	victim := c.Node(2).PeerID().String()
+	admin := c.ClientWithToken(5, c.MemberTokens[MemberOf(2, 3)]) // node 5 is of the same member
+	if _, err := c.ClientWithToken(0, c.MemberTokens[MemberOf(2, 3)]).SetNodeState(ctx, victim, "draining"); !errs.Is(err, errs.Permission) {
+		t.Fatalf("drain through a node of another member: err = %v, want permission_denied", err)
+	}
+	if _, err := admin.SetNodeState(ctx, victim, "draining"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, ctx, "the drained node to mark itself gone", func() bool {
+		nd, err := c.Node(0).State().Node(victim)
+		return err == nil && nd.State.String() == "gone"
+	})
+	v, err := c.Client(0).Verify(ctx, p, false)
+	if err != nil || fullStripes(v.Stripes) != len(v.Stripes) {
+		t.Fatalf("after drain: %v, stripes %+v", err, v)
+	}
+	if err := c.Kill(2); err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, ctx, c.Client(3), p, data)
 }

@@ -85,7 +85,10 @@ func runUntilSignal(cmd *cobra.Command, n *node.Node) error {
 
 func newNodeCmd() *cobra.Command {
 	c := &cobra.Command{Use: "node", Short: "Run and manage a Meridian node (daemon)"}
-	c.AddCommand(newNodeInitCmd(), newNodeRunCmd(), newNodeJoinCmd())
+	c.AddCommand(newNodeInitCmd(), newNodeRunCmd(), newNodeJoinCmd(),
+		newNodeStateCmd("drain", "draining", "Move a node's shards away before it leaves; it is marked gone when empty"),
+		newNodeStateCmd("activate", "active", "Take a draining node back into service"),
+		newNodeStateCmd("remove", "gone", "Remove a node for good now (repair rebuilds its shards elsewhere)"))
 	return c
 }
 

@@ -121,6 +121,10 @@ func (f *fakeBackend) Nodes(ctx context.Context, sub api.Subject) ([]api.NodeInf
 	return []api.NodeInfo{{PeerID: "12D3KooWfake", Member: "aist", Voter: true, State: "active", Connected: true, Used: 2048}}, nil
 }
 
+func (f *fakeBackend) SetNodeState(ctx context.Context, sub api.Subject, peerID, state string) (*api.NodeInfo, error) {
+	return &api.NodeInfo{PeerID: peerID, Member: "aist", State: state}, nil
+}
+
 func (f *fakeBackend) Status(ctx context.Context, sub api.Subject) (*api.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
