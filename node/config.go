@@ -31,6 +31,7 @@ type Config struct {
 	// rebuilt elsewhere; RepairInterval is the time between repair passes (0: defaults).
 	RepairGrace    time.Duration `mapstructure:"repair_grace"`
 	RepairInterval time.Duration `mapstructure:"repair_interval"`
+	RepairRate     int64         `mapstructure:"repair_rate"` // repair traffic, bytes/s; 0: no limit
 	LogLevel       string        `mapstructure:"log_level"`
 
 	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
@@ -45,6 +46,7 @@ func DefaultConfig(dir string) Config {
 		APIAddr:     "127.0.0.1:8480",
 		StripeSize:  4 << 20,
 		Transfers:   8,
+		RepairRate:  64 << 20,
 		MaxObject:   1 << 40,
 		OrphanGrace: time.Hour,
 		GCInterval:  10 * time.Minute,
@@ -70,6 +72,8 @@ func (c *Config) Validate() error {
 		return errs.Errorf(op, errs.Invalid, "orphan_grace and gc_interval must be at least 1s")
 	case c.Transfers < 1 || c.Transfers > chunker.MaxWorkers:
 		return errs.Errorf(op, errs.Invalid, "transfers must be 1 to %d", chunker.MaxWorkers)
+	case c.RepairRate < 0:
+		return errs.Errorf(op, errs.Invalid, "repair_rate must be >= 0 bytes/s (0: no limit)")
 	case c.Capacity < 0:
 		return errs.Errorf(op, errs.Invalid, "capacity must be >= 0 (0 means the disk's free space)")
 	}
@@ -101,7 +105,7 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size", "transfers",
-		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "log_level"} {
+		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "repair_rate", "log_level"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}
 	if err := v.ReadInConfig(); err != nil && !isNotFound(err) {

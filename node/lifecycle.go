@@ -46,7 +46,7 @@ func writeConfigFile(cfg Config) error {
 	m := map[string]any{
 		"member": cfg.Member, "listen": cfg.Listen, "api_addr": cfg.APIAddr, "bootstrap": cfg.Bootstrap,
 		"capacity": cfg.Capacity, "stripe_size": cfg.StripeSize, "transfers": cfg.Transfers, "max_object": cfg.MaxObject,
-		"orphan_grace": cfg.OrphanGrace.String(), "gc_interval": cfg.GCInterval.String(), "repair_grace": cfg.RepairGrace.String(), "repair_interval": cfg.RepairInterval.String(), "log_level": cfg.LogLevel,
+		"orphan_grace": cfg.OrphanGrace.String(), "gc_interval": cfg.GCInterval.String(), "repair_grace": cfg.RepairGrace.String(), "repair_interval": cfg.RepairInterval.String(), "repair_rate": cfg.RepairRate, "log_level": cfg.LogLevel,
 	}
 	b, err := yaml.Marshal(m)
 	if err != nil {

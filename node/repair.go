@@ -113,6 +113,7 @@ func (n *Node) startDurability(ctx context.Context) error {
 	if n.cfg.RepairInterval > 0 {
 		rc.Interval = n.cfg.RepairInterval
 	}
+	rc.BytesPerSecond = n.cfg.RepairRate
 	r, err := repair.New(rc)
 	if err != nil {
 		return err

@@ -97,19 +97,6 @@ func TestIntegrationPutGetAcrossNodes(t *testing.T) {
 	})
 }
 
-func firstAlive(c *Cluster, dead ...int) int {
-	for i := 0; i < c.Len(); i++ {
-		alive := true
-		for _, d := range dead {
-			alive = alive && i != d
-		}
-		if alive {
-			return i
-		}
-	}
-	return -1
-}
-
 func TestIntegrationScopes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

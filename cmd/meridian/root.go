@@ -15,7 +15,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newCIDCmd(), newCodecCmd(),
-		newNodeCmd(), newFederationCmd(), newTestnetCmd(), newBenchCmd(),
+		newNodeCmd(), newFederationCmd(), newTestnetCmd(), newBenchCmd(), newScorecardCmd(),
 		newPutCmd(), newGetCmd(), newResolveCmd(), newLsCmd(), newSearchCmd(), newCatalogCmd(), newUserCmd(), newMembersCmd(), newNodesCmd(), newStatusCmd(), newAuditCmd(), newProvenanceCmd(), newVerifyCmd(),
 	// Commands are added here, one line each.
 	)

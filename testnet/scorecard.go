@@ -1,0 +1,254 @@
+package testnet
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	mrand "math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/node"
+)
+
+// ScoreOptions shape a durability scorecard run.
+type ScoreOptions struct {
+	Trials  int    // fault trials (each: lose m nodes or a member, then corrupt shards)
+	Objects int    // objects published before the trials
+	Seed    uint64 // for the choice of victims and damage
+}
+
+// Scorecard is what `meridian scorecard` prints (DESIGN's durability goals in one place).
+type Scorecard struct {
+	Trials, Objects     int
+	Reads               int           // object reads made during the trials
+	Losses              int           // reads that failed (goal 0)
+	WrongBytes          int           // reads that returned other bytes than published (goal 0)
+	CorruptionsInjected int           // shard files damaged on disk
+	CorruptionsDetected int           // of those, found and removed by scrub
+	RedundancyAfterLoss time.Duration // permanent loss of a node: time until every stripe is back at k+m
+	RepairGrace         time.Duration // part of that time spent waiting on purpose
+	RepairInterval      time.Duration // between repair passes: up to this much more waiting
+	RepairMBs           float64       // bytes the lost node held / (time to full redundancy − grace − interval): a lower bound
+}
+
+// RunScorecard starts a 6-node, 3-member federation (3+2) in a temporary dir and measures it.
+func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
+	dir, err := os.MkdirTemp("", "meridian-scorecard-")
+	if err != nil {
+		return nil, errs.E("testnet.RunScorecard", errs.Unavailable, err)
+	}
+	defer os.RemoveAll(dir)
+	const grace, interval = time.Second, 200 * time.Millisecond
+	c, err := Start(ctx, Options{Dir: dir, Nodes: 6, Members: 3, K: 3, M: 2, StripeSize: 1 << 20,
+		Tune: func(cfg *node.Config) {
+			cfg.RepairGrace, cfg.RepairInterval, cfg.RepairRate = grace, interval, 0 // measure repair, not its limiter
+		}})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	s := &scorer{c: c, rnd: mrand.New(mrand.NewPCG(o.Seed, 7)), sums: map[string][32]byte{}, card: &Scorecard{Trials: o.Trials, Objects: o.Objects, RepairGrace: grace, RepairInterval: interval}}
+	if err := s.publish(ctx, o.Objects); err != nil {
+		return s.card, err
+	}
+	for range o.Trials {
+		if err := s.lossTrial(ctx); err != nil {
+			return s.card, err
+		}
+		if err := s.corruptionTrial(ctx); err != nil {
+			return s.card, err
+		}
+	}
+	return s.card, s.permanentLoss(ctx)
+}
+
+type scorer struct {
+	c    *Cluster
+	rnd  *mrand.Rand
+	sums map[string][32]byte // PID -> sha256 of what was published
+	card *Scorecard
+}
+
+func (s *scorer) publish(ctx context.Context, n int) error {
+	for i := range n {
+		size := s.rnd.IntN(3<<20) + 1
+		b := make([]byte, size)
+		for j := range b {
+			b[j] = byte(s.rnd.Uint32())
+		}
+		obj, err := s.c.Client(0).Put(ctx, "default", fmt.Sprintf("obj-%d", i), bytes.NewReader(b), int64(size))
+		if err != nil {
+			return err
+		}
+		s.sums[obj.PID] = sha256.Sum256(b)
+	}
+	return nil
+}
+
+// readAll reads every object through node via and scores the answers.
+func (s *scorer) readAll(ctx context.Context, via int) {
+	cl := s.c.Client(via)
+	for p, want := range s.sums {
+		s.card.Reads++
+		var buf bytes.Buffer
+		if _, err := cl.Get(ctx, p, &buf); err != nil {
+			s.card.Losses++
+			continue
+		}
+		if sha256.Sum256(buf.Bytes()) != want {
+			s.card.WrongBytes++
+		}
+	}
+}
+
+// lossTrial kills m=2 random nodes (sometimes exactly one whole member), reads everything from
+// a survivor, and brings them back.
+func (s *scorer) lossTrial(ctx context.Context) error {
+	var victims []int
+	if s.rnd.IntN(2) == 0 {
+		m := s.rnd.IntN(3) // a whole member: nodes m and m+3
+		victims = []int{m, m + 3}
+	} else {
+		p := s.rnd.Perm(s.c.Len())
+		victims = p[:2]
+	}
+	for _, v := range victims {
+		if err := s.c.Kill(v); err != nil {
+			return err
+		}
+	}
+	s.readAll(ctx, firstAlive(s.c, victims...))
+	for _, v := range victims {
+		if err := s.c.Restart(ctx, v); err != nil {
+			return err
+		}
+	}
+	return s.c.WaitReady(ctx)
+}
+
+// corruptionTrial damages one shard file on each of two random nodes (flip, truncate, zero or
+// swap with another shard), reads everything, scrubs, and waits for full redundancy.
+func (s *scorer) corruptionTrial(ctx context.Context) error {
+	p := s.rnd.Perm(s.c.Len())[:2]
+	for _, i := range p {
+		if damageRandomShard(s.c.Node(i).StoreDir(), s.rnd) {
+			s.card.CorruptionsInjected++
+		}
+	}
+	s.readAll(ctx, p[0])
+	for _, i := range p {
+		rep, err := s.c.Node(i).ScrubNow(ctx)
+		if err != nil {
+			return err
+		}
+		s.card.CorruptionsDetected += int(rep.Removed)
+	}
+	return s.waitFull(ctx, 0)
+}
+
+// permanentLoss kills the node holding the most data and times the way back to k+m.
+func (s *scorer) permanentLoss(ctx context.Context) error {
+	victim, held := 1, int64(0)
+	for i := 1; i < s.c.Len(); i++ {
+		st, err := s.c.Node(i).Status(ctx, api.Subject{Anonymous: true})
+		if err == nil && st.Node.Used > held {
+			victim, held = i, st.Node.Used
+		}
+	}
+	if err := s.c.Kill(victim); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := s.waitFull(ctx, 0); err != nil {
+		return err
+	}
+	s.card.RedundancyAfterLoss = time.Since(start)
+	if work := s.card.RedundancyAfterLoss - s.card.RepairGrace - s.card.RepairInterval; work > 0 {
+		s.card.RepairMBs = float64(held) / work.Seconds() / 1e6
+	}
+	s.readAll(ctx, 0)
+	return nil
+}
+
+// waitFull waits until every object has every stripe at k+m, as seen through node via.
+func (s *scorer) waitFull(ctx context.Context, via int) error {
+	return waitFor(ctx, func() error {
+		for p := range s.sums {
+			v, err := s.c.Client(via).Verify(ctx, p, false)
+			if err != nil {
+				return err
+			}
+			for _, st := range v.Stripes {
+				if st.Reachable < st.Total {
+					return fmt.Errorf("%s stripe %d at %d of %d", p, st.Index, st.Reachable, st.Total)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// damageRandomShard damages one shard file (raw blocks: "bafk…") under dir; false if none.
+func damageRandomShard(dir string, rnd *mrand.Rand) bool {
+	var files []string
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error { //nolint:errcheck // a partial list is enough
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "bafk") && strings.HasSuffix(path, ".data") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		return false
+	}
+	victim := files[rnd.IntN(len(files))]
+	b, err := os.ReadFile(victim)
+	if err != nil || len(b) == 0 {
+		return false
+	}
+	switch rnd.IntN(4) {
+	case 0:
+		b[rnd.IntN(len(b))] ^= 0x80
+	case 1:
+		b = b[:len(b)/2]
+	case 2:
+		clear(b)
+	default:
+		other, err := os.ReadFile(files[(rnd.IntN(len(files)-1)+1+indexOf(files, victim))%len(files)])
+		if err != nil || bytes.Equal(other, b) {
+			b[0] ^= 1
+		} else {
+			b = other
+		}
+	}
+	return os.WriteFile(victim, b, 0o600) == nil
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return 0
+}
+
+// firstAlive returns the first node that is not among dead, or -1.
+func firstAlive(c *Cluster, dead ...int) int {
+	for i := 0; i < c.Len(); i++ {
+		alive := true
+		for _, d := range dead {
+			alive = alive && i != d
+		}
+		if alive {
+			return i
+		}
+	}
+	return -1
+}

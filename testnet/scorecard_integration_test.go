@@ -1,0 +1,30 @@
+//go:build integration
+
+package testnet
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestIntegrationScorecardShort runs the durability scorecard briefly; the long run is
+// `meridian scorecard --trials 20 --objects 100`.
+func TestIntegrationScorecardShort(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	r, err := RunScorecard(ctx, ScoreOptions{Trials: 2, Objects: 6, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", *r)
+	if r.Losses != 0 || r.WrongBytes != 0 {
+		t.Fatalf("losses %d, wrong bytes %d: both must be 0", r.Losses, r.WrongBytes)
+	}
+	if r.CorruptionsInjected == 0 || r.CorruptionsDetected != r.CorruptionsInjected {
+		t.Fatalf("corruptions detected %d of %d injected", r.CorruptionsDetected, r.CorruptionsInjected)
+	}
+	if r.Reads == 0 || r.RedundancyAfterLoss <= 0 {
+		t.Fatalf("nothing measured: %+v", *r)
+	}
+}
