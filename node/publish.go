@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -175,18 +176,28 @@ func (v *placementView) storeStripe(ctx context.Context, s *chunker.EncodedStrip
 // errNoHolder marks a shard that no reachable node could take.
 var errNoHolder = errs.Errorf("node.storeShard", errs.Unavailable, "no eligible node left to hold the shard")
 
+// noHolder is errNoHolder with the last holder's error (a full disk, a dead node).
+type noHolder struct{ last error }
+
+func (e noHolder) Error() string {
+	return fmt.Sprintf("no node could take the shard (last error: %v)", e.last)
+}
+func (e noHolder) Is(target error) bool { return target == errNoHolder }
+func (e noHolder) Unwrap() error        { return e.last }
+
 // settle decides whether a stripe is durable enough to acknowledge. Every shard must be stored
 // except those for which no reachable node was left (nodes down: the failures the design
 // tolerates); at least k must be stored, so the object reads back. Missing shards are counted as
 // degraded and restored by repair when nodes return.
 func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
 	stored := 0
-	var first error
+	var first, last error
 	for i, err := range errc {
 		switch {
 		case err == nil:
 			stored++
 		case errors.Is(err, errNoHolder):
+			last = err
 		case first == nil:
 			first = errs.Errorf("node.storeStripe", errs.KindOf(err), "stripe %d shard %d: %v", s.Index, i, err)
 		}
@@ -195,7 +206,10 @@ func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
 		return first
 	}
 	if stored < v.policy.K {
-		return errs.Errorf("node.storeStripe", errs.Unavailable, "stripe %d: only %d of %d shards could be stored, %d needed; bring nodes back", s.Index, stored, len(errc), v.policy.K)
+		if errs.Is(last, errs.NoSpace) {
+			return errs.Errorf("node.storeStripe", errs.NoSpace, "stripe %d: only %d of %d shards could be stored, %d needed: the nodes are full (%v); free space or add nodes", s.Index, stored, len(errc), v.policy.K, last)
+		}
+		return errs.Errorf("node.storeStripe", errs.Unavailable, "stripe %d: only %d of %d shards could be stored, %d needed (%v); bring nodes back", s.Index, stored, len(errc), v.policy.K, last)
 	}
 	if missing := len(errc) - stored; missing > 0 {
 		v.n.metrics.degradedShards.Add(float64(missing))
@@ -231,8 +245,7 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 		}
 		mu.Unlock()
 		if target == "" {
-			v.n.log.Debug("no holder left for shard", "last_err", lastErr)
-			return errNoHolder
+			return noHolder{last: lastErr}
 		}
 	}
 }
