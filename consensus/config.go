@@ -32,7 +32,7 @@ type Config struct {
 	SnapshotRetain    int           // snapshots kept on disk
 
 	MaxCommandBytes int           // largest command accepted by Propose; larger ones are Invalid
-	RPCTimeout      time.Duration // Raft RPC I/O deadline and default deadline of forwarded calls
+	RPCTimeout      time.Duration // Raft RPC I/O deadline; deadline of calls whose ctx has none
 
 	// Guard vets forwarded proposals and membership changes on the leader; nil trusts every
 	// peer of the Raft configuration (tests only: production nodes must set it).

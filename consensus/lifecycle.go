@@ -52,7 +52,7 @@ func (n *Node) stop() error {
 	n.cancel()
 	n.raft.DeregisterObserver(n.observer)
 	err := n.raft.Shutdown().Error()
-	n.wg.Wait() // raft answered every future, so every waiter has returned
+	n.wg.Wait() // the observer, the batcher and its senders, forward handlers
 	n.closeStores()
 	if err != nil {
 		return errs.E("consensus.Shutdown", errs.Internal, err)
@@ -75,13 +75,26 @@ func (n *Node) otherVoters() int {
 	return c
 }
 
-// await waits for a raft future under ctx. Raft resolves every future by shutdown at the
-// latest, so the helper goroutine always ends.
+// await waits for a raft future under ctx, with a helper goroutine blocked in f.Error().
+//
+// The helper ends when raft resolves the future, which raft does for every future it has
+// taken from its queues, at shutdown at the latest. A future still sitting in raft's apply
+// queue when raft shuts down is never resolved (hashicorp/raft v1.7.3 does not drain applyCh),
+// so its helper stays blocked: at most the queue's capacity (MaxAppendEntries) of them, once,
+// when the node stops. That is why the helpers are not in the WaitGroup Shutdown waits for;
+// they are counted in n.awaiting instead.
 func (n *Node) await(ctx context.Context, op string, f raft.Future) error {
-	done := make(chan error, 1)
-	if !n.goTracked(func() { done <- f.Error() }) {
+	select {
+	case <-n.stopped:
 		return errStopped(op)
+	default:
 	}
+	done := make(chan error, 1)
+	n.awaiting.Add(1)
+	go func() {
+		defer n.awaiting.Add(-1)
+		done <- f.Error()
+	}()
 	select {
 	case err := <-done:
 		return fromRaft(op, err)

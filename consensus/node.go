@@ -43,6 +43,8 @@ type Node struct {
 	stopOnce sync.Once
 	stopErr  error
 
+	awaiting atomic.Int64 // helpers blocked on raft futures (see await)
+
 	mu      sync.Mutex
 	closing bool           // guarded by mu; no new tracked goroutines once set
 	wg      sync.WaitGroup // tracked goroutines: future waiters, observer, stream handlers
@@ -60,6 +62,7 @@ func New(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, errs.E(op, errs.Unavailable, err)
 	}
+	removeSpools(dir)
 	n := &Node{cfg: cfg, log: cfg.Logger.With("component", "consensus"), host: cfg.Host, self: cfg.Host.ID(),
 		fsm: newFSMAdapter(cfg.FSM, dir), leaderSeen: newNotifier(), stopped: make(chan struct{}),
 		forwardSlots: make(chan struct{}, maxForwardInflight), forwardQueue: make(chan *proposal, forwardQueueLen)}

@@ -33,6 +33,13 @@ func TestSingleNodeProposeRejectReadRestart(t *testing.T) {
 		t.Fatalf("a = %q after read, want 2", got)
 	}
 	applied := n.AppliedIndex()
+	for n.Stats().Awaiting != 0 { // every helper ends once raft resolves its future
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d helpers still wait on raft futures", n.Stats().Awaiting)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 
 	if err := n.Shutdown(ctx); err != nil {
 		t.Fatal(err)

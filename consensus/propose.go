@@ -19,6 +19,8 @@ import (
 //   - errs.Timeout when ctx ends first, errs.Unavailable when the node stops or the leader is
 //     lost mid-flight: the command may still be applied, so read before retrying;
 //   - errs.NotLeader is never returned: the call waits for a leader under ctx.
+//
+// A ctx without a deadline gets Config.RPCTimeout, here and in every call that needs the leader.
 func (n *Node) Propose(ctx context.Context, cmd []byte) ([]byte, error) {
 	const op = "consensus.Propose"
 	if len(cmd) > n.cfg.MaxCommandBytes {
@@ -66,6 +68,11 @@ var errNotSent = errors.New("request not sent")
 // retries while the answer proves the request was not started (no leader reachable, or the
 // callee is not leader), waiting for a leader change or a short backoff in between.
 func (n *Node) route(ctx context.Context, op string, req *request) (*response, error) {
+	if _, ok := ctx.Deadline(); !ok { // nothing waits forever for a leader
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, n.cfg.RPCTimeout)
+		defer cancel()
+	}
 	backoff := 10 * time.Millisecond
 	for {
 		changed := n.leaderSeen.wait()
@@ -189,8 +196,12 @@ func (n *Node) changeLocal(ctx context.Context, req *request) error {
 	return errs.Errorf(op, errs.Invalid, "unknown op %d", req.op)
 }
 
-// enqueueTimeout is how long raft may take to accept a call: the time left under ctx.
+// enqueueTimeout is how long raft may take to accept a call: the time left under ctx. A done
+// ctx is an error, so nothing is queued for a caller that has gone.
 func enqueueTimeout(ctx context.Context, op string) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, ctxErr(op, err)
+	}
 	dl, ok := ctx.Deadline()
 	if !ok {
 		if err := ctx.Err(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/raft"
 
@@ -33,6 +34,14 @@ func readSnapHeader(r io.Reader) (uint64, error) {
 		return 0, errs.Errorf("consensus.Restore", errs.Corrupt, "snapshot does not start with %q: it was not written by this version", snapMagic)
 	}
 	return binary.BigEndian.Uint64(b[len(snapMagic):]), nil
+}
+
+// removeSpools deletes spool files a crash left behind.
+func removeSpools(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "spool-*.snap"))
+	for _, f := range old {
+		_ = os.Remove(f)
+	}
 }
 
 // Snapshot implements raft.FSM. It runs on the FSM goroutine, so the FSM sees no concurrent

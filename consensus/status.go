@@ -57,6 +57,7 @@ type Stats struct {
 	CommitIndex  uint64
 	AppliedIndex uint64
 	LastContact  time.Time // last contact with the leader; zero on the leader
+	Awaiting     int64     // goroutines waiting on raft futures (calls in flight)
 }
 
 // Stats returns the node's current view.
@@ -70,6 +71,7 @@ func (n *Node) Stats() Stats {
 		CommitIndex:  n.raft.CommitIndex(),
 		AppliedIndex: n.fsm.appliedIndex(),
 		LastContact:  n.raft.LastContact(),
+		Awaiting:     n.awaiting.Load(),
 	}
 }
 
