@@ -52,6 +52,9 @@ type Backend interface {
 	// brings a draining node back ("active"), or removes it for good ("gone").
 	SetNodeState(ctx context.Context, sub Subject, peerID, state string) (*NodeInfo, error)
 	Status(ctx context.Context, sub Subject) (*Status, error)
+	// Scrub re-hashes every block of the answering node now; damaged blocks are deleted and
+	// the repair loop restores them. It needs the admin role.
+	Scrub(ctx context.Context, sub Subject) (*ScrubReport, error)
 	AuditLog(ctx context.Context, sub Subject, from uint64, limit int) (*AuditPage, error)
 
 	// Subscribe streams objects published to catalog after the call, until ctx is done.
@@ -231,6 +234,15 @@ type Redundancy struct {
 	RepairQueue int       `json:"repair_queue"`
 	ScrubAge    string    `json:"scrub_age,omitempty"`
 	Measured    time.Time `json:"measured"`
+}
+
+// ScrubReport is the outcome of one scrub of a node's store.
+type ScrubReport struct {
+	Blocks  int64 `json:"blocks"`
+	Bytes   int64 `json:"bytes"`
+	Corrupt int64 `json:"corrupt"`
+	Removed int64 `json:"removed"`
+	Failed  int64 `json:"failed"`
 }
 
 // Verification is the result of checking a PID.

@@ -80,6 +80,12 @@ func (c *Client) SetNodeState(ctx context.Context, peerID, state string) (*NodeI
 	return sendJSON[NodeInfo](ctx, c, "api.SetNodeState", http.MethodPatch, "/v1/nodes/"+url.PathEscape(peerID), nodeStateBody{State: state})
 }
 
+// Scrub asks the answering node to re-hash its whole store now (the first endpoint that
+// answers: pass a single endpoint to pick the node).
+func (c *Client) Scrub(ctx context.Context) (*ScrubReport, error) {
+	return sendJSON[ScrubReport](ctx, c, "api.Scrub", http.MethodPost, "/v1/scrub", struct{}{})
+}
+
 // Status returns the answering node's view of the federation.
 func (c *Client) Status(ctx context.Context) (*Status, error) {
 	var out Status

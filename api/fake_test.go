@@ -392,6 +392,13 @@ func (f *fakeBackend) SetNodeState(ctx context.Context, sub Subject, peerID, sta
 	return &NodeInfo{PeerID: peerID, Member: "aist", State: state}, nil
 }
 
+func (f *fakeBackend) Scrub(ctx context.Context, sub Subject) (*ScrubReport, error) {
+	if sub.Anonymous {
+		return nil, errs.Errorf("fake.Scrub", errs.Unauthenticated, "needs a token")
+	}
+	return &ScrubReport{Blocks: 3, Bytes: 300}, nil
+}
+
 func (f *fakeBackend) Status(ctx context.Context, sub Subject) (*Status, error) {
 	if err := f.knob("Status"); err != nil {
 		return nil, err

@@ -125,6 +125,14 @@ func (s *server) setNodeState(w http.ResponseWriter, r *http.Request, sub Subjec
 	return writeJSON(w, http.StatusOK, n)
 }
 
+func (s *server) scrub(w http.ResponseWriter, r *http.Request, sub Subject) error {
+	rep, err := s.b.Scrub(r.Context(), sub)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
 func (s *server) status(w http.ResponseWriter, r *http.Request, sub Subject) error {
 	st, err := s.b.Status(r.Context(), sub)
 	if err != nil {

@@ -20,6 +20,12 @@ func TestSetNodeStateRoute(t *testing.T) {
 	if _, err := cl.SetNodeState(context.Background(), "12D3KooWnope", "gone"); !errs.Is(err, errs.NotExist) {
 		t.Fatalf("unknown node: err = %v, want not_found", err)
 	}
+	if rep, err := cl.Scrub(context.Background()); err != nil || rep.Blocks != 3 {
+		t.Fatalf("Scrub = %+v, %v", rep, err)
+	}
+	if _, err := newTestClient(t, "", ts.URL).Scrub(context.Background()); !errs.Is(err, errs.Unauthenticated) {
+		t.Fatalf("anonymous scrub: err = %v, want unauthenticated", err)
+	}
 	if _, err := newTestClient(t, "", ts.URL).SetNodeState(context.Background(), "12D3KooWfake", "gone"); !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("anonymous: err = %v, want unauthenticated", err)
 	}

@@ -104,6 +104,7 @@ func (s *server) routes() {
 	m.Handle("GET /v1/nodes", s.auth(s.nodes))
 	m.Handle("PATCH /v1/nodes/{peer}", s.auth(s.setNodeState))
 	m.Handle("GET /v1/status", s.auth(s.status))
+	m.Handle("POST /v1/scrub", s.auth(s.scrub))
 	m.Handle("GET /v1/audit", s.auth(s.audit))
 
 	m.Handle("GET /pid/{pid}", s.auth(s.resolve))

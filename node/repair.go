@@ -8,7 +8,9 @@ import (
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/placement"
+	"github.com/meridian-fed/meridian/policy"
 	"github.com/meridian-fed/meridian/repair"
 	"github.com/meridian-fed/meridian/store"
 )
@@ -114,6 +116,7 @@ func (n *Node) startDurability(ctx context.Context) error {
 		rc.Interval = n.cfg.RepairInterval
 	}
 	rc.BytesPerSecond = n.cfg.RepairRate
+	rc.Workers = n.cfg.Transfers // stripes repaired at once: like a GET, latency-bound
 	r, err := repair.New(rc)
 	if err != nil {
 		return err
@@ -178,6 +181,18 @@ func (n *Node) ScrubNow(ctx context.Context) (store.ScrubReport, error) {
 		n.repairer.Trigger()
 	}
 	return rep, err
+}
+
+// Scrub implements api.Backend: an on-demand scrub, for admins.
+func (n *Node) Scrub(ctx context.Context, sub api.Subject) (*api.ScrubReport, error) {
+	if !toPolicySubject(sub).Roles.Allows(policy.Admin) {
+		return nil, errs.Errorf("node.Scrub", errs.Permission, "scrubbing a node needs the admin role")
+	}
+	rep, err := n.ScrubNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &api.ScrubReport{Blocks: rep.Blocks, Bytes: rep.Bytes, Corrupt: rep.Corrupt, Removed: rep.Removed, Failed: rep.Failed}, nil
 }
 
 // StoreDir returns the directory of this node's block store (for operators and fault tests).

@@ -88,7 +88,8 @@ func newNodeCmd() *cobra.Command {
 	c.AddCommand(newNodeInitCmd(), newNodeRunCmd(), newNodeJoinCmd(),
 		newNodeStateCmd("drain", "draining", "Move a node's shards away before it leaves; it is marked gone when empty"),
 		newNodeStateCmd("activate", "active", "Take a draining node back into service"),
-		newNodeStateCmd("remove", "gone", "Remove a node for good now (repair rebuilds its shards elsewhere)"))
+		newNodeStateCmd("remove", "gone", "Remove a node for good now (repair rebuilds its shards elsewhere)"),
+		newNodeScrubCmd())
 	return c
 }
 

@@ -125,6 +125,10 @@ func (f *fakeBackend) SetNodeState(ctx context.Context, sub api.Subject, peerID,
 	return &api.NodeInfo{PeerID: peerID, Member: "aist", State: state}, nil
 }
 
+func (f *fakeBackend) Scrub(ctx context.Context, sub api.Subject) (*api.ScrubReport, error) {
+	return &api.ScrubReport{Blocks: 3, Bytes: 300}, nil
+}
+
 func (f *fakeBackend) Status(ctx context.Context, sub api.Subject) (*api.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
