@@ -168,6 +168,10 @@ func (r *Report) add(o *Report) {
 	r.FoundCritical += o.FoundCritical
 	r.FoundLost += o.FoundLost
 	r.BytesRebuilt += o.BytesRebuilt
+	r.Unbalanced += o.Unbalanced
+	r.RebalancedStripes += o.RebalancedStripes
+	r.Rebalanced += o.Rebalanced
+	r.RebalanceFailed += o.RebalanceFailed
 }
 
 // netSource reads shards from every reachable node, for chunker.Decode.

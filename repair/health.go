@@ -57,6 +57,11 @@ type Report struct {
 	ManifestDeletes          int   // manifest replicas deleted from draining nodes
 	BytesRebuilt             int64 // bytes of rebuilt shards
 
+	Unbalanced        int // healthy stripes found with shards not where placement puts them
+	RebalancedStripes int // of those, stripes whose shards were all moved this pass (at most Config.RebalanceStripes)
+	Rebalanced        int // shards moved to their placement holder (copied, verified, old copy deleted)
+	RebalanceFailed   int // stripes whose move was abandoned (new copies removed, old ones kept)
+
 	Draining    bool // this node is draining
 	LocalShards int  // shards of committed objects still held here (counted only when draining)
 	Drained     bool // draining, and holds no shard of any committed object: it may be removed

@@ -32,7 +32,8 @@ type pass struct {
 	planners map[string]*Planner
 	batch    []*stripeJob
 	mbatch   []*manifestJob
-	local    []cid.Cid // shards whose presence here is counted while draining
+	local    []cid.Cid      // shards whose presence here is counted while draining
+	rebal    []rebalanceJob // healthy stripes to move towards their placement, guarded by mu
 
 	mu  sync.Mutex // guards rep while stripe checks run in parallel
 	rep Report
@@ -61,6 +62,9 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 	}
 	if err == nil {
 		err = p.flushLocal(ctx)
+	}
+	if err == nil {
+		err = p.rebalance(ctx)
 	}
 	if err != nil {
 		return p.rep, err

@@ -36,14 +36,16 @@ type Planner struct {
 	full  *placement.Plan // every node that may hold shards, as the catalog lists them
 	avail *placement.Plan // full without down and lost nodes: where shards may go now
 	down  map[string]bool
+	gone  map[string]bool // down or lost: never a rebalance target
 	drain map[string]bool
 }
 
 // NewPlanner prepares a planner. full must list active and draining nodes (draining ones with
 // Active false), as the catalog does; down and lost nodes are made inactive for new shards.
 func NewPlanner(full *placement.Plan, down, lost []string) *Planner {
-	p := &Planner{full: full, down: set(down), drain: map[string]bool{}}
-	p.avail = full.Without(append(slices.Clone(down), lost...)...)
+	unreachable := append(slices.Clone(down), lost...)
+	p := &Planner{full: full, down: set(down), gone: set(unreachable), drain: map[string]bool{}}
+	p.avail = full.Without(unreachable...)
 	for _, n := range full.Ranked([32]byte{}) {
 		if !n.Active {
 			p.drain[n.ID] = true

@@ -62,12 +62,16 @@ type Config struct {
 	Batch          int           // stripes per round of HAS requests
 	Workers        int           // stripes checked and repaired at once
 	ProbeTimeout   time.Duration // for the liveness probe of each node
+	// RebalanceStripes bounds how many healthy stripes per pass are moved to the holders
+	// placement picks for the current membership (after a node joined); 0 disables it.
+	// Rebalancing runs only in passes that repaired nothing, through the same rate limit.
+	RebalanceStripes int
 }
 
 // DefaultConfig returns a configuration without the node-specific fields (Self, Catalog, Shards).
 func DefaultConfig() Config {
 	return Config{Grace: 10 * time.Minute, Interval: 10 * time.Minute, BytesPerSecond: 64 << 20,
-		Batch: 256, Workers: 4, ProbeTimeout: 5 * time.Second}
+		Batch: 256, Workers: 4, ProbeTimeout: 5 * time.Second, RebalanceStripes: 64}
 }
 
 // Validate reports a configuration that cannot work, with kind Invalid.
@@ -76,8 +80,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Self == "" || c.Catalog == nil || c.Shards == nil:
 		return errs.Errorf(op, errs.Invalid, "Self, Catalog and Shards are required")
-	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.Workers <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0:
-		return errs.Errorf(op, errs.Invalid, "Grace must be ≥ 0, BytesPerSecond ≥ 0, and Interval, Batch, Workers, ProbeTimeout > 0 (start from DefaultConfig)")
+	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.Workers <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0 || c.RebalanceStripes < 0:
+		return errs.Errorf(op, errs.Invalid, "Grace, BytesPerSecond and RebalanceStripes must be ≥ 0, and Interval, Batch, Workers, ProbeTimeout > 0 (start from DefaultConfig)")
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ func (p *pass) check(ctx context.Context, j *stripeJob, holders [][]string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.record(j, &sp, &res)
+	p.considerRebalance(j, holders, &sp)
 }
 
 // record counts one checked stripe; the caller holds p.mu.

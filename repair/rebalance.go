@@ -1,0 +1,135 @@
+package repair
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/ipfs/go-cid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// Rebalance returns the moves that bring a healthy stripe's shards to the holders Place picks
+// for the current membership (after a node joined, say): for every shard not on its ideal
+// holder, a copy from one of its holders (Move.From) to the ideal one (Move.To), after which
+// From's copy is deleted. A shard already on its ideal holder is left alone, and so is a shard
+// whose ideal holder is down or lost. It returns nil when the stripe is not healthy (a shard
+// nobody holds, a copy on a draining node: PlanStripe's work comes first) or placement cannot
+// place it. holders[i] lists the reachable nodes holding shard i, as for PlanStripe.
+func (p *Planner) Rebalance(key [32]byte, holders [][]string) []Move {
+	ideal, err := p.full.Place(key)
+	if err != nil || len(ideal) != p.full.Policy().Shards() {
+		return nil
+	}
+	var moves []Move
+	for i, to := range ideal {
+		hs := at(holders, i)
+		if len(hs) == 0 || slices.ContainsFunc(hs, func(h string) bool { return p.drain[h] }) {
+			return nil
+		}
+		if slices.Contains(hs, to) || p.gone[to] || p.drain[to] {
+			continue
+		}
+		moves = append(moves, Move{Shard: i, From: hs[0], To: to})
+	}
+	return moves
+}
+
+// rebalanceJob is a healthy stripe whose shards are not where placement puts them.
+type rebalanceJob struct {
+	j       *stripeJob
+	holders [][]string
+	moves   []Move
+}
+
+// considerRebalance queues a healthy, unbalanced stripe for the end of the pass, up to
+// Config.RebalanceStripes of them; the caller holds p.mu.
+func (p *pass) considerRebalance(j *stripeJob, holders [][]string, sp *StripePlan) {
+	limit := p.r.cfg.RebalanceStripes
+	if limit == 0 || sp.Work() || len(sp.Pending) > 0 || sp.Err != nil || sp.Present < j.k+j.m {
+		return
+	}
+	moves := j.planner.Rebalance(j.key, holders)
+	if len(moves) == 0 {
+		return
+	}
+	p.rep.Unbalanced++
+	if len(p.rebal) < limit {
+		p.rebal = append(p.rebal, rebalanceJob{j: j, holders: holders, moves: moves})
+	}
+}
+
+// rebalance moves the queued stripes, after every repair of the pass and through the same rate
+// limiter. A pass that repaired anything, or failed to, leaves rebalancing to the next pass so
+// repair traffic never competes with it.
+func (p *pass) rebalance(ctx context.Context) error {
+	jobs := p.rebal
+	p.rebal = nil
+	rep := &p.rep
+	if len(jobs) == 0 {
+		return nil
+	}
+	if rep.Rebuilt+rep.Copied+rep.Deleted+rep.Failed > 0 {
+		p.r.cfg.Log.Info("rebalancing waits for a pass without repairs", "stripes", len(jobs))
+		return nil
+	}
+	var g errgroup.Group
+	g.SetLimit(p.r.cfg.Workers)
+	for _, rj := range jobs {
+		g.Go(func() error {
+			moved, err := p.r.move(ctx, rj)
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			rep.Rebalanced += moved
+			if err != nil {
+				rep.RebalanceFailed++
+				p.r.cfg.Log.Info("rebalancing a stripe failed; the next pass retries", "object", rj.j.obj, "stripe", rj.j.index, "err", err)
+				return nil
+			}
+			rep.RebalancedStripes++
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return ctx.Err()
+}
+
+// move copies every shard of rj to its ideal holder and, only once all of them are verified
+// stored there, deletes the old copies. If any copy fails, the copies it made are deleted again
+// (From still holds each of them), so a half-moved stripe never puts two shards on one node.
+func (r *Repairer) move(ctx context.Context, rj rebalanceJob) (int, error) {
+	j := rj.j
+	var done []Move
+	stored := map[string][]cid.Cid{}
+	for _, mv := range rj.moves {
+		if err := r.copyShard(ctx, j, mv, rj.holders[mv.Shard]); err != nil {
+			r.undo(ctx, j, done)
+			return 0, err
+		}
+		done = append(done, mv)
+		stored[mv.To] = append(stored[mv.To], j.st.Shards[mv.Shard])
+	}
+	r.announce(ctx, stored)
+	moved := 0
+	var first error
+	for _, mv := range done {
+		if err := r.cfg.Shards.Delete(ctx, mv.From, j.st.Shards[mv.Shard]); err != nil {
+			first = cmp.Or(first, errs.Errorf("repair.rebalance", errs.KindOf(err), "deleting shard %d from %s after its move: %w", mv.Shard, mv.From, err))
+			continue
+		}
+		moved++
+	}
+	r.cfg.Metrics.shards.WithLabelValues("rebalanced").Add(float64(moved))
+	return moved, first
+}
+
+// undo deletes the new copies of an abandoned move; their sources still hold the shards.
+func (r *Repairer) undo(ctx context.Context, j *stripeJob, done []Move) {
+	for _, mv := range done {
+		if err := r.cfg.Shards.Delete(ctx, mv.To, j.st.Shards[mv.Shard]); err != nil {
+			r.cfg.Log.Info("removing the copy of an abandoned move failed; it stays as a surplus copy", "node", mv.To, "err", err)
+		}
+	}
+}
