@@ -2,6 +2,7 @@ package repair
 
 import (
 	"crypto/sha256"
+	"slices"
 	"testing"
 
 	"github.com/meridian-fed/meridian/placement"
@@ -46,7 +47,44 @@ func FuzzPlanStripe(f *testing.F) {
 				}
 			}
 		}
-		sp := NewPlanner(full, down, lost).PlanStripe(sha256.Sum256(b), holders)
+		pl := NewPlanner(full, down, lost)
+		sp := pl.PlanStripe(sha256.Sum256(b), holders)
 		checkPlanInvariants(t, full, down, lost, holders, &sp)
+		checkRebalanceInvariants(t, full, unreachable, holders, pl.Rebalance(sha256.Sum256(b), holders), sha256.Sum256(b))
 	})
+}
+
+// checkRebalanceInvariants: moves only for stripes with every shard held and none on a
+// draining node; each moves a shard from a node holding it to its Place holder, which is
+// active, reachable and does not hold it yet.
+func checkRebalanceInvariants(t *testing.T, full *placement.Plan, unreachable map[string]bool, holders [][]string, moves []Move, key [32]byte) {
+	t.Helper()
+	if len(moves) == 0 {
+		return
+	}
+	ideal, err := full.Place(key)
+	if err != nil {
+		t.Fatalf("moves %+v though placement cannot place: %v", moves, err)
+	}
+	active := map[string]bool{}
+	for _, n := range full.Ranked(key) {
+		active[n.ID] = n.Active
+	}
+	for i := range full.Policy().Shards() {
+		hs := at(holders, i)
+		if len(hs) == 0 {
+			t.Fatalf("moves %+v though shard %d is missing", moves, i)
+		}
+		for _, h := range hs {
+			if !active[h] {
+				t.Fatalf("moves %+v though shard %d is on draining %s", moves, i, h)
+			}
+		}
+	}
+	for _, mv := range moves {
+		hs := at(holders, mv.Shard)
+		if mv.To != ideal[mv.Shard] || !active[mv.To] || unreachable[mv.To] || slices.Contains(hs, mv.To) || !slices.Contains(hs, mv.From) {
+			t.Fatalf("bad move %+v (holders %v, ideal %s)", mv, hs, ideal[mv.Shard])
+		}
+	}
 }
