@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -250,4 +251,37 @@ func TestAbandonedMoveLeavesEveryShardInPlace(t *testing.T) {
 		t.Fatal("no move completed, yet the stores changed")
 	}
 	f.readBack()
+}
+
+func TestRebalanceHoldsTheRateLimit(t *testing.T) {
+	const rate = 64 << 10 // the smallest burst, so every node must wait
+	f := newFed(t, pol32, "a", "b", "c", "d", "e")
+	f.publish("o", 1<<20)
+	f.join()
+	var start time.Time
+	var total, all int64
+	var worst float64 // bytes moved over the budget burst + rate × t, at the worst moment
+	f.net.trace = func(op string, n int) {
+		total += int64(n)
+		all += int64(n)
+		budget := float64(rate) + float64(rate)*f.clock.Now().Sub(start).Seconds()
+		worst = max(worst, float64(total)/budget)
+	}
+	first := f.clock.Now()
+	var sum Report
+	for _, n := range f.nodes {
+		start, total = f.clock.Now(), 0
+		r := f.repairer(n.ID, func(c *Config) { c.BytesPerSecond, c.Workers = rate, 1 })
+		rep, err := r.Pass(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.add(&rep)
+	}
+	if sum.Rebalanced == 0 || f.clock.Now().Equal(first) {
+		t.Fatalf("nothing rebalanced, or the limiter never waited: %+v", sum)
+	}
+	if worst > 1.0001 {
+		t.Fatalf("rebalance traffic ran %.2f× ahead of a %d B/s bucket", worst, rate)
+	}
 }
