@@ -35,8 +35,19 @@ func slogLevel(level hclog.Level) slog.Level {
 }
 
 func (b *hclogBridge) Log(level hclog.Level, msg string, args ...any) {
+	if quietMessages[msg] {
+		level = hclog.Debug
+	}
 	b.l.Log(context.Background(), slogLevel(level), msg, args...)
 }
+
+// quietMessages are raft errors that only say a peer's stream ended (a peer restarting or a
+// connection closing); at Error level they would flood operators' logs on every restart.
+var quietMessages = map[string]bool{
+	"failed to decode incoming command": true,
+	"failed to flush response":          true,
+}
+
 func (b *hclogBridge) Trace(msg string, args ...any) { b.Log(hclog.Trace, msg, args...) }
 func (b *hclogBridge) Debug(msg string, args ...any) { b.Log(hclog.Debug, msg, args...) }
 func (b *hclogBridge) Info(msg string, args ...any)  { b.Log(hclog.Info, msg, args...) }
