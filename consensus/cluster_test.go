@@ -3,6 +3,7 @@ package consensus
 import (
 	"context"
 	"crypto/rand"
+	"github.com/meridian-fed/meridian/errs"
 	"log/slog"
 	"sync"
 	"testing"
@@ -118,8 +119,19 @@ func newCluster(t testing.TB, voters, nonvoters int, tweak func(*Config)) *testC
 		if i+1 >= voters {
 			add = c.nodes[0].node.AddNonvoter
 		}
-		if err := add(ctx, peer.AddrInfo{ID: n.id, Addrs: n.host.Addrs()}); err != nil {
-			t.Fatalf("add node %d: %v", i+1, err)
+		// A loaded machine can cost the new leader its lease mid-change ("may or may not have
+		// been applied"); adding a member again is idempotent, so setup retries under ctx.
+		for {
+			err := add(ctx, peer.AddrInfo{ID: n.id, Addrs: n.host.Addrs()})
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil || !(errs.Is(err, errs.Unavailable) || errs.Is(err, errs.Timeout)) {
+				t.Fatalf("add node %d: %v", i+1, err)
+			}
+			if _, err := c.nodes[0].node.WaitLeader(ctx); err != nil {
+				t.Fatalf("add node %d: no leader: %v", i+1, err)
+			}
 		}
 	}
 	return c

@@ -1,6 +1,8 @@
 package p2p
 
 import (
+	"time"
+
 	"context"
 	"sync"
 
@@ -73,6 +75,7 @@ type gater struct {
 	members Membership
 	invites Invites // may be nil
 	log     *DenialLog
+	penalty penaltyBox // strangers that presented a bad invite
 }
 
 var _ connmgr.ConnectionGater = (*gater)(nil)
@@ -85,7 +88,7 @@ func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, addrs network
 	if g.members.IsMember(p) {
 		return true
 	}
-	if dir == network.DirInbound && g.invites != nil && g.invites.Open() {
+	if dir == network.DirInbound && g.invites != nil && !g.penalty.has(p, time.Now()) && g.invites.Open() {
 		return true
 	}
 	addr := addrs.RemoteMultiaddr().String()

@@ -38,6 +38,7 @@ func (n *Node) handleJoin(st network.Stream) {
 		_ = wire.WriteError(st, err)
 		if !n.cfg.Membership.IsMember(p) {
 			n.denials.Add(p, addr, ReasonBadInvite)
+			n.gater.penalty.add(p, time.Now()) // no redial to guess again
 			// Let the answer reach the joiner (it closes its side once read), then cut it off.
 			_ = st.CloseWrite()
 			_ = st.SetReadDeadline(time.Now().Add(time.Second))

@@ -70,6 +70,7 @@ func (n *Node) hostOptions(key crypto.PrivKey) ([]libp2p.Option, connmgr.ConnMan
 		return nil, nil, err
 	}
 	g := &gater{members: n.cfg.Membership, invites: n.cfg.Invites, log: n.denials}
+	n.gater = g
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(n.cfg.ListenAddrs...),

@@ -97,6 +97,7 @@ type Node struct {
 	host     host.Host
 	dht      *dht.IpfsDHT
 	denials  *DenialLog
+	gater    *gater
 	watch    *watcher
 	shards   *shardproto.Client
 	server   *shardproto.Server // nil without a store
