@@ -78,6 +78,9 @@ func (p *pass) rebalance(ctx context.Context) error {
 	var g errgroup.Group
 	g.SetLimit(p.r.cfg.Workers)
 	for _, rj := range jobs {
+		if slices.ContainsFunc(rj.moves, func(mv Move) bool { return !p.isTrusted(mv.To) }) {
+			continue // a target stopped answering during the pass: the next pass replans
+		}
 		g.Go(func() error {
 			moved, err := p.r.move(ctx, rj)
 			p.mu.Lock()

@@ -285,3 +285,44 @@ func TestRebalanceHoldsTheRateLimit(t *testing.T) {
 		t.Fatalf("rebalance traffic ran %.2f× ahead of a %d B/s bucket", worst, rate)
 	}
 }
+
+func TestRebalanceSkipsATargetThatStoppedAnswering(t *testing.T) {
+	f := newFed(t, pol32, "a", "b", "c", "d", "e")
+	f.publish("o", 1200<<10)
+	joined := f.join()
+	before := f.net.snapshot()
+	var sum Report
+	for _, n := range f.nodes {
+		if n.ID == joined {
+			continue
+		}
+		f.net.mu.Lock()
+		f.net.down[joined], f.net.dieIn[joined] = false, 2 // answers the probe and one batch, then not
+		f.net.mu.Unlock()
+		r := f.repairer(n.ID, func(c *Config) { c.Batch = 1 })
+		rep, err := r.Pass(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.add(&rep)
+	}
+	if sum.Unbalanced == 0 {
+		t.Fatalf("test setup: nothing unbalanced: %+v", sum)
+	}
+	if sum.RebalanceFailed != 0 || f.net.puts[joined] != 0 {
+		t.Fatalf("moves towards a node that stopped answering were tried: %+v, %d puts", sum, f.net.puts[joined])
+	}
+	after := f.net.snapshot()
+	for _, o := range f.cat.objects {
+		for _, st := range o.Manifest.Stripes {
+			for _, c := range st.Shards {
+				if len(f.net.holders(c)) == 0 {
+					t.Fatal("a shard was lost")
+				}
+			}
+		}
+	}
+	if sum.Rebalanced == 0 && !maps.EqualFunc(before, after, func(a, b map[cid.Cid]string) bool { return reflect.DeepEqual(a, b) }) {
+		t.Fatal("nothing rebalanced, yet the stores changed")
+	}
+}
