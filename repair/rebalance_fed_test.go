@@ -309,8 +309,10 @@ func TestRebalanceSkipsATargetThatStoppedAnswering(t *testing.T) {
 	if sum.Unbalanced == 0 {
 		t.Fatalf("test setup: nothing unbalanced: %+v", sum)
 	}
-	if sum.RebalanceFailed != 0 || f.net.puts[joined] != 0 {
-		t.Fatalf("moves towards a node that stopped answering were tried: %+v, %d puts", sum, f.net.puts[joined])
+	// A put to the joined node after it stopped answering fails and abandons the move; one
+	// while it still answered (a pass with too few batches to reach its end) is fine.
+	if sum.RebalanceFailed != 0 {
+		t.Fatalf("moves towards a node that stopped answering were tried: %+v", sum)
 	}
 	after := f.net.snapshot()
 	for _, o := range f.cat.objects {
