@@ -30,9 +30,11 @@ type Node struct {
 	trans     *raft.NetworkTransport
 	store     *raftboltdb.BoltStore
 
-	leaderSeen *notifier      // bumped on every leader observation
-	observer   *raft.Observer // feeds leaderSeen
-	members    memberCache
+	leaderSeen   *notifier      // bumped on every leader observation
+	observer     *raft.Observer // feeds leaderSeen
+	members      memberCache
+	readRounds   rounds // LinearizableRead: one call to the leader for many readers
+	leaderRounds rounds // on the leader: one VerifyLeader and Barrier for many requests
 
 	forwardSlots chan struct{}  // one token per forwarded call in flight
 	forwardQueue chan *proposal // proposals waiting for the batcher
@@ -67,6 +69,7 @@ func New(cfg Config) (*Node, error) {
 		fsm: newFSMAdapter(cfg.FSM, dir), leaderSeen: newNotifier(), stopped: make(chan struct{}),
 		forwardSlots: make(chan struct{}, maxForwardInflight), forwardQueue: make(chan *proposal, forwardQueueLen)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.readRounds.run, n.leaderRounds.run = n.readIndex, n.leaderReadIndex
 	if err := n.open(dir); err != nil {
 		n.cancel()
 		if n.raft != nil {

@@ -116,7 +116,7 @@ func (n *Node) serveLocal(ctx context.Context, req *request) (*response, error) 
 		}
 		return &response{results: n.applyBatchLocal(ctx, req.cmds)}, nil
 	case opReadIndex:
-		idx, err := n.readIndexLocal(ctx)
+		idx, err := n.leaderRounds.join(ctx, n)
 		return &response{result: result{index: idx}}, err
 	}
 	return &response{}, n.changeLocal(ctx, req)

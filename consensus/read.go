@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"sync"
 )
 
 // LinearizableRead returns once the local FSM reflects every write that completed before the
@@ -11,20 +12,93 @@ import (
 // The leader computes a read index: VerifyLeader (a heartbeat round that fails fast on a
 // deposed leader), then Barrier, a log entry of the current term that can only commit while
 // this node leads a majority and whose application means every earlier entry is applied.
-// The read index is the leader's FSM-applied index after the barrier. The caller then waits
+// The read index is the leader's FSM-applied index after the barrier; concurrent requests
+// share rounds (see rounds). The caller then waits
 // until its own FSM has applied that index. A partitioned node cannot obtain a read index,
 // so it returns errs.Timeout or errs.Unavailable instead of stale data.
 func (n *Node) LinearizableRead(ctx context.Context) error {
-	const op = "consensus.LinearizableRead"
-	resp, err := n.route(ctx, op, &request{op: opReadIndex})
+	idx, err := n.readRounds.join(ctx, n)
 	if err != nil {
 		return err
 	}
-	return n.fsm.waitApplied(ctx, resp.index, n.stopped)
+	return n.fsm.waitApplied(ctx, idx, n.stopped)
 }
 
-// readIndexLocal computes a read index on the leader (see LinearizableRead).
-func (n *Node) readIndexLocal(ctx context.Context) (uint64, error) {
+// readIndex asks the leader (perhaps this node) for a read index.
+func (n *Node) readIndex(ctx context.Context) (uint64, error) {
+	resp, err := n.route(ctx, "consensus.LinearizableRead", &request{op: opReadIndex})
+	if err != nil {
+		return 0, err
+	}
+	return resp.index, nil
+}
+
+// rounds coalesces read-index requests, as etcd's linearizableReadLoop does: every request
+// joins the first round that starts after it arrived, and one round serves them all. A node
+// runs two: readRounds around the call to the leader, so a follower's concurrent readers
+// share one round trip, and leaderRounds on the leader around VerifyLeader and Barrier, so
+// concurrent reads share one heartbeat round and one log entry instead of a barrier each.
+type rounds struct {
+	run func(context.Context) (uint64, error) // one round
+
+	mu      sync.Mutex
+	running bool   // guarded by mu: a goroutine is running rounds
+	next    *round // guarded by mu: the round that starts next, nil if nobody waits
+}
+
+type round struct {
+	done  chan struct{} // closed when index and err are set
+	index uint64
+	err   error
+}
+
+// join waits for the result of the next round to start.
+func (rr *rounds) join(ctx context.Context, n *Node) (uint64, error) {
+	const op = "consensus.readIndex"
+	rr.mu.Lock()
+	if rr.next == nil {
+		rr.next = &round{done: make(chan struct{})}
+	}
+	r := rr.next
+	if !rr.running {
+		if !n.goTracked(func() { rr.loop(n) }) {
+			rr.mu.Unlock()
+			return 0, errStopped(op)
+		}
+		rr.running = true
+	}
+	rr.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.index, r.err
+	case <-ctx.Done():
+		return 0, ctxErr(op, ctx.Err())
+	case <-n.stopped:
+		return 0, errStopped(op)
+	}
+}
+
+// loop runs rounds while requests wait for one.
+func (rr *rounds) loop(n *Node) {
+	for {
+		rr.mu.Lock()
+		r := rr.next
+		rr.next = nil
+		if r == nil {
+			rr.running = false
+			rr.mu.Unlock()
+			return
+		}
+		rr.mu.Unlock()
+		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.RPCTimeout)
+		r.index, r.err = rr.run(ctx)
+		cancel()
+		close(r.done)
+	}
+}
+
+// leaderReadIndex proves leadership and returns the FSM-applied index after a barrier.
+func (n *Node) leaderReadIndex(ctx context.Context) (uint64, error) {
 	const op = "consensus.readIndex"
 	if err := n.await(ctx, op, n.raft.VerifyLeader()); err != nil {
 		return 0, err
