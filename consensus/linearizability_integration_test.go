@@ -135,14 +135,18 @@ func (w *workload) nemesis(ctx context.Context, rng *rand.Rand, client int, allo
 	for round := 0; ctx.Err() == nil; round++ {
 		victim := rng.IntN(len(w.c.nodes))
 		if allowKill && rng.IntN(3) == 0 {
+			w.c.t.Logf("%v nemesis: kill node %d", time.Since(w.start), victim)
 			w.c.kill(victim)
 			pause(ctx, rng)
 			w.c.restart(context.Background(), victim)
+			w.c.t.Logf("%v nemesis: restarted node %d", time.Since(w.start), victim)
 		} else {
+			w.c.t.Logf("%v nemesis: isolate node %d", time.Since(w.start), victim)
 			w.c.isolate(victim)
 			w.probe(client, victim, round)
 			pause(ctx, rng)
 			w.c.heal(context.Background())
+			w.c.t.Logf("%v nemesis: healed", time.Since(w.start))
 		}
 		pause(ctx, rng)
 	}
