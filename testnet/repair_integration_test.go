@@ -93,3 +93,34 @@ func TestIntegrationDrain(t *testing.T) {
 	}
 	mustGet(t, ctx, c.Client(3), p, data)
 }
+
+// TestIntegrationRebalanceOnJoin: after a node joins, the repair loops move shards onto it
+// until every stripe sits where placement now says, at full redundancy throughout.
+func TestIntegrationRebalanceOnJoin(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Dir: t.TempDir(), Nodes: 5, Members: 3, K: 3, M: 2, StripeSize: stripe,
+		Tune: func(cfg *node.Config) { cfg.RepairGrace, cfg.RepairInterval = time.Second, 300 * time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	data := randomBytes(12*stripe + 5)
+	p := put(t, ctx, c.Client(0), "default", data)
+	i, err := c.AddNode(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, ctx, "shards to move onto the new node", func() bool {
+		st, err := c.Node(i).Status(ctx, api.Subject{Anonymous: true})
+		return err == nil && st.Node.Used > 0
+	})
+	v, err := c.Client(0).Verify(ctx, p, false)
+	if err != nil || fullStripes(v.Stripes) != len(v.Stripes) {
+		t.Fatalf("redundancy after rebalancing: %v %+v", err, v)
+	}
+	if err := c.Kill(0); err != nil { // the publisher's own copies must not be needed
+		t.Fatal(err)
+	}
+	mustGet(t, ctx, c.Client(i), p, data)
+}

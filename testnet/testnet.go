@@ -398,3 +398,22 @@ func (c *Cluster) peerID(i int) peer.ID {
 	defer c.mu.Unlock()
 	return c.ids[i]
 }
+
+// AddNode creates one more node (of member MemberOf(index)) that joins the running
+// federation, and returns its index.
+func (c *Cluster) AddNode(ctx context.Context) (int, error) {
+	i := len(c.cfgs)
+	cfg, err := c.nodeConfig(i)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.cfgs = append(c.cfgs, cfg)
+	c.nodes = append(c.nodes, nil)
+	c.ids = append(c.ids, "")
+	c.mu.Unlock()
+	if err := c.create(ctx, i); err != nil {
+		return i, err
+	}
+	return i, c.WaitReady(ctx)
+}
