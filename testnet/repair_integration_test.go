@@ -100,7 +100,7 @@ func TestIntegrationRebalanceOnJoin(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c, err := Start(ctx, Options{Dir: t.TempDir(), Nodes: 5, Members: 3, K: 3, M: 2, StripeSize: stripe,
-		Tune: func(cfg *node.Config) { cfg.RepairGrace, cfg.RepairInterval = time.Second, 300 * time.Millisecond }})
+		Tune: func(cfg *node.Config) { cfg.RepairGrace, cfg.RepairInterval = time.Second, 300*time.Millisecond }})
 	if err != nil {
 		t.Fatal(err)
 	}
