@@ -197,3 +197,17 @@ func (n *Node) Scrub(ctx context.Context, sub api.Subject) (*api.ScrubReport, er
 
 // StoreDir returns the directory of this node's block store (for operators and fault tests).
 func (n *Node) StoreDir() string { return n.store.Dir() }
+
+// RepairedBytes returns the bytes of shards this node's repair loop has rebuilt so far.
+func (n *Node) RepairedBytes() int64 {
+	mfs, err := n.reg.Gather()
+	if err != nil {
+		return 0
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "meridian_repair_rebuilt_bytes_total" && len(mf.GetMetric()) > 0 {
+			return int64(mf.GetMetric()[0].GetCounter().GetValue())
+		}
+	}
+	return 0
+}

@@ -35,7 +35,8 @@ type Scorecard struct {
 	RedundancyAfterLoss time.Duration // permanent loss of a node: time until every stripe is back at k+m
 	RepairGrace         time.Duration // part of that time spent waiting on purpose
 	RepairInterval      time.Duration // between repair passes: up to this much more waiting
-	RepairMBs           float64       // bytes the lost node held / (time to full redundancy − grace − interval): a lower bound
+	RepairedBytes       int64         // shard bytes the repair loops rebuilt after the loss
+	RepairMBs           float64       // RepairedBytes / time from the first to the last rebuilt byte (polled every 10 ms)
 }
 
 // RunScorecard starts a 6-node, 3-member federation (3+2) in a temporary dir and measures it.
@@ -162,19 +163,60 @@ func (s *scorer) permanentLoss(ctx context.Context) error {
 			victim, held = i, st.Node.Used
 		}
 	}
+	base := s.rebuilt()
 	if err := s.c.Kill(victim); err != nil {
 		return err
 	}
 	start := time.Now()
-	if err := s.waitFull(ctx, 0); err != nil {
+	stop := make(chan struct{})
+	rate := make(chan [2]time.Time, 1)
+	go func() { rate <- s.watchRebuild(base, stop) }() // owned: joined below
+	err := s.waitFull(ctx, 0)
+	s.card.RedundancyAfterLoss = time.Since(start)
+	close(stop)
+	span := <-rate
+	if err != nil {
 		return err
 	}
-	s.card.RedundancyAfterLoss = time.Since(start)
-	if work := s.card.RedundancyAfterLoss - s.card.RepairGrace - s.card.RepairInterval; work > 0 {
-		s.card.RepairMBs = float64(held) / work.Seconds() / 1e6
+	s.card.RepairedBytes = s.rebuilt() - base
+	if d := span[1].Sub(span[0]) + 10*time.Millisecond; s.card.RepairedBytes > 0 {
+		s.card.RepairMBs = float64(s.card.RepairedBytes) / d.Seconds() / 1e6
 	}
 	s.readAll(ctx, 0)
 	return nil
+}
+
+// rebuilt sums the repair loops' rebuilt bytes over the running nodes.
+func (s *scorer) rebuilt() int64 {
+	var sum int64
+	for i := 0; i < s.c.Len(); i++ {
+		if n := s.c.Node(i); n != nil {
+			sum += n.RepairedBytes()
+		}
+	}
+	return sum
+}
+
+// watchRebuild polls the rebuilt-bytes counters until stop and returns when the first and
+// the last rebuilt byte were seen.
+func (s *scorer) watchRebuild(base int64, stop <-chan struct{}) [2]time.Time {
+	var first, last time.Time
+	prev := base
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return [2]time.Time{first, last}
+		case <-t.C:
+		}
+		if cur := s.rebuilt(); cur > prev {
+			if first.IsZero() {
+				first = time.Now().Add(-10 * time.Millisecond)
+			}
+			last, prev = time.Now(), cur
+		}
+	}
 }
 
 // waitFull waits until every object has every stripe at k+m, as seen through node via.

@@ -31,7 +31,7 @@ func newScorecardCmd() *cobra.Command {
 			fmt.Fprintf(w, "wrong bytes served (goal 0)\t%d\n", r.WrongBytes)
 			fmt.Fprintf(w, "corruptions detected / injected\t%d / %d\n", r.CorruptionsDetected, r.CorruptionsInjected)
 			fmt.Fprintf(w, "time to full redundancy after a node loss\t%v (grace %v, passes every %v)\n", r.RedundancyAfterLoss.Round(1e6), r.RepairGrace, r.RepairInterval)
-			fmt.Fprintf(w, "repair throughput (lower bound)\t%.0f MB/s\n", r.RepairMBs)
+			fmt.Fprintf(w, "repair throughput\t%.0f MB/s (%.1f MB rebuilt)\n", r.RepairMBs, float64(r.RepairedBytes)/1e6)
 			if err := w.Flush(); err != nil {
 				return err
 			}
