@@ -47,7 +47,7 @@ func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
 	}
 	defer os.RemoveAll(dir)
 	const grace, interval = time.Second, 200 * time.Millisecond
-	c, err := Start(ctx, Options{Dir: dir, Nodes: 6, Members: 3, K: 3, M: 2, StripeSize: 1 << 20,
+	c, err := Start(ctx, Options{Dir: dir, Nodes: 6, Members: 3, K: 3, M: 2,
 		Tune: func(cfg *node.Config) {
 			cfg.RepairGrace, cfg.RepairInterval, cfg.RepairRate = grace, interval, 0 // measure repair, not its limiter
 		}})
@@ -79,7 +79,7 @@ type scorer struct {
 
 func (s *scorer) publish(ctx context.Context, n int) error {
 	for i := range n {
-		size := s.rnd.IntN(3<<20) + 1
+		size := s.rnd.IntN(8<<20) + 1
 		b := make([]byte, size)
 		for j := range b {
 			b[j] = byte(s.rnd.Uint32())
