@@ -91,28 +91,24 @@ func nodeIndex(arg string) (int, error) {
 }
 
 func newTestnetKillCmd(dir *string) *cobra.Command {
-	return &cobra.Command{
-		Use:   "kill N",
-		Short: "kill -9 node N of the local federation",
-		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			i, err := nodeIndex(args[0])
-			if err != nil {
-				return err
-			}
-			pc, err := testnet.LoadProcCluster(*dir)
-			if err != nil {
-				return err
-			}
-			return pc.Kill(i)
-		},
-	}
+	return testnetNodeCmd(dir, "kill N", "kill -9 node N of the local federation",
+		func(_ context.Context, pc *testnet.ProcCluster, i int) error { return pc.Kill(i) })
 }
 
 func newTestnetStartCmd(dir *string) *cobra.Command {
+	return testnetNodeCmd(dir, "start N", "Start node N of the local federation again from its data dir",
+		func(ctx context.Context, pc *testnet.ProcCluster, i int) error {
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			return pc.Start(ctx, i)
+		})
+}
+
+// testnetNodeCmd builds a command that acts on node N of the testnet in dir.
+func testnetNodeCmd(dir *string, use, short string, act func(context.Context, *testnet.ProcCluster, int) error) *cobra.Command {
 	return &cobra.Command{
-		Use:   "start N",
-		Short: "Start node N of the local federation again from its data dir",
+		Use:   use,
+		Short: short,
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i, err := nodeIndex(args[0])
@@ -123,9 +119,7 @@ func newTestnetStartCmd(dir *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-			defer cancel()
-			return pc.Start(ctx, i)
+			return act(cmd.Context(), pc, i)
 		},
 	}
 }
