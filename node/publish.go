@@ -26,9 +26,10 @@ import (
 
 // Publish implements api.Backend: check, encode and store shards on their placement, replicate
 // the manifest, commit the record through Raft. It answers only after the commit, when every
-// shard of every stripe is durable on its holder, so the object survives any m holder losses.
-// A failure before the commit leaves no catalog entry; its shards are orphans that garbage
-// collection removes after the grace period.
+// shard that a reachable node could take is durable on a distinct node (all k+m while the
+// federation is whole, never fewer than k; see settle), so the object reads back. A failure
+// before the commit leaves no catalog entry; its shards are orphans that garbage collection
+// removes after the grace period.
 func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequest, body io.Reader) (_ *api.Object, err error) {
 	defer func() { n.metrics.publishes.WithLabelValues(resultLabel(err)).Inc() }()
 	const op = "node.Publish"
