@@ -76,8 +76,16 @@ type nodeAddr struct {
 
 // redeem registers a joining node: a new member first when needed, then the node in the
 // catalog (so every gater admits it), then in Raft.
-func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []byte) ([]byte, error) {
+func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []byte) (_ []byte, err error) {
 	const op = "node.redeem"
+	var req joinRequest
+	if err := json.Unmarshal(reqBytes, &req); err != nil {
+		return nil, errs.Errorf(op, errs.Invalid, "join request: %v", err)
+	}
+	info, err := addrInfo(joiner, req.Addrs) // refuse bad input before spending the invite
+	if err != nil {
+		return nil, err
+	}
 	iv, ok, err := n.invites.take(secret, n.now())
 	if err != nil {
 		return nil, err
@@ -85,10 +93,13 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	if !ok {
 		return nil, errs.Errorf(op, errs.Permission, "invite unknown, used or expired: ask for a new one")
 	}
-	var req joinRequest
-	if err := json.Unmarshal(reqBytes, &req); err != nil {
-		return nil, errs.Errorf(op, errs.Invalid, "join request: %v", err)
-	}
+	defer func() {
+		if err != nil { // the join did not complete: the same invite may be tried again
+			if rerr := n.invites.restore(iv); rerr != nil {
+				n.log.Warn("cannot restore an invite after a failed join", "err", rerr)
+			}
+		}
+	}()
 	actor := catalog.NodePrefix + n.PeerID().String()
 	var ans joinAnswer
 	if _, err := n.state.Member(iv.Member); err != nil {
@@ -97,12 +108,11 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 		}
 	}
 	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
-	if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {
-		return nil, err
-	}
-	info, err := addrInfo(joiner, req.Addrs)
-	if err != nil {
-		return nil, err
+	if prev, err := n.state.Node(node.PeerID); err != nil || prev.Member != node.Member || prev.State != catalog.NodeActive {
+		// Not registered by an earlier attempt that failed later on: register it now.
+		if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {
+			return nil, err
+		}
 	}
 	if iv.Voter {
 		err = n.raft.AddVoter(ctx, info)

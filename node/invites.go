@@ -100,6 +100,11 @@ func (b *inviteBook) take(secret []byte, now time.Time) (inviteEntry, bool, erro
 	return found, ok, err
 }
 
+// restore puts back an invite taken by a join that then failed.
+func (b *inviteBook) restore(e inviteEntry) error {
+	return b.update(func(es []inviteEntry) ([]inviteEntry, bool) { return append(es, e), true })
+}
+
 func (b *inviteBook) open(now time.Time) bool {
 	open := false
 	_ = b.update(func(es []inviteEntry) ([]inviteEntry, bool) {

@@ -68,6 +68,12 @@ func TestInviteBookIsOneTimeAndExpires(t *testing.T) {
 	if _, ok, _ := b.take([]byte(s1), now); ok {
 		t.Fatal("an invite was redeemed twice")
 	}
+	if err := b.restore(e); err != nil { // a join that failed after taking it
+		t.Fatal(err)
+	}
+	if _, ok, _ := b.take([]byte(s1), now); !ok {
+		t.Fatal("a restored invite cannot be used")
+	}
 	if _, ok, _ := b.take([]byte(s2), now.Add(2*time.Minute)); ok {
 		t.Fatal("an expired invite was accepted")
 	}
