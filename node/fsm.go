@@ -44,6 +44,8 @@ func (n *Node) applied(res catalog.Result, cmd []byte) {
 				n.events.publishPID(n, b.(*catalog.Publish).PID)
 			}
 		}
+	case catalog.KindSetScope, catalog.KindSetGrants, catalog.KindAddMember:
+		n.rewrapWake()
 	case catalog.KindSetNodeState, catalog.KindRetireMember:
 		n.membershipChanged()
 		if n.repairer != nil {

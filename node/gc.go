@@ -14,6 +14,7 @@ import (
 func (n *Node) startLoops(ctx context.Context) {
 	n.goFunc(func() { n.gcLoop(ctx) })
 	n.goFunc(func() { n.meshLoop(ctx) })
+	n.goFunc(func() { n.rewrapLoop(ctx) })
 }
 
 // stopped is closed when the node begins to stop.

@@ -48,6 +48,7 @@ type Node struct {
 	invites   *inviteBook
 	blocked   peerSet       // test partitions (Partition, Heal)
 	memberCh  chan struct{} // signals meshLoop that the membership changed
+	rewrapCh  chan struct{} // signals rewrapLoop that a catalog may have gained readers
 	events    *broker
 	memberKey *age.X25519Identity
 	signKey   ed25519.PrivateKey
@@ -84,6 +85,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 	n.metrics = newMetrics(n.reg)
 	n.events = newBroker()
 	n.memberCh = make(chan struct{}, 1)
+	n.rewrapCh = make(chan struct{}, 1)
 	n.manifests, _ = lru.New[cid.Cid, *chunker.Manifest](4096) // only fails for a size ≤ 0
 	bg, cancel := context.WithCancel(context.Background())
 	n.bgCtx, n.stop = bg, cancel

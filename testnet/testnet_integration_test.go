@@ -135,6 +135,17 @@ func TestIntegrationScopes(t *testing.T) {
 		t.Fatalf("anonymous read of a private object: err = %v", err)
 	}
 	mustGet(t, ctx, c.Client(3), pPriv, secret) // node 3 is of m1
+
+	// Widening the scope re-wraps the data key of existing objects for the new reader member.
+	scope := "members:m2"
+	if _, err := admin.UpdateCatalog(ctx, "private", api.CatalogUpdate{Scope: &scope}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, ctx, "m2 to read the older object after the scope widened", func() bool {
+		var got bytes.Buffer
+		_, err := c.ClientWithToken(1, tok.Secret).Get(ctx, pPriv, &got)
+		return err == nil && bytes.Equal(got.Bytes(), secret)
+	})
 }
 
 // mustAddMemberAdmin returns a client of node i authenticated as a new admin of node i's
