@@ -22,6 +22,7 @@ import (
 	"github.com/meridian-fed/meridian/pid"
 	"github.com/meridian-fed/meridian/placement"
 	"github.com/meridian-fed/meridian/policy"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // Publish implements api.Backend: check, encode and store shards on their placement, replicate
@@ -52,6 +53,9 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	view, err := n.newPlacementView(cat)
 	if err != nil {
 		return nil, err
+	}
+	if limit := maxObjectSize(n.cfg.StripeSize, view.policy.Shards()); req.Size > limit {
+		return nil, errs.Errorf(op, errs.Invalid, "an object of %d bytes needs a manifest larger than a block may be; with %d-byte stripes objects may have up to %d bytes: raise stripe_size or split the object", req.Size, n.cfg.StripeSize, limit)
 	}
 	dek, err := crypt.NewDEK()
 	if err != nil {
@@ -334,4 +338,14 @@ func (n *Node) buildRecord(sub api.Subject, req api.PublishRequest, res *chunker
 		return nil, err
 	}
 	return rec, nil
+}
+
+// manifestBytesPerStripe bounds a stripe's share of an encoded manifest from above: a tagged
+// 41-byte CID per shard plus the stripe's lengths and CBOR framing (measured: 233 bytes at 3+2).
+func manifestBytesPerStripe(shards int) int64 { return int64(shards)*44 + 40 }
+
+// maxObjectSize is the largest object whose manifest still fits in one block (store and shard
+// protocol cap), so a too-large upload is refused before any byte is read.
+func maxObjectSize(stripeSize, shards int) int64 {
+	return (store.MaxBlockSize - 4096) / manifestBytesPerStripe(shards) * int64(stripeSize)
 }
