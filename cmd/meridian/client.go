@@ -85,3 +85,22 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// callAndShow is the shape of most client commands: build the client, make one call under a
+// signal-aware context, then print the result as JSON with --json or with show otherwise.
+func callAndShow[T any](cmd *cobra.Command, cf *clientFlags, call func(context.Context, *api.Client) (T, error), show func(io.Writer, T) error) error {
+	c, err := cf.client(cmd)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := commandContext(cmd)
+	defer cancel()
+	v, err := call(ctx, c)
+	if err != nil {
+		return err
+	}
+	if cf.json {
+		return writeJSON(cmd.OutOrStdout(), v)
+	}
+	return show(cmd.OutOrStdout(), v)
+}

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/meridian-fed/meridian/api"
 )
 
 // newNodeStateCmd builds `meridian node drain|activate|remove PEER`: drain moves a node's
@@ -13,21 +17,13 @@ func newNodeStateCmd(use, state, short string) *cobra.Command {
 	cmd := &cobra.Command{Use: use + " PEER", Short: short, Args: usageArgs(cobra.ExactArgs(1))}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
+		set := func(ctx context.Context, c *api.Client) (*api.NodeInfo, error) {
+			return c.SetNodeState(ctx, args[0], state)
+		}
+		return callAndShow(cmd, cf, set, func(w io.Writer, n *api.NodeInfo) error {
+			_, err := fmt.Fprintf(w, "node %s (%s) is now %s\n", n.PeerID, n.Member, n.State)
 			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		n, err := c.SetNodeState(ctx, args[0], state)
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return writeJSON(cmd.OutOrStdout(), n)
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "node %s (%s) is now %s\n", n.PeerID, n.Member, n.State)
-		return nil
+		})
 	}
 	return cmd
 }

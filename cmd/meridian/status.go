@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -18,20 +19,7 @@ func newStatusCmd() *cobra.Command {
 	}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		st, err := c.Status(ctx)
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return writeJSON(cmd.OutOrStdout(), st)
-		}
-		return printStatus(cmd.OutOrStdout(), st)
+		return callAndShow(cmd, cf, func(ctx context.Context, c *api.Client) (*api.Status, error) { return c.Status(ctx) }, printStatus)
 	}
 	return cmd
 }
@@ -69,56 +57,48 @@ func newMembersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "members", Short: "List the federation's members", Args: usageArgs(cobra.NoArgs)}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		ms, err := c.Members(ctx)
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return writeJSON(cmd.OutOrStdout(), nonNil(ms))
-		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tREGION")
-		for _, m := range ms {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ID, m.Name, m.Region)
-		}
-		return tw.Flush()
+		return callAndShow(cmd, cf, listMembers, printMembers)
 	}
 	return cmd
+}
+
+func listMembers(ctx context.Context, c *api.Client) ([]api.Member, error) {
+	ms, err := c.Members(ctx)
+	return nonNil(ms), err
+}
+
+func printMembers(w io.Writer, ms []api.Member) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tREGION")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ID, m.Name, m.Region)
+	}
+	return tw.Flush()
 }
 
 func newNodesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "nodes", Short: "List the federation's nodes", Args: usageArgs(cobra.NoArgs)}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		ns, err := c.Nodes(ctx)
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return writeJSON(cmd.OutOrStdout(), nonNil(ns))
-		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PEER\tMEMBER\tROLE\tSTATE\tCONNECTED\tAPI\tUSED")
-		for _, n := range ns {
-			role := "non-voter"
-			if n.Voter {
-				role = "voter"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.PeerID, n.Member, role, n.State, n.Connected, n.API, humanBytes(n.Used))
-		}
-		return tw.Flush()
+		return callAndShow(cmd, cf, listNodes, printNodes)
 	}
 	return cmd
+}
+
+func listNodes(ctx context.Context, c *api.Client) ([]api.NodeInfo, error) {
+	ns, err := c.Nodes(ctx)
+	return nonNil(ns), err
+}
+
+func printNodes(w io.Writer, ns []api.NodeInfo) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PEER\tMEMBER\tROLE\tSTATE\tCONNECTED\tAPI\tUSED")
+	for _, n := range ns {
+		role := "non-voter"
+		if n.Voter {
+			role = "voter"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.PeerID, n.Member, role, n.State, n.Connected, n.API, humanBytes(n.Used))
+	}
+	return tw.Flush()
 }
