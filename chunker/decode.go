@@ -2,9 +2,7 @@ package chunker
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/ipfs/go-cid"
@@ -30,7 +28,8 @@ type VerifyingSource interface {
 // Decode writes bytes [off, off+length) of the object described by m to w (length -1 means to
 // the end). Only the stripes the range covers are fetched. Stripes are decoded by
 // params-many workers in parallel and written in order; a whole-object read is also checked
-// against the manifest's content CID and sha256. A stripe with fewer than k verified shards fails
+// against the manifest's content CID (the PID names that; the manifest's sha256 is left to
+// the client, which gets it as Repr-Digest, so no byte is hashed twice for one check). A stripe with fewer than k verified shards fails
 // with kind Unavailable naming the stripe; bytes that do not authenticate fail with Corrupt.
 func Decode(ctx context.Context, m *Manifest, dek []byte, src ShardSource, w io.Writer, off, length int64) error {
 	return DecodeParallel(ctx, m, dek, src, w, off, length, 0)
@@ -69,7 +68,7 @@ func DecodeParallel(ctx context.Context, m *Manifest, dek []byte, src ShardSourc
 		return nil
 	}
 	if off == 0 && length == m.Size {
-		d.whole, d.content = sha256.New(), newContentHasher(m.StripeSize)
+		d.content = newContentHasher(m.StripeSize)
 	}
 	if err := d.run(ctx); err != nil {
 		return errs.E(op, errs.Other, err)
@@ -83,11 +82,10 @@ type decoder struct {
 	src         ShardSource
 	w           io.Writer
 	off, end    int64
-	first, last int  // stripes to decode, inclusive
-	next        int  // the next stripe to write
-	workers     int  // 0: GOMAXPROCS
-	trusted     bool // src implements VerifyingSource: shards are not hashed again
-	whole       hash.Hash
+	first, last int            // stripes to decode, inclusive
+	next        int            // the next stripe to write
+	workers     int            // 0: GOMAXPROCS
+	trusted     bool           // src implements VerifyingSource: shards are not hashed again
 	content     *contentHasher // nil unless the whole object is read
 	free        chan *job
 	todo        chan *job

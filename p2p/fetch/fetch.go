@@ -20,6 +20,14 @@ type Getter interface {
 	GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, length int64) ([]byte, error)
 }
 
+// VerifyingGetter is an optional interface of a Getter whose whole-shard reads (off 0,
+// length 0) return only bytes it has checked against the CID, hashing them as they arrive
+// (the shard protocol client does). The fetcher then does not hash them a second time.
+type VerifyingGetter interface {
+	Getter
+	VerifiesShards() bool
+}
+
 // Finder finds peers announcing a block (the federation DHT implements it).
 type Finder interface {
 	FindProviders(ctx context.Context, c cid.Cid) ([]peer.AddrInfo, error)
@@ -43,10 +51,11 @@ type Config struct {
 // Fetcher reads stripes. It is safe for concurrent use and shares its peer statistics
 // across calls.
 type Fetcher struct {
-	get   Getter
-	find  Finder // may be nil
-	cfg   Config
-	stats *Stats
+	get      Getter
+	verified bool   // get checks whole shards itself (VerifyingGetter)
+	find     Finder // may be nil
+	cfg      Config
+	stats    *Stats
 
 	attempts, hedges atomic.Int64
 }
@@ -77,7 +86,11 @@ func New(get Getter, find Finder, cfg Config) *Fetcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Fetcher{get: get, find: find, cfg: cfg, stats: NewStats()}
+	f := &Fetcher{get: get, find: find, cfg: cfg, stats: NewStats()}
+	if v, ok := get.(VerifyingGetter); ok {
+		f.verified = v.VerifiesShards()
+	}
+	return f
 }
 
 // Stats returns the per-peer statistics the fetcher ranks holders by.

@@ -145,6 +145,10 @@ func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, lengt
 	return data, nil
 }
 
+// VerifiesShards reports that GetShard checks whole shards against their CID (see
+// fetch.VerifyingGetter).
+func (cl *Client) VerifiesShards() bool { return true }
+
 // readBody reads a TData answer, feeding dg (if any) as the bytes arrive.
 func (cl *Client) readBody(k *call, length int64, dg *digester) ([]byte, error) {
 	p, err := wire.Expect(k.r, wire.TData, wire.MaxFrame)

@@ -3,6 +3,7 @@ package shardproto
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/p2p/wire"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // put receives a body, hashing it as it arrives, and stores it (fsynced) before answering.
@@ -80,15 +82,16 @@ func (s *Server) get(st network.Stream, p []byte) error {
 	_ = st.SetDeadline(s.cfg.Limits.deadline(0))
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Limits.BaseTimeout)
 	defer cancel()
+	if o, ok := s.cfg.Store.(store.Opener); ok {
+		return s.stream(ctx, st, o, c, off, length)
+	}
 	size, err := s.cfg.Store.Stat(ctx, c)
 	if err != nil {
 		return answer(st, 0, nil, err)
 	}
-	if off < 0 || off > size || length < 0 {
-		return answer(st, 0, nil, errs.Errorf(op, errs.Invalid, "range %d+%d outside shard of %d bytes", off, length, size))
-	}
-	if length == 0 || length > size-off {
-		length = size - off
+	off, length, err = clampRange(op, off, length, size)
+	if err != nil {
+		return answer(st, 0, nil, err)
 	}
 	if err := s.budget.Acquire(ctx, size); err != nil {
 		return errs.E(op, errs.Unavailable, err)
@@ -108,6 +111,47 @@ func (s *Server) get(st network.Stream, p []byte) error {
 	_, err = st.Write(data[off : off+length])
 	return err
 }
+
+// clampRange checks a requested range against the shard's size; length 0 means to the end.
+func clampRange(op string, off, length, size int64) (int64, int64, error) {
+	if off < 0 || off > size || length < 0 {
+		return 0, 0, errs.Errorf(op, errs.Invalid, "range %d+%d outside shard of %d bytes", off, length, size)
+	}
+	if length == 0 || length > size-off {
+		length = size - off
+	}
+	return off, length, nil
+}
+
+// stream answers a GET from an open block file without hashing it here: the receiver
+// verifies every shard against its CID (fetch.verify), so hashing on both ends would double
+// the cost of every remote read. Memory per request is one copy buffer, not the shard.
+func (s *Server) stream(ctx context.Context, st network.Stream, o store.Opener, c cid.Cid, off, length int64) error {
+	const op = "shardproto.get"
+	b, size, err := o.OpenUnverified(ctx, c)
+	if err != nil {
+		return answer(st, 0, nil, err)
+	}
+	defer b.Close()
+	if off, length, err = clampRange(op, off, length, size); err != nil {
+		return answer(st, 0, nil, err)
+	}
+	_ = st.SetDeadline(s.cfg.Limits.deadline(length))
+	if err := wire.WriteFrame(st, wire.TData, new(wire.Enc).Uvarint(uint64(length)).Out()); err != nil {
+		return err
+	}
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	n, err := io.CopyBuffer(st, io.NewSectionReader(b, off, length), *buf)
+	if err == nil && n < length {
+		err = errs.Errorf(op, errs.Internal, "shard %s shrank while read: %d of %d bytes", c, n, length)
+	}
+	return err
+}
+
+// copyBufs holds the buffers stream copies through; large enough for few syscalls and few
+// noise frames per shard.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // has answers one bit per CID, in request order.
 func (s *Server) has(st network.Stream, p []byte) error {
