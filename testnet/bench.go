@@ -32,8 +32,16 @@ type BenchReport struct {
 	CodecDecodeMBs       float64 // chunker.Decode alone, shards from memory
 	PutMBs, GetMBs       float64 // the large object through the HTTP API of the federation
 	Put1P50, Put1P99     time.Duration
-	Get1P50, Get1P99     time.Duration
+	Get1P50, Get1P99     time.Duration // objects published earlier, first read on another node
+	Fresh1P50, Fresh1P99 time.Duration // read on another node right after the publish returned
+	Limits               Limits
 	Nodes, Members, K, M int
+}
+
+// PutBoundMBs is the PUT rate the shared disk allows: every byte published is written
+// (n/k)-fold, with fsync, to the one disk all the nodes share here.
+func (r *BenchReport) PutBoundMBs() float64 {
+	return r.Limits.DiskFsyncMBs * float64(r.K) / float64(r.K+r.M)
 }
 
 const rawProto = protocol.ID("/meridian/bench/raw/1.0.0")
@@ -51,7 +59,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchReport, error) {
 	}
 	defer c.Close()
 	r := &BenchReport{Size: o.Size, Nodes: c.opts.Nodes, Members: c.opts.Members, K: c.opts.K, M: c.opts.M}
-	steps := []func(context.Context, *Cluster, BenchOptions, *BenchReport) error{benchRaw, benchCodec, benchBig, benchSmall}
+	steps := []func(context.Context, *Cluster, BenchOptions, *BenchReport) error{benchRaw, benchLimits, benchCodec, benchBig, benchSmall}
 	for _, step := range steps {
 		if err := step(ctx, c, o, r); err != nil {
 			return r, err
@@ -151,24 +159,54 @@ func benchBig(ctx context.Context, c *Cluster, o BenchOptions, r *BenchReport) e
 	return nil
 }
 
-// benchSmall measures the latency of 1 MiB publishes and reads.
+// benchSmall measures the latency of 1 MiB publishes and reads: all publishes first, then a
+// first read of each on another node (the steady state: the catalog entry has reached every
+// replica), then publishes each read at once on another node, which must first catch up with
+// the leader (a read-index round) before it can resolve the PID.
 func benchSmall(ctx context.Context, c *Cluster, o BenchOptions, r *BenchReport) error {
-	var puts, gets []time.Duration
-	for i := range o.Small {
+	var puts, gets, fresh []time.Duration
+	put := func(seed uint64) (string, error) {
 		start := time.Now()
-		obj, err := c.Client(0).Put(ctx, "default", "small.bin", data(1<<20, uint64(10+i)), 1<<20)
+		obj, err := c.Client(0).Put(ctx, "default", "small.bin", data(1<<20, seed), 1<<20)
+		if err != nil {
+			return "", err
+		}
+		puts = append(puts, time.Since(start))
+		return obj.PID, nil
+	}
+	get := func(p string, into *[]time.Duration) error {
+		start := time.Now()
+		if _, err := c.Client(c.Len()-2).Get(ctx, p, io.Discard); err != nil {
+			return err
+		}
+		*into = append(*into, time.Since(start))
+		return nil
+	}
+	var pids []string
+	for i := range o.Small {
+		p, err := put(uint64(10 + i))
 		if err != nil {
 			return err
 		}
-		puts = append(puts, time.Since(start))
-		start = time.Now()
-		if _, err := c.Client(c.Len()-2).Get(ctx, obj.PID, io.Discard); err != nil {
+		pids = append(pids, p)
+	}
+	for _, p := range pids {
+		if err := get(p, &gets); err != nil {
 			return err
 		}
-		gets = append(gets, time.Since(start))
+	}
+	for i := range max(o.Small/2, 1) {
+		p, err := put(uint64(10 + o.Small + i))
+		if err != nil {
+			return err
+		}
+		if err := get(p, &fresh); err != nil {
+			return err
+		}
 	}
 	r.Put1P50, r.Put1P99 = percentiles(puts)
 	r.Get1P50, r.Get1P99 = percentiles(gets)
+	r.Fresh1P50, r.Fresh1P99 = percentiles(fresh)
 	return nil
 }
 
