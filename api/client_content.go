@@ -126,7 +126,11 @@ func (st *download) consume(op string, resp *http.Response) error {
 		return &readError{err}
 	}
 	if rest := end - want; rest > 0 {
-		n, err := io.CopyN(writerFunc(st.write), body, rest)
+		buf := make([]byte, min(rest, copyBuffer))
+		n, err := io.CopyBuffer(writerFunc(st.write), io.LimitReader(body, rest), buf)
+		if err == nil && n < rest {
+			err = io.EOF
+		}
 		if err == io.EOF {
 			return &readError{fmt.Errorf("body ended after %d of %d bytes", n, rest)}
 		}
@@ -134,6 +138,9 @@ func (st *download) consume(op string, resp *http.Response) error {
 	}
 	return nil
 }
+
+// copyBuffer is the most a download reads at once: few syscalls per MiB, little memory.
+const copyBuffer = 256 << 10
 
 func (st *download) write(b []byte) (int, error) {
 	n, err := st.w.Write(b)

@@ -25,6 +25,14 @@ type VerifyingSource interface {
 	VerifiesShards() bool
 }
 
+// ShardReleaser is an optional interface of a ShardSource whose buffers are its own to
+// recycle: Decode hands each stripe's shards back once it has decoded them and holds no
+// reference to them any more.
+type ShardReleaser interface {
+	ShardSource
+	ReleaseShards(shards [][]byte)
+}
+
 // Decode writes bytes [off, off+length) of the object described by m to w (length -1 means to
 // the end). Only the stripes the range covers are fetched. Stripes are decoded by
 // params-many workers in parallel and written in order; a whole-object read is also checked
@@ -63,6 +71,7 @@ func DecodeParallel(ctx context.Context, m *Manifest, dek []byte, src ShardSourc
 	if v, ok := src.(VerifyingSource); ok {
 		d.trusted = v.VerifiesShards()
 	}
+	d.release, _ = src.(ShardReleaser)
 	d.first, d.last = d.stripeRange()
 	if d.first > d.last {
 		return nil
@@ -86,6 +95,7 @@ type decoder struct {
 	next        int            // the next stripe to write
 	workers     int            // 0: GOMAXPROCS
 	trusted     bool           // src implements VerifyingSource: shards are not hashed again
+	release     ShardReleaser  // src takes its buffers back after each stripe, or nil
 	content     *contentHasher // nil unless the whole object is read
 	free        chan *job
 	todo        chan *job
@@ -182,7 +192,12 @@ func (d *decoder) work(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("fetching stripe %d: %w", j.index, err)
 		}
-		if err := d.c.decode(j.index, j.last, st, shards, &j.s, d.trusted); err != nil {
+		err = d.c.decode(j.index, j.last, st, shards, &j.s, d.trusted)
+		clear(j.s.slots) // they point into shards, which go back to the source now
+		if d.release != nil {
+			d.release.ReleaseShards(shards)
+		}
+		if err != nil {
 			return err
 		}
 		if d.content != nil && d.content.aligned {

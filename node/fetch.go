@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	pool "github.com/libp2p/go-buffer-pool"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/meridian-fed/meridian/api"
@@ -160,34 +161,95 @@ func (n *Node) stripeSource(cat string) (*stripeSource, error) {
 // and the fetcher verifies every shard it returns.
 func (s *stripeSource) VerifiesShards() bool { return true }
 
+// Shards reads the stripe's shards held here while it fetches the rest from other holders at
+// the same time: the local reads (and their hashing) stay off the critical path of the
+// network fetch. A local shard that turns out corrupt or gone is made up for by a second
+// fetch.
 func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k int) ([][]byte, error) {
 	start := time.Now()
 	defer func() { s.n.metrics.stripeFetch.Observe(time.Since(start).Seconds()) }()
 	out := make([][]byte, len(cids))
+	here := make([]bool, len(cids))
+	nHere := 0
+	for i, c := range cids {
+		if ok, err := s.n.store.Has(ctx, c); err == nil && ok {
+			here[i] = true
+			nHere++
+		}
+	}
+	key := chunker.PlacementKey(cids)
+	holders := s.holders(key, len(cids))
+	var remote [][]byte
+	var remoteErr error
+	fetched := make(chan struct{})
+	if need := k - min(nHere, k); need > 0 {
+		go func() {
+			defer close(fetched)
+			remote, remoteErr = s.fetch(ctx, cids, holders, here, need)
+		}()
+	} else {
+		close(fetched)
+	}
 	have := 0
 	for i, c := range cids {
+		if !here[i] || have == k {
+			continue
+		}
 		if b, err := s.n.store.Get(ctx, c); err == nil {
 			out[i] = b
 			have++
 		}
 	}
+	<-fetched
+	have += merge(out, remote)
 	if have >= k {
 		return out, nil
 	}
-	key := chunker.PlacementKey(cids)
-	holders := s.holders(key, len(cids))
+	// A local shard was corrupt or gone, or the fetch fell short: ask for the rest, from
+	// every holder of a shard not had yet.
+	got := make([]bool, len(cids))
 	for i := range out {
-		if out[i] != nil {
-			holders[i] = nil // already read locally
+		got[i] = out[i] != nil
+	}
+	more, err := s.fetch(ctx, cids, holders, got, k-have)
+	merge(out, more)
+	if err == nil {
+		err = remoteErr
+	}
+	return out, err
+}
+
+// fetch asks the fetcher for need shards other than the ones skip marks.
+func (s *stripeSource) fetch(ctx context.Context, cids []cid.Cid, holders [][]peer.ID, skip []bool, need int) ([][]byte, error) {
+	hs := make([][]peer.ID, len(holders))
+	for i := range holders {
+		if !skip[i] {
+			hs[i] = holders[i]
 		}
 	}
-	got, err := s.n.p2p.Fetcher().FetchStripe(ctx, cids, holders, k-have)
+	return s.n.p2p.Fetcher().FetchStripe(ctx, cids, hs, need)
+}
+
+// merge fills out's empty slots from got and returns how many it filled.
+func merge(out, got [][]byte) int {
+	n := 0
 	for i := range got {
 		if out[i] == nil && got[i] != nil {
 			out[i] = got[i]
+			n++
 		}
 	}
-	return out, err
+	return n
+}
+
+// ReleaseShards implements chunker.ShardReleaser: the buffers (fetched ones come from
+// libp2p's pool, local ones are fresh) go to the shared pool for the next reads.
+func (s *stripeSource) ReleaseShards(shards [][]byte) {
+	for _, b := range shards {
+		if b != nil {
+			pool.Put(b)
+		}
+	}
 }
 
 // holders lists, per shard, the node placement assigns first and then the rest of the

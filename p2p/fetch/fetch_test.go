@@ -282,3 +282,38 @@ func TestFetchSpareHidesStuckHolder(t *testing.T) {
 		t.Errorf("%d hedges", hedges)
 	}
 }
+
+// TestFetchAsksExpectedHolderFirst: each shard's holder list is every node of the federation,
+// the one placement chose first, as the node passes it. Even when the fallbacks look faster
+// in the statistics, the fetcher asks only the expected holders, and a "not here" from a
+// fallback does not count against that peer.
+func TestFetchAsksExpectedHolderFirst(t *testing.T) {
+	net := newFakeNet()
+	cids, holders, data := stripe(net, 5)
+	all := []peer.ID{"p0", "p1", "p2", "p3", "p4"}
+	for i := range holders {
+		for _, p := range all {
+			if p != holders[i][0] {
+				holders[i] = append(holders[i], p)
+			}
+		}
+	}
+	f := New(net, net, Config{})
+	for _, p := range all[3:] { // p3 and p4 look ten times faster than the others
+		f.Stats().Observe(p, 1<<20, time.Millisecond)
+	}
+	for _, p := range all[:3] {
+		f.Stats().Observe(p, 1<<20, 10*time.Millisecond)
+	}
+	got, err := f.FetchStripe(testCtx(t), cids, holders, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, got, data, 3)
+	if c := net.callCount(); c != 3 {
+		t.Errorf("%d requests for k=3, want 3 (only expected holders)", c)
+	}
+	if got[3] == nil || got[4] == nil {
+		t.Error("the fast expected holders p3 and p4 were not used")
+	}
+}

@@ -63,9 +63,12 @@ func (r *run) active() int {
 	return n
 }
 
-// pick chooses the next (shard, peer) to try: the lowest expected time, scaled by how many
-// requests the peer already serves for us, preferring shards nobody is fetching (any k
-// shards will do, so a fresh shard is better than a duplicate).
+// pick chooses the next (shard, peer) to try. Per shard only the first holder not yet asked
+// is eligible: holders come best guess first (where placement put the shard, then fallbacks),
+// so asking a fallback before the expected holder would mostly earn a "not here". Among the
+// shards it picks the lowest expected time, scaled by how many requests the peer already
+// serves for us, preferring shards nobody is fetching (any k shards will do, so a fresh shard
+// is better than a duplicate).
 func (r *run) pick() *attempt {
 	var best *attempt
 	bestScore := math.Inf(1)
@@ -73,21 +76,29 @@ func (r *run) pick() *attempt {
 		if r.out[i] != nil {
 			continue
 		}
-		dup := r.fetching(i)
-		for _, p := range c {
-			if r.tried[i][p] {
-				continue
-			}
-			score := r.f.stats.Expect(p, r.size).Seconds() * float64(1+r.load[p])
-			if dup {
-				score += 1e6
-			}
-			if score < bestScore {
-				best, bestScore = &attempt{shard: i, peer: p}, score
-			}
+		p, ok := r.nextCandidate(i, c)
+		if !ok {
+			continue
+		}
+		score := r.f.stats.Expect(p, r.size).Seconds() * float64(1+r.load[p])
+		if r.fetching(i) {
+			score += 1e6
+		}
+		if score < bestScore {
+			best, bestScore = &attempt{shard: i, peer: p}, score
 		}
 	}
 	return best
+}
+
+// nextCandidate returns shard i's first holder not asked yet.
+func (r *run) nextCandidate(i int, c []peer.ID) (peer.ID, bool) {
+	for _, p := range c {
+		if !r.tried[i][p] {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 func (r *run) fetching(shard int) bool {
@@ -137,7 +148,9 @@ func (r *run) handle(res result) {
 		res.err = verify(r.cids[a.shard], res.data)
 	}
 	if res.err != nil {
-		r.f.stats.Fail(a.peer)
+		if !errs.Is(res.err, errs.NotExist) { // "not here" is an answer, not a failing peer
+			r.f.stats.Fail(a.peer)
+		}
 		r.lastErr = res.err
 		r.f.cfg.Logger.Debug("shard fetch failed", "cid", r.cids[a.shard], "peer", a.peer, "err", res.err)
 		return

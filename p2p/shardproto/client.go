@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	pool "github.com/libp2p/go-buffer-pool"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -112,7 +113,9 @@ func (cl *Client) PutShard(ctx context.Context, p peer.ID, c cid.Cid, data []byt
 }
 
 // GetShard fetches length bytes of shard c from p starting at off; length 0 means to the
-// end. A whole shard (off 0, length 0) is verified against c; a range cannot be.
+// end. A whole shard (off 0, length 0) is verified against c; a range cannot be. The buffer
+// comes from libp2p's shared buffer pool (go-buffer-pool): a caller done with it may hand it
+// back with pool.Put, which spares the next read fresh pages; dropping it is fine too.
 func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, length int64) (data []byte, err error) {
 	const op = "shardproto.GetShard"
 	if off < 0 || length < 0 {
@@ -139,6 +142,7 @@ func (cl *Client) GetShard(ctx context.Context, p peer.ID, c cid.Cid, off, lengt
 	}
 	if dg != nil {
 		if err := dg.check(c); err != nil {
+			pool.Put(data)
 			return nil, errs.Errorf(op, errs.Corrupt, "peer %s sent bad bytes for %s", p, c)
 		}
 	}
@@ -165,7 +169,7 @@ func (cl *Client) readBody(k *call, length int64, dg *digester) ([]byte, error) 
 	}
 	n := int64(rawN)
 	k.setDeadline(cl.limits, n)
-	data := make([]byte, n)
+	data := pool.Get(int(n))
 	for off := int64(0); off < n; {
 		m, err := io.ReadFull(k.r, data[off:min(off+chunk, n)])
 		if dg != nil {
@@ -173,6 +177,7 @@ func (cl *Client) readBody(k *call, length int64, dg *digester) ([]byte, error) 
 		}
 		off += int64(m)
 		if err != nil {
+			pool.Put(data)
 			return nil, err
 		}
 	}
