@@ -22,6 +22,7 @@ type EncodedStripe struct {
 	Shards       [][]byte  // k data then m parity shards, all the same length
 	CIDs         []cid.Cid // CIDv1 raw sha2-256 of each shard
 	PlacementKey [32]byte  // sha256 over the CIDs' bytes in order
+	Last         bool      // the object's final stripe: the manifest is known once it is encoded
 }
 
 // Result is what Encode returns once every stripe was put.
@@ -177,7 +178,7 @@ func (e *encoder) work(ctx context.Context) error {
 			j.s.leaves = leafDigests(j.s.leaves, j.s.plain)
 		}
 		j.info = e.c.encode(j.index, j.last, &j.s)
-		es := &EncodedStripe{Index: j.index, Shards: j.s.slots, CIDs: j.s.cids, PlacementKey: PlacementKey(j.s.cids)}
+		es := &EncodedStripe{Index: j.index, Shards: j.s.slots, CIDs: j.s.cids, PlacementKey: PlacementKey(j.s.cids), Last: j.last}
 		if err := e.put(ctx, es); err != nil {
 			return fmt.Errorf("storing stripe %d: %w", j.index, err)
 		}

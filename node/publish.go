@@ -3,16 +3,10 @@ package node
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"errors"
-	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"filippo.io/age"
-	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
@@ -20,7 +14,6 @@ import (
 	"github.com/meridian-fed/meridian/chunker/crypt"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/pid"
-	"github.com/meridian-fed/meridian/placement"
 	"github.com/meridian-fed/meridian/policy"
 	"github.com/meridian-fed/meridian/store"
 )
@@ -67,14 +60,8 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	}
 	started := n.now()
 	params := chunker.Params{K: view.policy.K, M: view.policy.M, StripeSize: n.cfg.StripeSize, Workers: n.cfg.Transfers}
-	res, err := chunker.Encode(ctx, body, params, dek, view.storeStripe)
+	res, err := view.store(ctx, body, params, dek, req.Size)
 	if err != nil {
-		return nil, err
-	}
-	if req.Size > 0 && res.Size != req.Size {
-		return nil, errs.Errorf(op, errs.Invalid, "received %d bytes but the upload announced %d; upload again", res.Size, req.Size)
-	}
-	if err := view.storeManifest(ctx, res.ManifestCID, res.ManifestBytes); err != nil {
 		return nil, err
 	}
 	// Holders collect unreferenced shards after orphan_grace; a publish that took a large part
@@ -129,174 +116,6 @@ func (n *Node) wrapKey(dek []byte, readers []string) ([]catalog.WrappedKey, erro
 		out = append(out, catalog.WrappedKey{Member: m, Key: w})
 	}
 	return out, nil
-}
-
-func (n *Node) newPlacementView(cat catalog.Catalog) (*placementView, error) {
-	pol := toPlacementPolicy(cat.Placement)
-	nodes := n.placementNodes()
-	plan, err := placement.NewPlan(nodes, pol)
-	if err != nil {
-		return nil, err
-	}
-	if err := plan.Err(); err != nil {
-		return nil, err
-	}
-	return &placementView{n: n, plan: plan, policy: pol}, nil
-}
-
-// placementView is the membership a publish places stripes on, fixed for the whole upload.
-type placementView struct {
-	n      *Node
-	plan   *placement.Plan
-	policy placement.Policy
-}
-
-// storeStripe sends each shard of s to its holder in parallel. A holder that fails is replaced
-// by the next eligible node in XOR order (the DHT announces the detour), so a publish succeeds
-// while enough nodes answer; it fails when fewer than k+m distinct nodes take the stripe.
-func (v *placementView) storeStripe(ctx context.Context, s *chunker.EncodedStripe) error {
-	holders, err := v.plan.Place(s.PlacementKey)
-	if err != nil {
-		return err
-	}
-	ranked := v.plan.Ranked(s.PlacementKey)
-	var mu sync.Mutex
-	used := make(map[string]bool, len(holders))
-	for _, h := range holders {
-		used[h] = true
-	}
-	var wg sync.WaitGroup
-	errc := make([]error, len(s.Shards))
-	for i := range s.Shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errc[i] = v.storeShard(ctx, s.CIDs[i], s.Shards[i], holders[i], ranked, &mu, used)
-		}()
-	}
-	wg.Wait()
-	return v.settle(s, errc)
-}
-
-// errNoHolder marks a shard that no reachable node could take.
-var errNoHolder = errs.Errorf("node.storeShard", errs.Unavailable, "no eligible node left to hold the shard")
-
-// noHolder is errNoHolder with the last holder's error (a full disk, a dead node).
-type noHolder struct{ last error }
-
-func (e noHolder) Error() string {
-	return fmt.Sprintf("no node could take the shard (last error: %v)", e.last)
-}
-func (e noHolder) Is(target error) bool { return target == errNoHolder }
-func (e noHolder) Unwrap() error        { return e.last }
-
-// settle decides whether a stripe is durable enough to acknowledge. Every shard must be stored
-// except those for which no reachable node was left (nodes down: the failures the design
-// tolerates); at least k must be stored, so the object reads back. Missing shards are counted as
-// degraded and restored by repair when nodes return.
-func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
-	stored := 0
-	var first, last error
-	for i, err := range errc {
-		switch {
-		case err == nil:
-			stored++
-		case errors.Is(err, errNoHolder):
-			last = err
-		case first == nil:
-			first = errs.Errorf("node.storeStripe", errs.KindOf(err), "stripe %d shard %d: %v", s.Index, i, err)
-		}
-	}
-	if first != nil {
-		return first
-	}
-	if stored < v.policy.K {
-		if errs.Is(last, errs.NoSpace) {
-			return errs.Errorf("node.storeStripe", errs.NoSpace, "stripe %d: only %d of %d shards could be stored, %d needed: the nodes are full (%v); free space or add nodes", s.Index, stored, len(errc), v.policy.K, last)
-		}
-		return errs.Errorf("node.storeStripe", errs.Unavailable, "stripe %d: only %d of %d shards could be stored, %d needed (%v); bring nodes back", s.Index, stored, len(errc), v.policy.K, last)
-	}
-	if missing := len(errc) - stored; missing > 0 {
-		v.n.metrics.degradedShards.Add(float64(missing))
-		v.n.log.Warn("stripe stored degraded; repair restores it when nodes return", "stripe", s.Index, "stored", stored, "of", len(errc))
-	}
-	return nil
-}
-
-func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, first string, ranked []placement.Node, mu *sync.Mutex, used map[string]bool) error {
-	target := first
-	var lastErr error
-	for {
-		id, err := peer.Decode(target)
-		if err == nil {
-			err = v.n.shards.put(ctx, id, c, data)
-		}
-		if err == nil {
-			return nil // a detour is found by readers: they fall back along the XOR order
-		}
-		if ctx.Err() != nil || errs.Is(err, errs.Corrupt) {
-			return err
-		}
-		lastErr = err
-		v.n.log.Warn("shard holder failed; trying the next node in placement order", "holder", target, "err", err)
-		mu.Lock()
-		target = ""
-		for _, cand := range ranked {
-			if cand.Active && v.policy.Eligible(cand) && !used[cand.ID] {
-				used[cand.ID] = true
-				target = cand.ID
-				break
-			}
-		}
-		mu.Unlock()
-		if target == "" {
-			return noHolder{last: lastErr}
-		}
-	}
-}
-
-// storeManifest replicates the manifest, in parallel, on the m+1 active nodes nearest to its
-// CID (readers look there first), plus the local store.
-func (v *placementView) storeManifest(ctx context.Context, c cid.Cid, data []byte) error {
-	if err := v.n.store.Put(ctx, c, data); err != nil {
-		return err
-	}
-	want := v.policy.M + 1
-	self := v.n.PeerID().String()
-	var targets []peer.ID
-	key := sha256.Sum256(c.Bytes())
-	for _, cand := range v.plan.Ranked(key) {
-		if id, err := peer.Decode(cand.ID); err == nil && cand.Active && cand.ID != self {
-			targets = append(targets, id)
-		}
-	}
-	stored := 1 // the local copy
-	var mu sync.Mutex
-	var lastErr error
-	for len(targets) > 0 && stored < want {
-		batch := targets[:min(want-stored, len(targets))]
-		targets = targets[len(batch):]
-		var wg sync.WaitGroup
-		for _, id := range batch {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := v.n.shards.put(ctx, id, c, data)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					lastErr = err
-				} else {
-					stored++
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	if stored < want {
-		return errs.Errorf("node.storeManifest", errs.Unavailable, "manifest stored on %d of %d nodes (last error: %v); bring nodes back and retry", stored, want, lastErr)
-	}
-	return nil
 }
 
 func (n *Node) buildRecord(sub api.Subject, req api.PublishRequest, res *chunker.Result) (*pid.Record, error) {
