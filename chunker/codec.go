@@ -3,6 +3,7 @@ package chunker
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 	"sync"
 
 	"github.com/ipfs/go-cid"
@@ -147,10 +148,14 @@ func (c *codec) encode(index int, last bool, s *scratch) Stripe {
 	if err := c.rs.Encode(s.slots); err != nil {
 		panic(err) // shard count and sizes are ours: a failure is a bug
 	}
-	s.cids = s.cids[:0]
-	for _, sh := range s.slots {
-		s.cids = append(s.cids, rawCID(sha256.Sum256(sh)))
+	// The shards are hashed at once: a small object has a single stripe and no other worker
+	// to keep the second core busy, and its publish waits for these CIDs.
+	s.cids = slices.Grow(s.cids[:0], len(s.slots))[:len(s.slots)]
+	var wg sync.WaitGroup
+	for i, sh := range s.slots {
+		wg.Go(func() { s.cids[i] = rawCID(sha256.Sum256(sh)) })
 	}
+	wg.Wait()
 	return Stripe{Length: len(s.plain), Compressed: compressed, Sealed: sealedLen,
 		Shards: append([]cid.Cid(nil), s.cids...)}
 }

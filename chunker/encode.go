@@ -118,7 +118,7 @@ type encoder struct {
 	p       Params
 	c       *codec
 	put     PutFunc
-	whole   hash.Hash // sha256 of the whole content; only read() touches it
+	whole   hash.Hash // sha256 of the whole content; only collect() touches it, in order
 	content *contentHasher
 	size    int64
 	free    chan *job // idle jobs; taking one is the backpressure that bounds memory
@@ -126,7 +126,9 @@ type encoder struct {
 	done    chan *job // encoded and put, in any order
 }
 
-// read cuts r into stripes, in order, and hashes the whole content on the way.
+// read cuts r into stripes, in order. The whole-content sha256 is left to collect, off the
+// path from the reader to the workers (a one-stripe object's shards are then on their way
+// while it is computed).
 func (e *encoder) read(ctx context.Context, r *bufio.Reader) error {
 	for index := 0; ; index++ {
 		var j *job
@@ -149,7 +151,6 @@ func (e *encoder) read(ctx context.Context, r *bufio.Reader) error {
 				return errs.Errorf("", errs.Unavailable, "reading the input: %w", perr)
 			}
 		}
-		e.whole.Write(j.s.plain)
 		e.size += int64(n)
 		select {
 		case e.todo <- j:
@@ -190,8 +191,8 @@ func (e *encoder) work(ctx context.Context) error {
 	}
 }
 
-// collect puts encoded stripes back in order, feeds their leaves to the content CID and
-// recycles their buffers.
+// collect puts encoded stripes back in order, feeds their leaves to the content CID and their
+// bytes to the whole-content sha256, and recycles their buffers.
 func (e *encoder) collect(ctx context.Context) ([]Stripe, error) {
 	var stripes []Stripe
 	pending := map[int]*job{}
@@ -204,6 +205,7 @@ func (e *encoder) collect(ctx context.Context) ([]Stripe, error) {
 			}
 			delete(pending, next.index)
 			e.content.add(next.s.plain, next.s.leaves)
+			e.whole.Write(next.s.plain)
 			stripes = append(stripes, next.info)
 			e.free <- next
 		}
