@@ -1,6 +1,7 @@
 package p2p
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,7 +37,7 @@ func newBenchStore() *benchStore {
 func (s *benchStore) Put(_ context.Context, c cid.Cid, b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.blocks[c] = b
+	s.blocks[c] = bytes.Clone(b) // the Store contract: Put keeps no reference to b
 	return nil
 }
 

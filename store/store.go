@@ -18,7 +18,8 @@ import (
 type Store interface {
 	// Put stores data under c after checking that data hashes to c. It returns only after the
 	// block is durable (file and directory fsynced). Putting an existing intact block is a
-	// no-op; a damaged stored copy is replaced, so putting a block again repairs it.
+	// no-op; a damaged stored copy is replaced, so putting a block again repairs it. Put keeps
+	// no reference to data once it returns: callers may reuse the buffer.
 	Put(ctx context.Context, c cid.Cid, data []byte) error
 	// Get returns the block's bytes, verified against c.
 	Get(ctx context.Context, c cid.Cid) ([]byte, error)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ipfs/go-cid"
+	pool "github.com/libp2p/go-buffer-pool"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -38,7 +39,8 @@ func (s *Server) put(st network.Stream, r io.Reader, p []byte) error {
 		return errs.E(op, errs.Unavailable, err)
 	}
 	defer s.budget.Release(size)
-	data := make([]byte, size)
+	data := pool.Get(int(size)) // the store keeps no reference once Put returns
+	defer pool.Put(data)
 	for off := int64(0); off < size; {
 		n, err := io.ReadFull(r, data[off:min(off+chunk, size)])
 		dg.Write(data[off : off+int64(n)])
