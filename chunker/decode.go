@@ -97,6 +97,7 @@ type decoder struct {
 	trusted     bool           // src implements VerifyingSource: shards are not hashed again
 	release     ShardReleaser  // src takes its buffers back after each stripe, or nil
 	content     *contentHasher // nil unless the whole object is read
+	checked     bool           // content compared with the manifest (at the last stripe)
 	free        chan *job
 	todo        chan *job
 	done        chan *job
@@ -200,8 +201,8 @@ func (d *decoder) work(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if d.content != nil && d.content.aligned {
-			j.s.leaves = leafDigests(j.s.leaves, j.s.plain)
+		if d.content != nil && d.content.aligned && j.index != d.last {
+			j.s.leaves = leafDigests(j.s.leaves, j.s.plain) // the last stripe's: in emit
 		}
 		select {
 		case d.done <- j:

@@ -3,6 +3,7 @@ package chunker
 import (
 	"bytes"
 	"context"
+	"github.com/meridian-fed/meridian/errs"
 	"slices"
 	"sync"
 	"testing"
@@ -75,6 +76,31 @@ func TestShardReleaserGetsEveryBufferBack(t *testing.T) {
 		}
 		if r.released != r.handed || len(r.outstanding) != 0 || r.releasedUnknown != 0 {
 			t.Fatalf("lost %d: handed %d, released %d, outstanding %d, unknown %d", lost, r.handed, r.released, len(r.outstanding), r.releasedUnknown)
+		}
+	}
+}
+
+// A whole read whose bytes do not give the manifest's content CID fails with Corrupt, and the
+// writer never receives the complete object: the end of the last stripe is held back until
+// the check, so a reader always sees a short body, for one-stripe and many-stripe objects.
+func TestWrongContentNeverWrittenWhole(t *testing.T) {
+	dek := testDEK(t)
+	for _, size := range []int{100, S, 3*S + 7} {
+		data := readAllGen(t, 9, int64(size))
+		res, st := encodeMem(t, data, Params{K: 3, M: 2, StripeSize: S}, dek)
+		m := *res.Manifest
+		m.Content = rawCID(sha256Sum([]byte("something else")))
+		var buf bytes.Buffer
+		err := Decode(context.Background(), &m, dek, st, &buf, 0, -1)
+		if !errs.Is(err, errs.Corrupt) {
+			t.Fatalf("size %d: %v, want Corrupt", size, err)
+		}
+		lastStripe := size - (size-1)/S*S
+		if want := size - min(holdBack, lastStripe); buf.Len() > want {
+			t.Fatalf("size %d: %d bytes written, want at most %d", size, buf.Len(), want)
+		}
+		if !bytes.HasPrefix(data, buf.Bytes()) {
+			t.Fatalf("size %d: the bytes written are not a prefix of the object", size)
 		}
 	}
 }
