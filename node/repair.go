@@ -34,6 +34,10 @@ func (r repairIO) Get(ctx context.Context, node string, c cid.Cid) ([]byte, erro
 	return r.n.shards.get(ctx, id, c)
 }
 
+// VerifiesGets implements repair.VerifyingShards: the local store's Get checks blocks against
+// their CID (store.Store's contract) and so does the shard protocol's GET of a whole shard.
+func (r repairIO) VerifiesGets() bool { return r.n.p2p.Shards().VerifiesShards() }
+
 func (r repairIO) Put(ctx context.Context, node string, c cid.Cid, data []byte) error {
 	id, err := decodePeer(node)
 	if err != nil {
@@ -199,15 +203,13 @@ func (n *Node) Scrub(ctx context.Context, sub api.Subject) (*api.ScrubReport, er
 func (n *Node) StoreDir() string { return n.store.Dir() }
 
 // RepairedBytes returns the bytes of shards this node's repair loop has rebuilt so far.
-func (n *Node) RepairedBytes() int64 {
-	mfs, err := n.reg.Gather()
-	if err != nil {
-		return 0
+func (n *Node) RepairedBytes() int64 { return n.RepairActivity().RebuiltBytes }
+
+// RepairActivity returns what this node's repair loop has rebuilt so far and whether it is
+// rebuilding now (for throughput measurements: bytes over Began..Stored).
+func (n *Node) RepairActivity() repair.Activity {
+	if n.repairer == nil {
+		return repair.Activity{}
 	}
-	for _, mf := range mfs {
-		if mf.GetName() == "meridian_repair_rebuilt_bytes_total" && len(mf.GetMetric()) > 0 {
-			return int64(mf.GetMetric()[0].GetCounter().GetValue())
-		}
-	}
-	return 0
+	return n.repairer.Activity()
 }

@@ -23,6 +23,13 @@ type Shards interface {
 	Delete(ctx context.Context, node string, c cid.Cid) error
 }
 
+// VerifyingShards is an optional interface of Shards: VerifiesGets reports that Get returns only
+// bytes that hash to the CID asked for (as store.Store.Get and the shard protocol's GET do), so
+// repair does not hash every fetched shard a second time. Without it, repair checks each one.
+type VerifyingShards interface {
+	VerifiesGets() bool
+}
+
 // Announcer is an optional interface of Shards: told which shards a node received from repair,
 // it announces them (DHT provider records). Not needed where holders announce what they store.
 type Announcer interface {
@@ -95,6 +102,9 @@ type Repairer struct {
 	lim     *byteLimiter
 	trigger chan struct{}
 	passMu  sync.Mutex // one pass at a time
+	act     activity
+	// getsVerified: Shards.Get already checks bytes against their CID (VerifyingShards).
+	getsVerified bool
 
 	mu        sync.Mutex
 	downSince map[string]time.Time // guarded by mu: first failed probe of each unreachable node
@@ -115,8 +125,10 @@ func New(cfg Config) (*Repairer, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
+	vs, ok := cfg.Shards.(VerifyingShards)
 	return &Repairer{cfg: cfg, lim: newByteLimiter(cfg.BytesPerSecond, cfg.Clock),
-		trigger: make(chan struct{}, 1), downSince: map[string]time.Time{}}, nil
+		trigger: make(chan struct{}, 1), downSince: map[string]time.Time{},
+		getsVerified: ok && vs.VerifiesGets()}, nil
 }
 
 // Status returns a snapshot of the last complete pass.

@@ -11,6 +11,7 @@ import (
 // rebuild reconstructs the shards of moves from k verified others and stores each on its new
 // holder. Nothing is stored unless every rebuilt shard matches its CID.
 func (r *Repairer) rebuild(ctx context.Context, j *stripeJob, holders [][]string, moves []Move, placed []bool, res *fixResult) error {
+	defer r.act.begin(r.cfg.Clock.Now())()
 	want := make([]int, len(moves))
 	for x, mv := range moves {
 		want[x] = mv.Shard
@@ -30,6 +31,7 @@ func (r *Repairer) rebuild(ctx context.Context, j *stripeJob, holders [][]string
 			failed = errs.Errorf("repair.rebuild", errs.KindOf(err), "storing rebuilt shard %d on %s: %w", mv.Shard, mv.To, err)
 			continue
 		}
+		r.act.stored(len(out[x]), r.cfg.Clock.Now())
 		placed[mv.Shard] = true
 		res.rebuilt++
 		res.bytes += int64(len(out[x]))

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"io/fs"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -22,6 +24,9 @@ type ScoreOptions struct {
 	Trials  int    // fault trials (each: lose m nodes or a member, then corrupt shards)
 	Objects int    // objects published before the trials
 	Seed    uint64 // for the choice of victims and damage
+	// CPUProfile, when set, receives a CPU profile of the permanent-loss phase (kill to full
+	// redundancy), for `go tool pprof`.
+	CPUProfile io.Writer
 }
 
 // Scorecard is what `meridian scorecard` prints (DESIGN's durability goals in one place).
@@ -35,8 +40,10 @@ type Scorecard struct {
 	RedundancyAfterLoss time.Duration // permanent loss of a node: time until every stripe is back at k+m
 	RepairGrace         time.Duration // part of that time spent waiting on purpose
 	RepairInterval      time.Duration // between repair passes: up to this much more waiting
-	RepairedBytes       int64         // shard bytes the repair loops rebuilt after the loss
-	RepairMBs           float64       // RepairedBytes / time from the first to the last rebuilt byte (polled every 10 ms)
+	RepairedBytes       int64         // shard bytes the repair loops rebuilt and stored on new holders after the loss
+	RepairStart         time.Duration // from the loss to the first rebuild's start (grace and pass timing)
+	RepairWindow        time.Duration // from the first rebuild's start to the last rebuilt shard's acknowledgement, all nodes
+	RepairMBs           float64       // RepairedBytes / RepairWindow, in MB/s
 }
 
 // RunScorecard starts a 6-node, 3-member federation (3+2) in a temporary dir and measures it.
@@ -67,7 +74,7 @@ func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
 			return s.card, err
 		}
 	}
-	return s.card, s.permanentLoss(ctx)
+	return s.card, s.permanentLoss(ctx, o.CPUProfile)
 }
 
 type scorer struct {
@@ -154,8 +161,10 @@ func (s *scorer) corruptionTrial(ctx context.Context) error {
 	return s.waitFull(ctx, 0)
 }
 
-// permanentLoss kills the node holding the most data and times the way back to k+m.
-func (s *scorer) permanentLoss(ctx context.Context) error {
+// permanentLoss kills the node holding the most data and times the way back to k+m. Repair
+// throughput is the shard bytes rebuilt and acknowledged by their new holders, all nodes
+// together, over the time from the first rebuild's start to the last acknowledgement.
+func (s *scorer) permanentLoss(ctx context.Context, prof io.Writer) error {
 	victim, held := 1, int64(0)
 	for i := 1; i < s.c.Len(); i++ {
 		st, err := s.c.Node(i).Status(ctx, api.Subject{Anonymous: true})
@@ -163,78 +172,125 @@ func (s *scorer) permanentLoss(ctx context.Context) error {
 			victim, held = i, st.Node.Used
 		}
 	}
-	base := s.rebuilt()
 	if err := s.c.Kill(victim); err != nil {
 		return err
 	}
-	start := time.Now()
-	stop := make(chan struct{})
-	rate := make(chan [2]time.Time, 1)
-	go func() { rate <- s.watchRebuild(base, stop) }() // owned: joined below
-	err := s.waitFull(ctx, 0)
-	s.card.RedundancyAfterLoss = time.Since(start)
-	close(stop)
-	span := <-rate
+	w := &rebuildWatch{s: s, killed: time.Now(), base: s.activity(time.Time{}).bytes}
+	if prof != nil {
+		if err := pprof.StartCPUProfile(prof); err != nil {
+			return errs.E("testnet.RunScorecard", errs.Invalid, err)
+		}
+	}
+	err := w.wait(ctx)
+	if prof != nil {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}
-	s.card.RepairedBytes = s.rebuilt() - base
-	if d := span[1].Sub(span[0]) + 10*time.Millisecond; s.card.RepairedBytes > 0 {
-		s.card.RepairMBs = float64(s.card.RepairedBytes) / d.Seconds() / 1e6
+	s.card.RedundancyAfterLoss = w.full.Sub(w.killed)
+	s.card.RepairedBytes = w.last.bytes - w.base
+	if w.last.bytes > w.base {
+		s.card.RepairStart = w.last.began.Sub(w.killed)
+		s.card.RepairWindow = w.last.stored.Sub(w.last.began)
+		s.card.RepairMBs = mbPerSec(s.card.RepairedBytes, s.card.RepairWindow)
 	}
 	s.readAll(ctx, 0)
 	return nil
 }
 
-// rebuilt sums the repair loops' rebuilt bytes over the running nodes.
-func (s *scorer) rebuilt() int64 {
-	var sum int64
-	for i := 0; i < s.c.Len(); i++ {
-		if n := s.c.Node(i); n != nil {
-			sum += n.RepairedBytes()
-		}
-	}
-	return sum
+// rebuildWatch follows the repair loops of all nodes after a loss. The full-redundancy check
+// (a Verify of every object: HAS requests to every holder) runs only while no rebuild is under
+// way, so the measuring does not take CPU from the repair it measures.
+type rebuildWatch struct {
+	s      *scorer
+	killed time.Time
+	base   int64     // rebuilt bytes before the loss
+	last   rebuilds  // the latest poll
+	full   time.Time // when the Verify found every stripe at k+m
 }
 
-// watchRebuild polls the rebuilt-bytes counters until stop and returns when the first and
-// the last rebuilt byte were seen.
-func (s *scorer) watchRebuild(base int64, stop <-chan struct{}) [2]time.Time {
-	var first, last time.Time
-	prev := base
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return [2]time.Time{first, last}
-		case <-t.C:
+// rebuilds is the repair activity summed over the running nodes.
+type rebuilds struct {
+	bytes         int64
+	busy          bool      // some node is rebuilding
+	began, stored time.Time // first rebuild begun after since, last shard stored
+}
+
+func (s *scorer) activity(since time.Time) rebuilds {
+	var r rebuilds
+	for i := 0; i < s.c.Len(); i++ {
+		n := s.c.Node(i)
+		if n == nil {
+			continue
 		}
-		if cur := s.rebuilt(); cur > prev {
-			if first.IsZero() {
-				first = time.Now().Add(-10 * time.Millisecond)
-			}
-			last, prev = time.Now(), cur
+		a := n.RepairActivity()
+		r.bytes += a.RebuiltBytes
+		r.busy = r.busy || a.Rebuilding > 0
+		if a.Began.After(since) && (r.began.IsZero() || a.Began.Before(r.began)) {
+			r.began = a.Began
+		}
+		if a.Stored.After(r.stored) {
+			r.stored = a.Stored
 		}
 	}
+	return r
+}
+
+// wait polls the counters every 2 ms (a run of rebuilds is much longer, so the earliest Began
+// is seen) and Verifies when no rebuild is under way, until every stripe is at k+m.
+func (w *rebuildWatch) wait(ctx context.Context) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	var verified time.Time
+	for {
+		a := w.s.activity(w.killed)
+		if !w.last.began.IsZero() && (a.began.IsZero() || w.last.began.Before(a.began)) {
+			a.began = w.last.began // keep the first run's start once a node began another
+		}
+		w.last = a
+		if !a.busy && time.Since(verified) >= 20*time.Millisecond {
+			err := w.s.waitFullOnce(ctx, 0)
+			verified = time.Now()
+			if err == nil {
+				w.full = verified
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func mbPerSec(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds() / 1e6
 }
 
 // waitFull waits until every object has every stripe at k+m, as seen through node via.
 func (s *scorer) waitFull(ctx context.Context, via int) error {
-	return waitFor(ctx, func() error {
-		for p := range s.sums {
-			v, err := s.c.Client(via).Verify(ctx, p, false)
-			if err != nil {
-				return err
-			}
-			for _, st := range v.Stripes {
-				if st.Reachable < st.Total {
-					return fmt.Errorf("%s stripe %d at %d of %d", p, st.Index, st.Reachable, st.Total)
-				}
+	return waitFor(ctx, func() error { return s.waitFullOnce(ctx, via) })
+}
+
+// waitFullOnce reports whether every object has every stripe at k+m, as seen through via.
+func (s *scorer) waitFullOnce(ctx context.Context, via int) error {
+	for p := range s.sums {
+		v, err := s.c.Client(via).Verify(ctx, p, false)
+		if err != nil {
+			return err
+		}
+		for _, st := range v.Stripes {
+			if st.Reachable < st.Total {
+				return fmt.Errorf("%s stripe %d at %d of %d", p, st.Index, st.Reachable, st.Total)
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // damageRandomShard damages one shard file (raw blocks: "bafk…") under dir; false if none.

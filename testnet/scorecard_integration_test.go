@@ -4,6 +4,7 @@ package testnet
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 )
@@ -27,4 +28,25 @@ func TestIntegrationScorecardShort(t *testing.T) {
 	if r.Reads == 0 || r.RedundancyAfterLoss <= 0 {
 		t.Fatalf("nothing measured: %+v", *r)
 	}
+}
+
+// TestIntegrationScorecardProfile writes a CPU profile of the permanent-loss phase of a
+// default-size scorecard to $SCORECARD_CPUPROFILE (skipped when unset).
+func TestIntegrationScorecardProfile(t *testing.T) {
+	path := os.Getenv("SCORECARD_CPUPROFILE")
+	if path == "" {
+		t.Skip("set SCORECARD_CPUPROFILE=file to profile the repair after a permanent loss")
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := RunScorecard(ctx, ScoreOptions{Trials: 2, Objects: 80, Seed: 1, CPUProfile: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", *r)
 }
