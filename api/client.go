@@ -22,6 +22,16 @@ type Client struct {
 	hc        *http.Client
 	progress  Progress
 	pref      *atomic.Int32 // index of the endpoint that answered last
+	noDigest  bool          // downloads are not hashed against Repr-Digest (SkipDigest)
+}
+
+// SkipDigest returns a client like c whose downloads are not hashed against the node's
+// Repr-Digest: for callers that verify the content themselves ('meridian get' checks the
+// record's content CID and sha256), so that no byte is hashed twice on the same check.
+func (c *Client) SkipDigest() *Client {
+	d := *c
+	d.noDigest = true
+	return &d
 }
 
 // Progress is called as a transfer moves: done bytes so far of total (-1 when unknown). It

@@ -40,7 +40,7 @@ func (c *Client) GetRange(ctx context.Context, p string, off, length int64, w io
 		return 0, nil
 	}
 	st := &download{w: w, off: off, length: length, total: -1, progress: c.progress}
-	if off == 0 && length < 0 {
+	if off == 0 && length < 0 && !c.noDigest {
 		st.sha = sha256.New()
 	}
 	for tries := 1; ; tries++ {

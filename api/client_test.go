@@ -310,6 +310,12 @@ func TestDownloadDetectsCorruption(t *testing.T) {
 	if _, err := c.Get(ctx, o.PID, io.Discard); !errs.Is(err, errs.Corrupt) {
 		t.Fatalf("corrupt download: %v", err)
 	}
+	// A caller that checks the bytes itself skips the client's hash: the same bytes come
+	// through, for it to judge.
+	var buf bytes.Buffer
+	if n, err := c.SkipDigest().Get(ctx, o.PID, &buf); err != nil || n != int64(len("some content")) || buf.String() == "some content" {
+		t.Fatalf("SkipDigest: %d bytes %q, %v; want the corrupt bytes unchecked", n, buf.String(), err)
+	}
 }
 
 func TestEvents(t *testing.T) {

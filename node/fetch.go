@@ -30,11 +30,16 @@ func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, 
 	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
 		return err
 	}
-	dek, err := n.dataKey(o)
-	if err != nil {
-		return err
-	}
+	// The data key's unwrap (an X25519 exchange) runs beside the manifest lookup.
+	var dek []byte
+	var dekErr error
+	unwrapped := make(chan struct{})
+	go func() { defer close(unwrapped); dek, dekErr = n.dataKey(o) }()
 	m, err := n.manifest(ctx, o.Manifest)
+	<-unwrapped
+	if err == nil {
+		err = dekErr
+	}
 	if err != nil {
 		return err
 	}

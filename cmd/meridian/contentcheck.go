@@ -24,7 +24,7 @@ func getVerified(ctx context.Context, c *api.Client, p string, w io.Writer, res 
 		return err
 	}
 	cw := newCIDWriter()
-	res.Bytes, err = c.Get(ctx, p, io.MultiWriter(w, cw))
+	res.Bytes, err = c.SkipDigest().Get(ctx, p, io.MultiWriter(w, cw)) // cw checks content CID and sha256
 	id, cerr := cw.finish()
 	if err != nil {
 		return err
