@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
+	"github.com/meridian-fed/meridian/api"
 	"github.com/spf13/cobra"
 )
 
@@ -20,32 +22,32 @@ func newAuditCmd() *cobra.Command {
 	cmd.Flags().Uint64Var(&from, "from", 0, "first log index to show")
 	cmd.Flags().IntVar(&limit, "limit", 100, "entries to show")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		page, err := c.Audit(ctx, from, limit)
-		if err != nil {
-			return err
-		}
-		if cf.json {
+		audit := func(ctx context.Context, c *api.Client) (*api.AuditPage, error) {
+			page, err := c.Audit(ctx, from, limit)
+			if err != nil {
+				return nil, err
+			}
 			page.Entries = nonNil(page.Entries)
-			return writeJSON(cmd.OutOrStdout(), page)
+			return page, nil
 		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "INDEX\tTIME\tACTOR\tKIND\tDIGEST\tCHAIN")
-		for _, e := range page.Entries {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Index, e.Time.Format(time.RFC3339), e.Actor, e.Kind, e.Digest, e.Chain)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		if page.Next != 0 {
-			fmt.Fprintf(cmd.ErrOrStderr(), "more: add --from %d\n", page.Next)
-		}
-		return nil
+		return callAndShow(cmd, cf, audit, func(w io.Writer, page *api.AuditPage) error {
+			return printAudit(w, cmd.ErrOrStderr(), page)
+		})
 	}
 	return cmd
+}
+
+// printAudit prints the entries as a table on w, and on more where the next page starts.
+func printAudit(w, more io.Writer, page *api.AuditPage) error {
+	tw := newTable(w, "INDEX", "TIME", "ACTOR", "KIND", "DIGEST", "CHAIN")
+	for _, e := range page.Entries {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Index, e.Time.Format(time.RFC3339), e.Actor, e.Kind, e.Digest, e.Chain)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if page.Next != 0 {
+		fmt.Fprintf(more, "more: add --from %d\n", page.Next)
+	}
+	return nil
 }

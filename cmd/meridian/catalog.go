@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -39,11 +40,8 @@ must not hold shards, --jurisdiction so that no single region holds k shards of 
 	f.BoolVar(&cat.Placement.Jurisdiction, "jurisdiction", false, "no single region may hold k shards of a stripe")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cat.Name = args[0]
-		return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
-			ctx, cancel := commandContext(cmd)
-			defer cancel()
-			return c.CreateCatalog(ctx, cat)
-		})
+		create := func(ctx context.Context, c *api.Client) (*api.Catalog, error) { return c.CreateCatalog(ctx, cat) }
+		return callAndShow(cmd, cf, create, printCatalog)
 	}
 	return cmd
 }
@@ -56,11 +54,10 @@ func newCatalogScopeCmd(cf *clientFlags) *cobra.Command {
 keys are re-wrapped; narrowing it refuses further reads, but cannot unlearn data already read.`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
-				ctx, cancel := commandContext(cmd)
-				defer cancel()
+			rescope := func(ctx context.Context, c *api.Client) (*api.Catalog, error) {
 				return c.UpdateCatalog(ctx, args[0], api.CatalogUpdate{Scope: &args[1]})
-			})
+			}
+			return callAndShow(cmd, cf, rescope, printCatalog)
 		},
 	}
 }
@@ -71,29 +68,10 @@ func newCatalogShowCmd(cf *clientFlags) *cobra.Command {
 		Short: "Show a catalog's owner, scope, grants and placement",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
-				ctx, cancel := commandContext(cmd)
-				defer cancel()
-				return c.Catalog(ctx, args[0])
-			})
+			show := func(ctx context.Context, c *api.Client) (*api.Catalog, error) { return c.Catalog(ctx, args[0]) }
+			return callAndShow(cmd, cf, show, printCatalog)
 		},
 	}
-}
-
-// catalogCall runs call with a client and prints the catalog it returns.
-func catalogCall(cmd *cobra.Command, cf *clientFlags, call func(*api.Client) (*api.Catalog, error)) error {
-	c, err := cf.client(cmd)
-	if err != nil {
-		return err
-	}
-	cat, err := call(c)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return writeJSON(cmd.OutOrStdout(), cat)
-	}
-	return printCatalog(cmd.OutOrStdout(), cat)
 }
 
 func printCatalog(w io.Writer, c *api.Catalog) error {

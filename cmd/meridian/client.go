@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/spf13/cobra"
@@ -89,7 +92,23 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 // callAndShow is the shape of most client commands: build the client, make one call under a
 // signal-aware context, then print the result as JSON with --json or with show otherwise.
 func callAndShow[T any](cmd *cobra.Command, cf *clientFlags, call func(context.Context, *api.Client) (T, error), show func(io.Writer, T) error) error {
-	c, err := cf.client(cmd)
+	return callWith(cmd, cf, nil, call, show)
+}
+
+// transferAndShow is callAndShow for the commands that move content (put, get): on a
+// terminal, a progress bar named desc is drawn on stderr while call runs.
+func transferAndShow[T any](cmd *cobra.Command, cf *clientFlags, desc string, call func(context.Context, *api.Client) (T, error), show func(io.Writer, T) error) error {
+	bar := newProgress(cmd.ErrOrStderr(), desc)
+	tracked := func(ctx context.Context, c *api.Client) (T, error) {
+		defer bar.done()
+		return call(ctx, c)
+	}
+	return callWith(cmd, cf, bar.options(), tracked, show)
+}
+
+// callWith is callAndShow with client options.
+func callWith[T any](cmd *cobra.Command, cf *clientFlags, opts []api.Option, call func(context.Context, *api.Client) (T, error), show func(io.Writer, T) error) error {
+	c, err := cf.client(cmd, opts...)
 	if err != nil {
 		return err
 	}
@@ -103,4 +122,22 @@ func callAndShow[T any](cmd *cobra.Command, cf *clientFlags, call func(context.C
 		return writeJSON(cmd.OutOrStdout(), v)
 	}
 	return show(cmd.OutOrStdout(), v)
+}
+
+// newTable returns a writer that aligns tab-separated columns, with the header row written
+// when one is given. Flush it when done.
+func newTable(w io.Writer, header ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(header) > 0 {
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	}
+	return tw
+}
+
+// nonNil makes an empty list print as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

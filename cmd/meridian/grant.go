@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -33,21 +34,23 @@ func newCatalogGrantCmd(cf *clientFlags) *cobra.Command {
 		if o.g.Action != "read" && o.g.Action != "publish" {
 			return usageError{fmt.Errorf("--action %q: use read or publish", o.g.Action)}
 		}
-		return catalogCall(cmd, cf, func(c *api.Client) (*api.Catalog, error) {
-			ctx, cancel := commandContext(cmd)
-			defer cancel()
-			cat, err := c.Catalog(ctx, args[0])
-			if err != nil {
-				return nil, err
-			}
-			grants, err := o.apply(cat.Grants)
-			if err != nil {
-				return nil, err
-			}
-			return c.UpdateCatalog(ctx, args[0], api.CatalogUpdate{Grants: &grants})
-		})
+		grant := func(ctx context.Context, c *api.Client) (*api.Catalog, error) { return o.update(ctx, c, args[0]) }
+		return callAndShow(cmd, cf, grant, printCatalog)
 	}
 	return cmd
+}
+
+// update reads the catalog's grants, applies the change and writes the list back.
+func (o grantOpts) update(ctx context.Context, c *api.Client, catalog string) (*api.Catalog, error) {
+	cat, err := c.Catalog(ctx, catalog)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := o.apply(cat.Grants)
+	if err != nil {
+		return nil, err
+	}
+	return c.UpdateCatalog(ctx, catalog, api.CatalogUpdate{Grants: &grants})
 }
 
 // apply adds or removes the grant. The update replaces the whole list (read, modify, write):

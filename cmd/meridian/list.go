@@ -3,25 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/spf13/cobra"
 )
-
-// pageFlags are the paging flags of ls and search.
-type pageFlags struct {
-	cursor string
-	limit  int
-	all    bool
-}
-
-func addPageFlags(cmd *cobra.Command, pf *pageFlags) {
-	cmd.Flags().StringVar(&pf.cursor, "cursor", "", "start after this cursor (printed by the previous page)")
-	cmd.Flags().IntVar(&pf.limit, "limit", 100, "objects per page")
-	cmd.Flags().BoolVar(&pf.all, "all", false, "fetch every page")
-}
 
 func newLsCmd() *cobra.Command {
 	var pf pageFlags
@@ -33,36 +20,23 @@ func newLsCmd() *cobra.Command {
 	cf := addClientFlags(cmd)
 	addPageFlags(cmd, &pf)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
 		if len(args) == 0 {
-			return listCatalogs(ctx, cmd, cf, c)
+			return callAndShow(cmd, cf, listCatalogs, printCatalogs)
 		}
-		page, err := collectPages(ctx, pf.all, pf.cursor, func(ctx context.Context, cursor string) (*api.ObjectPage, error) {
+		return showPages(cmd, cf, pf, func(ctx context.Context, c *api.Client, cursor string) (*api.ObjectPage, error) {
 			return c.List(ctx, args[0], cursor, pf.limit)
 		})
-		if err != nil {
-			return err
-		}
-		return printObjectPage(cmd, cf, page)
 	}
 	return cmd
 }
 
-func listCatalogs(ctx context.Context, cmd *cobra.Command, cf *clientFlags, c *api.Client) error {
+func listCatalogs(ctx context.Context, c *api.Client) ([]api.Catalog, error) {
 	cats, err := c.Catalogs(ctx)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return writeJSON(cmd.OutOrStdout(), nonNil(cats))
-	}
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tOWNER\tSCOPE\tK+M\tOBJECTS")
+	return nonNil(cats), err
+}
+
+func printCatalogs(w io.Writer, cats []api.Catalog) error {
+	tw := newTable(w, "NAME", "OWNER", "SCOPE", "K+M", "OBJECTS")
 	for _, cat := range cats {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", cat.Name, cat.Owner, cat.Scope, codingOf(cat.Placement), cat.Objects)
 	}
@@ -116,20 +90,10 @@ func runSearch(cmd *cobra.Command, cf *clientFlags, o searchOpts) error {
 	if o.q.BBox != "" && strings.Count(o.q.BBox, ",") != 3 {
 		return usageError{fmt.Errorf("--bbox %q: write minx,miny,maxx,maxy", o.q.BBox)}
 	}
-	c, err := cf.client(cmd)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := commandContext(cmd)
-	defer cancel()
 	o.q.Limit = o.pf.limit
-	page, err := collectPages(ctx, o.pf.all, o.pf.cursor, func(ctx context.Context, cursor string) (*api.ObjectPage, error) {
+	return showPages(cmd, cf, o.pf, func(ctx context.Context, c *api.Client, cursor string) (*api.ObjectPage, error) {
 		q := o.q
 		q.Cursor = cursor
 		return c.Search(ctx, q)
 	})
-	if err != nil {
-		return err
-	}
-	return printObjectPage(cmd, cf, page)
 }

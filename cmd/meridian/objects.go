@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/meridian-fed/meridian/api"
@@ -21,27 +20,15 @@ func newResolveCmd() *cobra.Command {
 	}
 	cf := addClientFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
-		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		o, err := c.Object(ctx, args[0])
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return writeJSON(cmd.OutOrStdout(), o)
-		}
-		return printObject(cmd.OutOrStdout(), o)
+		resolve := func(ctx context.Context, c *api.Client) (*api.Object, error) { return c.Object(ctx, args[0]) }
+		return callAndShow(cmd, cf, resolve, printObject)
 	}
 	return cmd
 }
 
 func printObject(w io.Writer, o *api.Object) error {
 	r := o.Record
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	row := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(tw, "%s\t%s\n", k, v)
@@ -97,40 +84,4 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// collectPages fetches pages (cursor -> page) until the end when all is set, else one page.
-func collectPages(ctx context.Context, all bool, cursor string, fetch func(ctx context.Context, cursor string) (*api.ObjectPage, error)) (*api.ObjectPage, error) {
-	var out api.ObjectPage
-	for {
-		p, err := fetch(ctx, cursor)
-		if err != nil {
-			return nil, err
-		}
-		out.Objects = append(out.Objects, p.Objects...)
-		out.Next = p.Next
-		if !all || p.Next == "" {
-			return &out, nil
-		}
-		cursor = p.Next
-	}
-}
-
-// printObjectPage prints a page as a table, and on stderr how to get the next page.
-func printObjectPage(cmd *cobra.Command, cf *clientFlags, p *api.ObjectPage) error {
-	if cf.json {
-		return writeJSON(cmd.OutOrStdout(), p)
-	}
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PID\tNAME\tSIZE\tPUBLISHED")
-	for _, o := range p.Objects {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.PID, o.Record.Name, humanBytes(o.Record.Size), o.Published.Format(time.RFC3339))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if p.Next != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "more: add --cursor %s (or --all)\n", p.Next)
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -22,24 +23,17 @@ second time; one beyond the depth, or that you may not read, is printed as its P
 	cf := addClientFlags(cmd)
 	cmd.Flags().IntVar(&depth, "depth", 16, "generations of ancestors to follow")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := cf.client(cmd)
-		if err != nil {
-			return err
+		ancestors := func(ctx context.Context, c *api.Client) ([]api.Object, error) {
+			objs, err := c.Provenance(ctx, args[0], depth)
+			return nonNil(objs), err
 		}
-		ctx, cancel := commandContext(cmd)
-		defer cancel()
-		objs, err := c.Provenance(ctx, args[0], depth)
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return writeJSON(cmd.OutOrStdout(), nonNil(objs))
-		}
-		root, err := pid.Parse(args[0])
-		if err != nil {
-			return usageError{err}
-		}
-		return printTree(cmd.OutOrStdout(), pid.Format(root), objs)
+		return callAndShow(cmd, cf, ancestors, func(w io.Writer, objs []api.Object) error {
+			root, err := pid.Parse(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			return printTree(w, pid.Format(root), objs)
+		})
 	}
 	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/meridian-fed/meridian/api"
@@ -25,7 +24,7 @@ func newStatusCmd() *cobra.Command {
 }
 
 func printStatus(w io.Writer, st *api.Status) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	n := st.Node
 	fmt.Fprintf(tw, "node\t%s (%s, %s)\n", n.PeerID, n.Member, n.State)
 	leader := st.Leader
@@ -68,8 +67,7 @@ func listMembers(ctx context.Context, c *api.Client) ([]api.Member, error) {
 }
 
 func printMembers(w io.Writer, ms []api.Member) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tREGION")
+	tw := newTable(w, "ID", "NAME", "REGION")
 	for _, m := range ms {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ID, m.Name, m.Region)
 	}
@@ -91,8 +89,7 @@ func listNodes(ctx context.Context, c *api.Client) ([]api.NodeInfo, error) {
 }
 
 func printNodes(w io.Writer, ns []api.NodeInfo) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PEER\tMEMBER\tROLE\tSTATE\tCONNECTED\tAPI\tUSED")
+	tw := newTable(w, "PEER", "MEMBER", "ROLE", "STATE", "CONNECTED", "API", "USED")
 	for _, n := range ns {
 		role := "non-voter"
 		if n.Voter {

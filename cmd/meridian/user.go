@@ -1,9 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/spf13/cobra"
@@ -30,9 +31,7 @@ func newUserAddCmd(cf *clientFlags) *cobra.Command {
 	cmd.Flags().StringSliceVar(&u.Roles, "roles", []string{"read"}, "roles: read, publish, admin")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		u.ID = args[0]
-		return tokenCall(cmd, cf, func(c *api.Client) (*api.NewToken, error) {
-			ctx, cancel := commandContext(cmd)
-			defer cancel()
+		return tokenCall(cmd, cf, func(ctx context.Context, c *api.Client) (*api.NewToken, error) {
 			return c.AddUser(ctx, u)
 		})
 	}
@@ -45,9 +44,7 @@ func newUserTokenCmd(cf *clientFlags) *cobra.Command {
 		Short: "Issue another token for a user (shown once)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return tokenCall(cmd, cf, func(c *api.Client) (*api.NewToken, error) {
-				ctx, cancel := commandContext(cmd)
-				defer cancel()
+			return tokenCall(cmd, cf, func(ctx context.Context, c *api.Client) (*api.NewToken, error) {
 				return c.AddToken(ctx, args[0])
 			})
 		},
@@ -56,21 +53,12 @@ func newUserTokenCmd(cf *clientFlags) *cobra.Command {
 
 // tokenCall runs call and prints the new token: the secret alone on stdout (so it can be
 // captured), its id and a warning on stderr.
-func tokenCall(cmd *cobra.Command, cf *clientFlags, call func(*api.Client) (*api.NewToken, error)) error {
-	c, err := cf.client(cmd)
-	if err != nil {
+func tokenCall(cmd *cobra.Command, cf *clientFlags, call func(context.Context, *api.Client) (*api.NewToken, error)) error {
+	return callAndShow(cmd, cf, call, func(w io.Writer, t *api.NewToken) error {
+		fmt.Fprintf(cmd.ErrOrStderr(), "token %s for user %s; it is shown only this once, keep it safe:\n", t.ID, t.User)
+		_, err := fmt.Fprintln(w, t.Secret)
 		return err
-	}
-	t, err := call(c)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return writeJSON(cmd.OutOrStdout(), t)
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "token %s for user %s; it is shown only this once, keep it safe:\n", t.ID, t.User)
-	_, err = fmt.Fprintln(cmd.OutOrStdout(), t.Secret)
-	return err
+	})
 }
 
 func newUserRevokeCmd(cf *clientFlags) *cobra.Command {
@@ -79,20 +67,17 @@ func newUserRevokeCmd(cf *clientFlags) *cobra.Command {
 		Short: "Revoke one of a user's tokens (see 'user ls' for the ids)",
 		Args:  usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client(cmd)
-			if err != nil {
+			user, token := args[0], args[1]
+			revoke := func(ctx context.Context, c *api.Client) (map[string]string, error) {
+				if err := c.RevokeToken(ctx, user, token); err != nil {
+					return nil, err
+				}
+				return map[string]string{"user": user, "revoked": token}, nil
+			}
+			return callAndShow(cmd, cf, revoke, func(w io.Writer, _ map[string]string) error {
+				_, err := fmt.Fprintf(w, "revoked token %s of user %s\n", token, user)
 				return err
-			}
-			ctx, cancel := commandContext(cmd)
-			defer cancel()
-			if err := c.RevokeToken(ctx, args[0], args[1]); err != nil {
-				return err
-			}
-			if cf.json {
-				return writeJSON(cmd.OutOrStdout(), map[string]string{"user": args[0], "revoked": args[1]})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "revoked token %s of user %s\n", args[1], args[0])
-			return err
+			})
 		},
 	}
 }
@@ -103,33 +88,20 @@ func newUserLsCmd(cf *clientFlags) *cobra.Command {
 		Short: "List users, their roles and token ids",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := commandContext(cmd)
-			defer cancel()
-			users, err := c.Users(ctx)
-			if err != nil {
-				return err
-			}
-			if cf.json {
-				return writeJSON(cmd.OutOrStdout(), nonNil(users))
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USER\tMEMBER\tROLES\tTOKENS")
-			for _, u := range users {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, u.Member, strings.Join(u.Roles, ","), strings.Join(u.Tokens, ","))
-			}
-			return tw.Flush()
+			return callAndShow(cmd, cf, listUsers, printUsers)
 		},
 	}
 }
 
-// nonNil makes an empty list print as [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
+func listUsers(ctx context.Context, c *api.Client) ([]api.User, error) {
+	users, err := c.Users(ctx)
+	return nonNil(users), err
+}
+
+func printUsers(w io.Writer, users []api.User) error {
+	tw := newTable(w, "USER", "MEMBER", "ROLES", "TOKENS")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, u.Member, strings.Join(u.Roles, ","), strings.Join(u.Tokens, ","))
 	}
-	return s
+	return tw.Flush()
 }

@@ -47,32 +47,39 @@ type verifyReport struct {
 	Problems []string           `json:"problems,omitempty"`
 }
 
+// runVerify prints the report of every check, then fails unless all of them passed.
 func runVerify(cmd *cobra.Command, cf *clientFlags, p string, content bool) error {
-	c, err := cf.client(cmd)
-	if err != nil {
+	var rep *verifyReport // kept for its verdict, printed first
+	run := func(ctx context.Context, c *api.Client) (*verifyReport, error) {
+		r, err := verify(ctx, c, p, content)
+		rep = r
+		return r, err
+	}
+	if err := callAndShow(cmd, cf, run, printVerify); err != nil {
 		return err
 	}
-	ctx, cancel := commandContext(cmd)
-	defer cancel()
+	return rep.err()
+}
+
+// verify runs the checks of p: the record here, the node's own, and with content the bytes.
+func verify(ctx context.Context, c *api.Client, p string, content bool) (*verifyReport, error) {
 	obj, err := c.Object(ctx, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, err := c.Verify(ctx, p, content)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rep := verifyReport{PID: obj.PID, Stripes: v.Stripes, Problems: v.Problems}
+	rep := &verifyReport{PID: obj.PID, Stripes: v.Stripes, Problems: v.Problems}
 	rep.Checks = recordChecks(p, obj, v)
 	rep.Checks = append(rep.Checks, shardCheck(v.Stripes))
 	if content {
 		rep.Checks = append(rep.Checks, check{Name: "content CID (node)", OK: v.ContentChecked && v.ContentOK, kind: errs.Corrupt})
 		rep.Checks = append(rep.Checks, localContentCheck(ctx, c, p, obj.Record))
 	}
-	if err := printVerify(cmd, cf, &rep); err != nil {
-		return err
-	}
-	return rep.err()
+	rep.OK = rep.err() == nil
+	return rep, nil
 }
 
 func recordChecks(p string, obj *api.Object, v *api.Verification) []check {
@@ -156,12 +163,7 @@ func (rep *verifyReport) err() error {
 	return errs.Errorf("verify", kind, "%d of %d checks failed for %s", failed, len(rep.Checks), rep.PID)
 }
 
-func printVerify(cmd *cobra.Command, cf *clientFlags, rep *verifyReport) error {
-	rep.OK = rep.err() == nil
-	if cf.json {
-		return writeJSON(cmd.OutOrStdout(), rep)
-	}
-	w := cmd.OutOrStdout()
+func printVerify(w io.Writer, rep *verifyReport) error {
 	fmt.Fprintln(w, rep.PID)
 	for _, c := range rep.Checks {
 		status := "ok  "
