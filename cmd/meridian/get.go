@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/meridian-fed/meridian/api"
 	"github.com/spf13/cobra"
 )
 
 type getOpts struct {
-	out, rng string
+	out, rng    string
+	off, length int64 // rng parsed (length -1: to the end)
 }
 
 func newGetCmd() *cobra.Command {
@@ -44,56 +47,66 @@ type getResult struct {
 }
 
 func runGet(cmd *cobra.Command, cf *clientFlags, o getOpts, p string) error {
-	off, length, err := parseByteRange(o.rng)
-	if err != nil {
+	var err error
+	if o.off, o.length, err = parseByteRange(o.rng); err != nil {
 		return usageError{err}
 	}
-	toStdout := o.out == "" || o.out == "-"
-	if toStdout && cf.json {
+	if o.toStdout() && cf.json {
 		return usageError{fmt.Errorf("--json prints a summary on stdout, which the content would share: add -o FILE")}
 	}
-	bar := newProgress(cmd.ErrOrStderr(), "get")
-	c, err := cf.client(cmd, bar.options()...)
-	if err != nil {
-		return err
+	get := func(ctx context.Context, c *api.Client) (getResult, error) {
+		return o.fetch(ctx, c, p, cmd.OutOrStdout())
 	}
-	ctx, cancel := commandContext(cmd)
-	defer cancel()
-	res := getResult{PID: p, Output: o.out, Range: o.rng}
-	var out outputFile = nopOutput{cmd.OutOrStdout()}
-	if !toStdout {
-		if out, err = createOutput(o.out); err != nil {
-			return err
+	return transferAndShow(cmd, cf, "get", get, func(w io.Writer, res getResult) error {
+		if o.toStdout() {
+			return nil // the content was the output
 		}
+		return printGot(w, res)
+	})
+}
+
+func (o getOpts) toStdout() bool { return o.out == "" || o.out == "-" }
+
+// fetch downloads p (or the range asked for) to its output, committed only on success.
+func (o getOpts) fetch(ctx context.Context, c *api.Client, p string, stdout io.Writer) (getResult, error) {
+	res := getResult{PID: p, Output: o.out, Range: o.rng}
+	out, err := o.output(stdout)
+	if err != nil {
+		return res, err
 	}
 	if o.rng != "" {
-		res.Bytes, err = c.GetRange(ctx, p, off, length, out)
+		res.Bytes, err = c.GetRange(ctx, p, o.off, o.length, out)
 	} else {
 		err = getVerified(ctx, c, p, out, &res)
 	}
-	bar.done()
 	if err == nil {
 		err = out.commit()
 	}
 	if err != nil {
 		out.abort()
-		return err
+		return res, err
 	}
-	return printGet(cmd, cf, res, toStdout)
+	return res, nil
 }
 
-func printGet(cmd *cobra.Command, cf *clientFlags, res getResult, toStdout bool) error {
-	switch {
-	case cf.json:
-		return writeJSON(cmd.OutOrStdout(), res)
-	case toStdout:
-		return nil
+// output is where the content goes: stdout, or a temporary file beside -o FILE.
+func (o getOpts) output(stdout io.Writer) (outputFile, error) {
+	if o.toStdout() {
+		return nopOutput{stdout}, nil
 	}
+	f, err := createOutput(o.out)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func printGot(w io.Writer, res getResult) error {
 	check := "content CID verified"
 	if !res.Verified {
 		check = "range: not checked against the content CID"
 	}
-	_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes, %s\n", res.Output, res.Bytes, check)
+	_, err := fmt.Fprintf(w, "%s: %d bytes, %s\n", res.Output, res.Bytes, check)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -58,28 +59,27 @@ func runPut(cmd *cobra.Command, cf *clientFlags, o putOpts, file string) error {
 		return err
 	}
 	defer r.Close()
-	bar := newProgress(cmd.ErrOrStderr(), "put")
-	c, err := cf.client(cmd, bar.options()...)
-	if err != nil {
-		return err
+	put := func(ctx context.Context, c *api.Client) (*api.Object, error) {
+		return putChecked(ctx, c, o.catalog, o.objectName(file), r, size, opts)
 	}
-	ctx, cancel := commandContext(cmd)
-	defer cancel()
+	return transferAndShow(cmd, cf, "put", put, func(w io.Writer, obj *api.Object) error {
+		_, err := fmt.Fprintln(w, obj.PID)
+		return err
+	})
+}
+
+// putChecked publishes r and checks what the node committed against the bytes sent.
+func putChecked(ctx context.Context, c *api.Client, catalog, name string, r io.Reader, size int64, opts []api.PutOption) (*api.Object, error) {
 	cw := newCIDWriter()
-	obj, err := c.Put(ctx, o.catalog, o.objectName(file), io.TeeReader(r, cw), size, opts...)
-	bar.done()
+	obj, err := c.Put(ctx, catalog, name, io.TeeReader(r, cw), size, opts...)
 	id, cerr := cw.finish()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkPublished(obj, id, cerr); err != nil {
-		return err
+		return nil, err
 	}
-	if cf.json {
-		return writeJSON(cmd.OutOrStdout(), obj)
-	}
-	_, err = fmt.Fprintln(cmd.OutOrStdout(), obj.PID)
-	return err
+	return obj, nil
 }
 
 // checkPublished checks what the node answered against the bytes sent: the record must
