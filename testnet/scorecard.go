@@ -12,7 +12,13 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/klauspost/reedsolomon"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/errs"
@@ -44,7 +50,19 @@ type Scorecard struct {
 	RepairStart         time.Duration // from the loss to the first rebuild's start (grace and pass timing)
 	RepairWindow        time.Duration // from the first rebuild's start to the last rebuilt shard's acknowledgement, all nodes
 	RepairMBs           float64       // RepairedBytes / RepairWindow, in MB/s
+	RepairCores         float64       // CPU cores the process (all nodes) kept busy on average during RepairWindow
+	RepairCPUPerGB      float64       // CPU-seconds the process spent in RepairWindow per GB rebuilt
+
+	// Limits measured in the same run, just before the loss (a busy machine shows in both):
+	TransportMBs float64 // libp2p streams (pnet, noise, yamux, TCP), 3 node pairs at once, both ends in this process
+	RSDecodeMBs  float64 // Reed-Solomon rebuild of one lost shard of 3+2, shard bytes out per second, one core
+	// RepairBoundMBs = TransportMBs / k: every rebuilt byte crosses the transport k times (k-1
+	// fetches and one store, or k fetches), so repair cannot beat it on this machine.
+	RepairBoundMBs float64
 }
+
+// scoreK and scoreM are the scorecard federation's Reed-Solomon parameters.
+const scoreK, scoreM = 3, 2
 
 // RunScorecard starts a 6-node, 3-member federation (3+2) in a temporary dir and measures it.
 func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
@@ -54,7 +72,7 @@ func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
 	}
 	defer os.RemoveAll(dir)
 	const grace, interval = time.Second, 200 * time.Millisecond
-	c, err := Start(ctx, Options{Dir: dir, Nodes: 6, Members: 3, K: 3, M: 2,
+	c, err := Start(ctx, Options{Dir: dir, Nodes: 6, Members: 3, K: scoreK, M: scoreM,
 		Tune: func(cfg *node.Config) {
 			cfg.RepairGrace, cfg.RepairInterval, cfg.RepairRate = grace, interval, 0 // measure repair, not its limiter
 		}})
@@ -172,6 +190,9 @@ func (s *scorer) permanentLoss(ctx context.Context, prof io.Writer) error {
 			victim, held = i, st.Node.Used
 		}
 	}
+	if err := s.limits(ctx); err != nil {
+		return err
+	}
 	if err := s.c.Kill(victim); err != nil {
 		return err
 	}
@@ -194,9 +215,92 @@ func (s *scorer) permanentLoss(ctx context.Context, prof io.Writer) error {
 		s.card.RepairStart = w.last.began.Sub(w.killed)
 		s.card.RepairWindow = w.last.stored.Sub(w.last.began)
 		s.card.RepairMBs = mbPerSec(s.card.RepairedBytes, s.card.RepairWindow)
+		cpu := w.cpuStored - w.cpuBegan
+		s.card.RepairCores = cpu.Seconds() / s.card.RepairWindow.Seconds()
+		s.card.RepairCPUPerGB = cpu.Seconds() / (float64(s.card.RepairedBytes) / 1e9)
 	}
 	s.readAll(ctx, 0)
 	return nil
+}
+
+// limits measures the machine's transport and Reed-Solomon rates, for comparison with the
+// repair throughput measured right after.
+func (s *scorer) limits(ctx context.Context) error {
+	var err error
+	if s.card.TransportMBs, err = transportRate(ctx, s.c, 32<<20); err != nil {
+		return err
+	}
+	s.card.RepairBoundMBs = s.card.TransportMBs / scoreK
+	s.card.RSDecodeMBs, err = rsDecodeRate(4<<20, scoreK, scoreM)
+	return err
+}
+
+// scoreProto is the stream protocol of the transport measurement: the receiver discards.
+const scoreProto = protocol.ID("/meridian/scorecard/sink/1.0.0")
+
+// transportRate streams n bytes from node 2i to node 2i+1 for every pair at once and returns
+// the total MB/s.
+func transportRate(ctx context.Context, c *Cluster, n int64) (float64, error) {
+	const op = "scorecard.transport"
+	pairs := c.Len() / 2
+	for i := range pairs {
+		c.Node(2*i+1).Host().SetStreamHandler(scoreProto, func(st network.Stream) {
+			io.Copy(io.Discard, st) //nolint:errcheck // the sender measures
+			st.Close()
+		})
+		defer c.Node(2*i + 1).Host().RemoveStreamHandler(scoreProto)
+	}
+	buf := make([]byte, 256<<10)
+	g, gctx := errgroup.WithContext(ctx)
+	start := time.Now()
+	for i := range pairs {
+		g.Go(func() error {
+			st, err := c.Node(2*i).Host().NewStream(gctx, c.Node(2*i+1).PeerID(), scoreProto)
+			if err != nil {
+				return errs.E(op, errs.Unavailable, err)
+			}
+			defer st.Close()
+			for sent := int64(0); sent < n; sent += int64(len(buf)) {
+				if _, err := st.Write(buf); err != nil {
+					return errs.E(op, errs.Unavailable, err)
+				}
+			}
+			if err := st.CloseWrite(); err != nil {
+				return errs.E(op, errs.Unavailable, err)
+			}
+			_, err = io.Copy(io.Discard, st) // until the receiver has read everything
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	return mbPerSec(int64(pairs)*n, time.Since(start)), nil
+}
+
+// rsDecodeRate rebuilds shard 0 of a k+m stripe of stripe bytes from the others, repeatedly,
+// for 256 MB of rebuilt bytes, and returns MB/s of rebuilt shard bytes.
+func rsDecodeRate(stripe, k, m int) (float64, error) {
+	enc, err := reedsolomon.New(k, m)
+	if err != nil {
+		return 0, errs.E("scorecard.rs", errs.Invalid, err)
+	}
+	shards, err := enc.Split(make([]byte, stripe))
+	if err == nil {
+		err = enc.Encode(shards)
+	}
+	if err != nil {
+		return 0, errs.E("scorecard.rs", errs.Internal, err)
+	}
+	rounds := (256 << 20) / len(shards[0])
+	start := time.Now()
+	for range rounds {
+		shards[0] = shards[0][:0]
+		if err := enc.ReconstructData(shards); err != nil {
+			return 0, errs.E("scorecard.rs", errs.Internal, err)
+		}
+	}
+	return mbPerSec(int64(rounds*len(shards[0])), time.Since(start)), nil
 }
 
 // rebuildWatch follows the repair loops of all nodes after a loss. The full-redundancy check
@@ -208,6 +312,9 @@ type rebuildWatch struct {
 	base   int64     // rebuilt bytes before the loss
 	last   rebuilds  // the latest poll
 	full   time.Time // when the Verify found every stripe at k+m
+	// process CPU time (all nodes) at the first poll that saw a rebuild under way and at the
+	// first poll after the last rebuilt shard was stored
+	cpuBegan, cpuStored time.Duration
 }
 
 // rebuilds is the repair activity summed over the running nodes.
@@ -248,6 +355,11 @@ func (w *rebuildWatch) wait(ctx context.Context) error {
 		if !w.last.began.IsZero() && (a.began.IsZero() || w.last.began.Before(a.began)) {
 			a.began = w.last.began // keep the first run's start once a node began another
 		}
+		if cpu := processCPU(); w.last.began.IsZero() && !a.began.IsZero() {
+			w.cpuBegan, w.cpuStored = cpu, cpu
+		} else if a.stored.After(w.last.stored) {
+			w.cpuStored = cpu
+		}
 		w.last = a
 		if !a.busy && time.Since(verified) >= 20*time.Millisecond {
 			err := w.s.waitFullOnce(ctx, 0)
@@ -263,6 +375,15 @@ func (w *rebuildWatch) wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// processCPU returns the user and system CPU time this process (every node) has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func mbPerSec(n int64, d time.Duration) float64 {
