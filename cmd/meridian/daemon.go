@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -58,6 +56,15 @@ func (f *nodeFlags) initIfNeeded(fs *pflag.FlagSet) (node.Config, error) {
 	if _, err := os.Stat(f.dataDir + "/" + node.ConfigFile); err == nil {
 		return f.config(fs)
 	}
+	cfg := f.initConfig()
+	if _, err := node.Init(cfg); err != nil {
+		return cfg, err
+	}
+	return f.config(fs)
+}
+
+// initConfig is the config of a new node: the defaults for its data dir, with the flags.
+func (f *nodeFlags) initConfig() node.Config {
 	cfg := node.DefaultConfig(f.dataDir)
 	cfg.Member = f.member
 	if len(f.listen) > 0 {
@@ -67,15 +74,12 @@ func (f *nodeFlags) initIfNeeded(fs *pflag.FlagSet) (node.Config, error) {
 		cfg.APIAddr = f.apiAddr
 	}
 	cfg.Capacity = f.cap
-	if _, err := node.Init(cfg); err != nil {
-		return cfg, err
-	}
-	return f.config(fs)
+	return cfg
 }
 
 // runUntilSignal keeps n running until SIGINT or SIGTERM, then stops it gracefully.
 func runUntilSignal(cmd *cobra.Command, n *node.Node) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := commandContext(cmd)
 	defer stop()
 	fmt.Fprintf(cmd.ErrOrStderr(), "node %s running: API http://%s, p2p %v\n", n.PeerID(), n.APIAddr(), n.P2PAddrs())
 	<-ctx.Done()
@@ -100,15 +104,7 @@ func newNodeInitCmd() *cobra.Command {
 		Short: "Create a node's data dir: identity key, member age key, node.yaml",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := node.DefaultConfig(f.dataDir)
-			cfg.Member = f.member
-			if len(f.listen) > 0 {
-				cfg.Listen = f.listen
-			}
-			if f.apiAddr != "" {
-				cfg.APIAddr = f.apiAddr
-			}
-			cfg.Capacity = f.cap
+			cfg := f.initConfig()
 			id, err := node.Init(cfg)
 			if err != nil {
 				return err
