@@ -11,13 +11,8 @@ import (
 )
 
 func newCatalogCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "catalog",
-		Short: "Create catalogs and change who may read or publish in them",
-	}
-	cf := addClientFlags(cmd)
-	cmd.AddCommand(newCatalogCreateCmd(cf), newCatalogGrantCmd(cf), newCatalogScopeCmd(cf), newCatalogShowCmd(cf))
-	return cmd
+	return clientGroup("catalog", "Create catalogs and change who may read or publish in them",
+		newCatalogCreateCmd, newCatalogGrantCmd, newCatalogScopeCmd, newCatalogShowCmd)
 }
 
 func newCatalogCreateCmd(cf *clientFlags) *cobra.Command {

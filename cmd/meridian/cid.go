@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/meridian-fed/meridian/chunker"
-	"github.com/meridian-fed/meridian/errs"
 	"github.com/spf13/cobra"
 )
 
@@ -37,13 +36,9 @@ func contentIDOf(name string) (chunker.ContentID, error) {
 	const op = "cid"
 	var r io.Reader = os.Stdin
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := openFile(op, name)
 		if err != nil {
-			kind := errs.Invalid
-			if os.IsNotExist(err) {
-				kind = errs.NotExist
-			}
-			return chunker.ContentID{}, errs.E(op, kind, err)
+			return chunker.ContentID{}, err
 		}
 		defer f.Close()
 		r = f

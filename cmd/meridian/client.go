@@ -36,6 +36,16 @@ func addClientFlags(cmd *cobra.Command) *clientFlags {
 	return cf
 }
 
+// clientGroup builds a command whose subcommands share the client flags.
+func clientGroup(use, short string, subs ...func(*clientFlags) *cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	cf := addClientFlags(cmd)
+	for _, sub := range subs {
+		cmd.AddCommand(sub(cf))
+	}
+	return cmd
+}
+
 // client builds an API client. Endpoints come from --endpoint, else the config; the token
 // from --token, else $MERIDIAN_TOKEN, else the config. The config file is needed only when
 // no --endpoint is given or --config is set explicitly.

@@ -54,3 +54,16 @@ func (o *fileOutput) abort() {
 	o.Close()
 	os.Remove(o.Name())
 }
+
+// openFile opens a local file to read; a missing one is NotExist, any other failure Invalid.
+func openFile(op, name string) (*os.File, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		kind := errs.Invalid
+		if os.IsNotExist(err) {
+			kind = errs.NotExist
+		}
+		return nil, errs.E(op, kind, err)
+	}
+	return f, nil
+}

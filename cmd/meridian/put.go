@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -103,13 +102,9 @@ func openInput(cmd *cobra.Command, file string) (io.ReadCloser, int64, error) {
 	if file == "-" {
 		return io.NopCloser(cmd.InOrStdin()), -1, nil
 	}
-	fh, err := os.Open(file)
+	fh, err := openFile("put", file)
 	if err != nil {
-		kind := errs.Invalid
-		if os.IsNotExist(err) {
-			kind = errs.NotExist
-		}
-		return nil, 0, errs.E("put", kind, err)
+		return nil, 0, err
 	}
 	st, err := fh.Stat()
 	if err != nil || !st.Mode().IsRegular() {

@@ -11,13 +11,8 @@ import (
 )
 
 func newUserCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "user",
-		Short: "Add users, issue and revoke their tokens (admins)",
-	}
-	cf := addClientFlags(cmd)
-	cmd.AddCommand(newUserAddCmd(cf), newUserTokenCmd(cf), newUserRevokeCmd(cf), newUserLsCmd(cf))
-	return cmd
+	return clientGroup("user", "Add users, issue and revoke their tokens (admins)",
+		newUserAddCmd, newUserTokenCmd, newUserRevokeCmd, newUserLsCmd)
 }
 
 func newUserAddCmd(cf *clientFlags) *cobra.Command {
