@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -43,18 +44,7 @@ func newFederationInitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			psk, _ := os.ReadFile(filepath.Join(cfg.DataDir, node.SwarmKeyFile))
-			fp := "?"
-			if k, err := p2p.DecodePSK(psk); err == nil {
-				fp = p2p.Fingerprint(k)
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "federation %q created; federation key fingerprint %s\n", spec.Name, fp)
-			if spec.AdminTokenTo == "" {
-				fmt.Fprintf(out, "admin token (shown once, keep it safe): %s\n", token)
-			} else {
-				fmt.Fprintf(out, "admin token written to %s\n", spec.AdminTokenTo)
-			}
+			printFederationCreated(cmd.OutOrStdout(), cfg.DataDir, spec, token)
 			return runUntilSignal(cmd, n)
 		},
 	}
@@ -67,6 +57,22 @@ func newFederationInitCmd() *cobra.Command {
 	fl.StringVar(&spec.AdminUser, "admin-user", "admin", "id of the first admin user")
 	fl.StringVar(&spec.AdminTokenTo, "admin-token-file", "", "write the admin token to this file instead of printing it")
 	return c
+}
+
+// printFederationCreated says the federation exists, the fingerprint of its key (so that
+// operators can compare it out of band) and where the admin token is.
+func printFederationCreated(w io.Writer, dataDir string, spec node.FederationSpec, token string) {
+	psk, _ := os.ReadFile(filepath.Join(dataDir, node.SwarmKeyFile))
+	fp := "?"
+	if k, err := p2p.DecodePSK(psk); err == nil {
+		fp = p2p.Fingerprint(k)
+	}
+	fmt.Fprintf(w, "federation %q created; federation key fingerprint %s\n", spec.Name, fp)
+	if spec.AdminTokenTo == "" {
+		fmt.Fprintf(w, "admin token (shown once, keep it safe): %s\n", token)
+	} else {
+		fmt.Fprintf(w, "admin token written to %s\n", spec.AdminTokenTo)
+	}
 }
 
 func newFederationInviteCmd() *cobra.Command {

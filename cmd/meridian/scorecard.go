@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -25,14 +25,7 @@ func newScorecardCmd() *cobra.Command {
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(r)
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintf(w, "trials / objects / reads\t%d / %d / %d\n", r.Trials, r.Objects, r.Reads)
-			fmt.Fprintf(w, "losses (goal 0)\t%d\n", r.Losses)
-			fmt.Fprintf(w, "wrong bytes served (goal 0)\t%d\n", r.WrongBytes)
-			fmt.Fprintf(w, "corruptions detected / injected\t%d / %d\n", r.CorruptionsDetected, r.CorruptionsInjected)
-			fmt.Fprintf(w, "time to full redundancy after a node loss\t%v (grace %v, passes every %v)\n", r.RedundancyAfterLoss.Round(1e6), r.RepairGrace, r.RepairInterval)
-			fmt.Fprintf(w, "repair throughput\t%.0f MB/s (%.1f MB rebuilt)\n", r.RepairMBs, float64(r.RepairedBytes)/1e6)
-			if err := w.Flush(); err != nil {
+			if err := printScorecard(cmd.OutOrStdout(), r); err != nil {
 				return err
 			}
 			if r.Losses > 0 || r.WrongBytes > 0 || r.CorruptionsDetected < r.CorruptionsInjected {
@@ -46,4 +39,15 @@ func newScorecardCmd() *cobra.Command {
 	c.Flags().Uint64Var(&o.Seed, "seed", 1, "seed for victims and damage")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the scorecard as JSON")
 	return c
+}
+
+func printScorecard(out io.Writer, r *testnet.Scorecard) error {
+	w := newTable(out)
+	fmt.Fprintf(w, "trials / objects / reads\t%d / %d / %d\n", r.Trials, r.Objects, r.Reads)
+	fmt.Fprintf(w, "losses (goal 0)\t%d\n", r.Losses)
+	fmt.Fprintf(w, "wrong bytes served (goal 0)\t%d\n", r.WrongBytes)
+	fmt.Fprintf(w, "corruptions detected / injected\t%d / %d\n", r.CorruptionsDetected, r.CorruptionsInjected)
+	fmt.Fprintf(w, "time to full redundancy after a node loss\t%v (grace %v, passes every %v)\n", r.RedundancyAfterLoss.Round(1e6), r.RepairGrace, r.RepairInterval)
+	fmt.Fprintf(w, "repair throughput\t%.0f MB/s (%.1f MB rebuilt)\n", r.RepairMBs, float64(r.RepairedBytes)/1e6)
+	return w.Flush()
 }

@@ -39,15 +39,9 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg := &clientConfig{Endpoints: pc.Endpoints(), Token: pc.Token}
-			paths := []string{filepath.Join(pc.Dir, "client.json")}
-			if !noConfig {
-				paths = append(paths, defaultClientConfigPath())
-			}
-			for _, p := range paths {
-				if err := writeClientConfig(p, cfg); err != nil {
-					return err
-				}
+			paths, err := writeTestnetConfigs(pc, !noConfig)
+			if err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "testnet of %d nodes up in %.1fs (dir %s)\n", len(pc.Nodes), time.Since(start).Seconds(), pc.Dir)
@@ -62,6 +56,22 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 	c.Flags().IntVar(&o.Members, "members", 3, "number of members (nodes are dealt round-robin)")
 	c.Flags().BoolVar(&noConfig, "no-client-config", false, "do not write "+defaultClientConfigPath())
 	return c
+}
+
+// writeTestnetConfigs writes the client config of pc into its dir and, with asDefault, to
+// the default config path, and returns where it wrote.
+func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, error) {
+	cfg := &clientConfig{Endpoints: pc.Endpoints(), Token: pc.Token}
+	paths := []string{filepath.Join(pc.Dir, "client.json")}
+	if asDefault {
+		paths = append(paths, defaultClientConfigPath())
+	}
+	for _, p := range paths {
+		if err := writeClientConfig(p, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
 }
 
 func newTestnetDownCmd(dir *string) *cobra.Command {
