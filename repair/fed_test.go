@@ -26,6 +26,8 @@ type fed struct {
 	deks  map[string][]byte
 	reps  map[string]*Repairer // one per node, kept across passes like a node's loop
 	size  int                  // stripe size; 0: chunker.MinStripeSize
+	// onRepairer, if set, is told of every Repairer passEvery makes, before its pass.
+	onRepairer func(*Repairer)
 }
 
 func newFed(t testing.TB, pol placement.Policy, members ...string) *fed {

@@ -34,8 +34,9 @@ type pass struct {
 	mbatch   []*manifestJob
 	local    []cid.Cid      // shards whose presence here is counted while draining
 	rebal    []rebalanceJob // healthy stripes to move towards their placement, guarded by mu
+	work     *pool          // stripe repairs of the whole pass, Config.Workers at once
 
-	mu  sync.Mutex // guards rep while stripe checks run in parallel
+	mu  sync.Mutex // guards rep and rebal while stripe repairs run in parallel
 	rep Report
 }
 
@@ -47,7 +48,8 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 	defer r.passMu.Unlock()
 	r.setRunning(true)
 	defer r.setRunning(false)
-	p := &pass{ctx: ctx, r: r, planners: map[string]*Planner{}, rep: Report{Start: r.cfg.Clock.Now()}}
+	p := &pass{ctx: ctx, r: r, planners: map[string]*Planner{}, rep: Report{Start: r.cfg.Clock.Now()}, work: newPool(r.cfg.Workers)}
+	defer p.work.Wait() // no repair outlives its pass, whatever ends it
 	nodes, err := r.cfg.Catalog.Nodes(ctx)
 	if err != nil {
 		return p.rep, err
@@ -59,6 +61,10 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 	err = r.cfg.Catalog.Objects(ctx, p.object)
 	if err == nil {
 		err = p.flush(ctx)
+	}
+	p.work.Wait()
+	if err == nil {
+		err = ctx.Err()
 	}
 	if err == nil {
 		err = p.flushLocal(ctx)
@@ -75,6 +81,13 @@ func (r *Repairer) Pass(ctx context.Context) (Report, error) {
 	p.rep.Drained = p.draining && p.rep.LocalShards == 0
 	r.finish(&p.rep)
 	return p.rep, nil
+}
+
+// count updates the pass's report under p.mu (stripe repairs update it at the same time).
+func (p *pass) count(f func(*Report)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.rep)
 }
 
 func (r *Repairer) setRunning(on bool) {
@@ -187,12 +200,12 @@ func (p *pass) object(o Object) error {
 	ctx := p.ctx
 	m := o.Manifest
 	if m == nil {
-		p.rep.NoManifest++
+		p.count(func(rep *Report) { rep.NoManifest++ })
 		return nil
 	}
 	if o.Policy.K != m.K || o.Policy.M != m.M {
 		p.r.cfg.Log.Warn("object skipped: its manifest's k+m differs from its catalog's placement policy", "object", o.ID, "manifest", fmt.Sprintf("%d+%d", m.K, m.M), "policy", fmt.Sprintf("%d+%d", o.Policy.K, o.Policy.M))
-		p.rep.NoManifest++
+		p.count(func(rep *Report) { rep.NoManifest++ })
 		return nil
 	}
 	pl, err := p.planner(o.Policy)

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/ipfs/go-cid"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -75,13 +74,12 @@ func (p *pass) rebalance(ctx context.Context) error {
 		p.r.cfg.Log.Info("rebalancing waits for a pass without repairs", "stripes", len(jobs))
 		return nil
 	}
-	var g errgroup.Group
-	g.SetLimit(p.r.cfg.Workers)
+	defer p.work.Wait()
 	for _, rj := range jobs {
 		if slices.ContainsFunc(rj.moves, func(mv Move) bool { return !p.isTrusted(mv.To) }) {
 			continue // a target stopped answering during the pass: the next pass replans
 		}
-		g.Go(func() error {
+		err := p.work.Go(ctx, func() {
 			moved, err := p.r.move(ctx, rj)
 			p.mu.Lock()
 			defer p.mu.Unlock()
@@ -89,13 +87,15 @@ func (p *pass) rebalance(ctx context.Context) error {
 			if err != nil {
 				rep.RebalanceFailed++
 				p.r.cfg.Log.Info("rebalancing a stripe failed; the next pass retries", "object", rj.j.obj, "stripe", rj.j.index, "err", err)
-				return nil
+				return
 			}
 			rep.RebalancedStripes++
-			return nil
 		})
+		if err != nil {
+			return err
+		}
 	}
-	_ = g.Wait()
+	p.work.Wait()
 	return ctx.Err()
 }
 

@@ -85,9 +85,17 @@ func (p *pass) fixManifests(ctx context.Context, jobs []*manifestJob, has map[st
 		if len(to)+len(drop) == 0 {
 			continue
 		}
-		if err := p.r.replicate(ctx, j, to, drop, &p.rep); err != nil {
-			p.rep.Failed++
-			p.rep.Queued++
+		var done Report // replicate counts here; stripe repairs update p.rep meanwhile
+		err := p.r.replicate(ctx, j, to, drop, &done)
+		p.count(func(rep *Report) {
+			rep.ManifestCopies += done.ManifestCopies
+			rep.ManifestDeletes += done.ManifestDeletes
+			if err != nil {
+				rep.Failed++
+				rep.Queued++
+			}
+		})
+		if err != nil {
 			p.r.cfg.Log.Warn("manifest replica repair failed", "object", j.obj, "err", err)
 		}
 	}

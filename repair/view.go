@@ -32,7 +32,8 @@ type stripeJob struct {
 }
 
 // flush asks every reachable node which shards of the queued stripes it holds, in one HAS
-// request per node, then checks and repairs each stripe.
+// request per node, then hands each stripe to the pass's workers (without waiting for them:
+// the next batch is collected while they run) and tops up the batch's manifests.
 func (p *pass) flush(ctx context.Context) error {
 	jobs, mjobs := p.batch, p.mbatch
 	p.batch, p.mbatch = nil, nil
@@ -65,8 +66,6 @@ func (p *pass) flush(ctx context.Context) error {
 		}
 	}
 	off := 0
-	var g errgroup.Group
-	g.SetLimit(p.r.cfg.Workers)
 	for _, j := range jobs {
 		holders := make([][]string, len(j.st.Shards))
 		for i := range j.st.Shards {
@@ -78,9 +77,10 @@ func (p *pass) flush(ctx context.Context) error {
 		}
 		off += len(j.st.Shards)
 		holders = p.sortHolders(holders)
-		g.Go(func() error { p.check(ctx, j, holders); return nil })
+		if err := p.work.Go(ctx, func() { p.check(ctx, j, holders) }); err != nil {
+			return err
+		}
 	}
-	_ = g.Wait()
 	for id, bits := range has {
 		has[id] = bits[off:]
 	}
@@ -181,11 +181,13 @@ func (p *pass) flushLocal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	held := 0
 	for _, b := range bits {
 		if b {
-			p.rep.LocalShards++
+			held++
 		}
 	}
+	p.count(func(rep *Report) { rep.LocalShards += held })
 	p.local = p.local[:0]
 	return nil
 }
