@@ -28,6 +28,12 @@ func TestIntegrationScorecardShort(t *testing.T) {
 	if r.Reads == 0 || r.RedundancyAfterLoss <= 0 {
 		t.Fatalf("nothing measured: %+v", *r)
 	}
+	if r.RepairedBytes <= 0 || r.RepairWindow <= 0 || r.RepairStart <= 0 || r.RepairMBs <= 0 || r.RepairCPUPerGB <= 0 {
+		t.Fatalf("the permanent loss rebuilt nothing measurable: %+v", *r)
+	}
+	if r.TransportMBs <= 0 || r.RSDecodeMBs <= 0 || r.RepairBoundMBs != r.TransportMBs/scoreK {
+		t.Fatalf("same-run limits missing: %+v", *r)
+	}
 }
 
 // TestIntegrationScorecardProfile writes a CPU profile of the permanent-loss phase of a
