@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -30,6 +31,10 @@ type ScoreOptions struct {
 	Trials  int    // fault trials (each: lose m nodes or a member, then corrupt shards)
 	Objects int    // objects published before the trials
 	Seed    uint64 // for the choice of victims and damage
+	// LossMiB tops the federation up with 8 MiB objects to this much data before a node is lost
+	// for good, so the repair throughput is measured over enough rebuilt data (0: 384 MiB; the
+	// node lost then held ~100 MB of shards).
+	LossMiB int
 	// CPUProfile, when set, receives a CPU profile of the permanent-loss phase (kill to full
 	// redundancy), for `go tool pprof`.
 	CPUProfile io.Writer
@@ -43,6 +48,7 @@ type Scorecard struct {
 	WrongBytes          int           // reads that returned other bytes than published (goal 0)
 	CorruptionsInjected int           // shard files damaged on disk
 	CorruptionsDetected int           // of those, found and removed by scrub
+	Published           int64         // bytes of objects held when a node is lost for good (Objects, then 8 MiB ones up to LossMiB)
 	RedundancyAfterLoss time.Duration // permanent loss of a node: time until every stripe is back at k+m
 	RepairGrace         time.Duration // part of that time spent waiting on purpose
 	RepairInterval      time.Duration // between repair passes: up to this much more waiting
@@ -92,6 +98,9 @@ func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
 			return s.card, err
 		}
 	}
+	if err := s.fill(ctx, cmp.Or(o.LossMiB, 384)); err != nil {
+		return s.card, err
+	}
 	return s.card, s.permanentLoss(ctx, o.CPUProfile)
 }
 
@@ -104,17 +113,35 @@ type scorer struct {
 
 func (s *scorer) publish(ctx context.Context, n int) error {
 	for i := range n {
-		size := s.rnd.IntN(8<<20) + 1
-		b := make([]byte, size)
-		for j := range b {
-			b[j] = byte(s.rnd.Uint32())
-		}
-		obj, err := s.c.Client(0).Put(ctx, "default", fmt.Sprintf("obj-%d", i), bytes.NewReader(b), int64(size))
-		if err != nil {
+		if err := s.put(ctx, fmt.Sprintf("obj-%d", i), s.rnd.IntN(8<<20)+1); err != nil {
 			return err
 		}
-		s.sums[obj.PID] = sha256.Sum256(b)
 	}
+	return nil
+}
+
+// fill publishes 8 MiB objects (two whole stripes each) until the federation holds mib MiB.
+func (s *scorer) fill(ctx context.Context, mib int) error {
+	for i := 0; s.card.Published < int64(mib)<<20; i++ {
+		if err := s.put(ctx, fmt.Sprintf("bulk-%d", i), 8<<20); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// put publishes size random bytes under name and remembers their hash.
+func (s *scorer) put(ctx context.Context, name string, size int) error {
+	b := make([]byte, size)
+	for j := range b {
+		b[j] = byte(s.rnd.Uint32())
+	}
+	obj, err := s.c.Client(0).Put(ctx, "default", name, bytes.NewReader(b), int64(size))
+	if err != nil {
+		return err
+	}
+	s.sums[obj.PID] = sha256.Sum256(b)
+	s.card.Published += int64(size)
 	return nil
 }
 

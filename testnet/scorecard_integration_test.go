@@ -14,7 +14,7 @@ import (
 func TestIntegrationScorecardShort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r, err := RunScorecard(ctx, ScoreOptions{Trials: 2, Objects: 6, Seed: 3})
+	r, err := RunScorecard(ctx, ScoreOptions{Trials: 2, Objects: 6, Seed: 3, LossMiB: 48})
 	if err != nil {
 		t.Fatal(err)
 	}
