@@ -35,8 +35,8 @@ type ScoreOptions struct {
 	// for good, so the repair throughput is measured over enough rebuilt data (0: 384 MiB; the
 	// node lost then held ~100 MB of shards).
 	LossMiB int
-	// CPUProfile, when set, receives a CPU profile of the permanent-loss phase (kill to full
-	// redundancy), for `go tool pprof`.
+	// CPUProfile, when set, receives a CPU profile of the repair after the permanent loss (from
+	// the first rebuild seen to full redundancy), for `go tool pprof`.
 	CPUProfile io.Writer
 }
 
@@ -224,13 +224,9 @@ func (s *scorer) permanentLoss(ctx context.Context, prof io.Writer) error {
 		return err
 	}
 	w := &rebuildWatch{s: s, killed: time.Now(), base: s.activity(time.Time{}).bytes}
-	if prof != nil {
-		if err := pprof.StartCPUProfile(prof); err != nil {
-			return errs.E("testnet.RunScorecard", errs.Invalid, err)
-		}
-	}
+	w.prof = prof
 	err := w.wait(ctx)
-	if prof != nil {
+	if w.profiling {
 		pprof.StopCPUProfile()
 	}
 	if err != nil {
@@ -334,11 +330,13 @@ func rsDecodeRate(stripe, k, m int) (float64, error) {
 // (a Verify of every object: HAS requests to every holder) runs only while no rebuild is under
 // way, so the measuring does not take CPU from the repair it measures.
 type rebuildWatch struct {
-	s      *scorer
-	killed time.Time
-	base   int64     // rebuilt bytes before the loss
-	last   rebuilds  // the latest poll
-	full   time.Time // when the Verify found every stripe at k+m
+	s         *scorer
+	killed    time.Time
+	base      int64     // rebuilt bytes before the loss
+	last      rebuilds  // the latest poll
+	full      time.Time // when the Verify found every stripe at k+m
+	prof      io.Writer // receives a CPU profile from the first rebuild seen to full redundancy
+	profiling bool
 	// process CPU time (all nodes) at the first poll that saw a rebuild under way and at the
 	// first poll after the last rebuilt shard was stored
 	cpuBegan, cpuStored time.Duration
@@ -386,6 +384,12 @@ func (w *rebuildWatch) wait(ctx context.Context) error {
 			w.cpuBegan, w.cpuStored = cpu, cpu
 		} else if a.stored.After(w.last.stored) {
 			w.cpuStored = cpu
+		}
+		if w.prof != nil && a.busy && !w.profiling {
+			if err := pprof.StartCPUProfile(w.prof); err != nil {
+				return errs.E("testnet.RunScorecard", errs.Invalid, err)
+			}
+			w.profiling = true
 		}
 		w.last = a
 		if !a.busy && time.Since(verified) >= 20*time.Millisecond {
