@@ -1,6 +1,7 @@
 package repair
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -200,4 +201,58 @@ func TestRateLimitHoldsWithManyWorkers(t *testing.T) {
 			t.Fatalf("average %.0f B/s over %.1fs, far below the %d B/s allowed", avg, elapsed, rate)
 		}
 	})
+}
+
+// lyingNet claims its Gets are verified but flips a byte of every shard in rot, and stores
+// what it is given without a check (as node does for blocks repair hands its own store).
+type lyingNet struct {
+	*fakeNet
+	rot []cid.Cid
+}
+
+func (l *lyingNet) VerifiesGets() bool { return true }
+
+func (l *lyingNet) Put(_ context.Context, node string, c cid.Cid, data []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.set(node, c, bytes.Clone(data))
+	return nil
+}
+
+func (l *lyingNet) Get(ctx context.Context, node string, c cid.Cid) ([]byte, error) {
+	b, err := l.fakeNet.Get(ctx, node, c)
+	if err == nil && slices.Contains(l.rot, c) {
+		b[0] ^= 0xff
+	}
+	return b, err
+}
+
+// With VerifyingShards repair does not re-hash what Get returns, but the rebuilt output is
+// still checked against its CID: a Get that lies makes the stripe fail, never stores garbage.
+func TestRebuiltOutputIsCheckedEvenWhenGetsClaimToVerify(t *testing.T) {
+	f, lost := lossFed(t, 1<<20)
+	var rot []cid.Cid // every surviving shard of the first stripe that lost one
+	f.eachStripe(func(st *chunker.Stripe) {
+		if rot == nil && slices.ContainsFunc(st.Shards, func(c cid.Cid) bool { return len(f.net.holders(c)) == 0 }) {
+			for _, c := range st.Shards {
+				if len(f.net.holders(c)) > 0 {
+					rot = append(rot, c)
+				}
+			}
+		}
+	})
+	rep, err := f.passEvery(context.Background(), &lyingNet{fakeNet: f.net, rot: rot}, 4, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 1 || rep.Rebuilt != lost-1 {
+		t.Fatalf("failed %d, rebuilt %d of %d; want the stripe read through lying Gets failed and the rest rebuilt", rep.Failed, rep.Rebuilt, lost)
+	}
+	for node, blocks := range f.net.snapshot() {
+		for c, b := range blocks {
+			if store.Verify(c, []byte(b)) != nil {
+				t.Fatalf("a block that does not match its CID was stored on %s", node)
+			}
+		}
+	}
 }
