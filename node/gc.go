@@ -6,8 +6,6 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
-
-	"github.com/meridian-fed/meridian/catalog"
 )
 
 // startLoops starts the node's background work; each loop stops when ctx ends.
@@ -32,6 +30,9 @@ func (n *Node) gcLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if p := n.deletes.Load(); p != nil {
+			_ = p.index.sync(ctx) // keep the delete index warm; a DELETE finishes what this leaves
 		}
 		deleted, err := n.collectGarbage(ctx, seen)
 		if err != nil {
@@ -118,8 +119,9 @@ func (n *Node) referencedBlocks(ctx context.Context) (map[cid.Cid]bool, error) {
 	}
 }
 
-// allowDelete lets registered, active nodes delete shards here (repair and GC callers).
-func (n *Node) allowDelete(_ context.Context, from peer.ID, _ cid.Cid) bool {
-	nd, err := n.state.Node(from.String())
-	return err == nil && nd.State == catalog.NodeActive
+// allowDelete decides whether peer from may delete block c here over the shard protocol (only
+// repair does; GC deletes locally): see deletePolicy. Before the policy exists it refuses.
+func (n *Node) allowDelete(ctx context.Context, from peer.ID, c cid.Cid) bool {
+	p := n.deletes.Load()
+	return p != nil && p.allow(ctx, from, c)
 }

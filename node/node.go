@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"filippo.io/age"
@@ -57,6 +58,7 @@ type Node struct {
 	repairer  *repair.Repairer
 	scrubber  *repair.Scrubber
 	metrics   *metrics
+	deletes   atomic.Pointer[deletePolicy] // remote DELETE policy; nil (refuse all) until p2p is up
 
 	httpSrv *http.Server
 	apiLn   net.Listener
@@ -172,6 +174,7 @@ func (n *Node) openP2P(ctx context.Context) error {
 		return err
 	}
 	n.shards = &shardIO{self: n.p2p.Host().ID(), local: n.store, remote: n.p2p.Shards()}
+	n.deletes.Store(newDeletePolicy(n))
 	if len(boot) > 0 {
 		if err := n.p2p.Connect(ctx, boot...); err != nil {
 			n.log.Warn("no bootstrap peer reachable yet; will keep trying through raft", "err", err)
