@@ -35,22 +35,23 @@ type ScoreOptions struct {
 
 // Scorecard is what `meridian scorecard` prints (DESIGN's durability goals in one place).
 type Scorecard struct {
-	Trials, Objects     int
-	Reads               int           // object reads made during the trials
-	Losses              int           // reads that failed (goal 0)
-	WrongBytes          int           // reads that returned other bytes than published (goal 0)
-	CorruptionsInjected int           // shard files damaged on disk
-	CorruptionsDetected int           // of those, found and removed by scrub
-	Published           int64         // bytes of objects held when a node is lost for good (Objects, then 8 MiB ones up to LossMiB)
-	RedundancyAfterLoss time.Duration // permanent loss of a node: time until every stripe is back at k+m
-	RepairGrace         time.Duration // part of that time spent waiting on purpose
-	RepairInterval      time.Duration // between repair passes: up to this much more waiting
-	RepairedBytes       int64         // shard bytes the repair loops rebuilt and stored on new holders after the loss
-	RepairStart         time.Duration // from the loss to the first rebuild's start (grace and pass timing)
-	RepairWindow        time.Duration // from the first rebuild's start to the last rebuilt shard's acknowledgement, all nodes
-	RepairMBs           float64       // RepairedBytes / RepairWindow, in MB/s
-	RepairCores         float64       // CPU cores the process (all nodes) kept busy on average during RepairWindow
-	RepairCPUPerGB      float64       // CPU-seconds the process spent in RepairWindow per GB rebuilt
+	Nodes, Members, K, M int // the federation measured: in-process nodes, members, Reed-Solomon k+m
+	Trials, Objects      int
+	Reads                int           // object reads made during the trials
+	Losses               int           // reads that failed (goal 0)
+	WrongBytes           int           // reads that returned other bytes than published (goal 0)
+	CorruptionsInjected  int           // shard files damaged on disk
+	CorruptionsDetected  int           // of those, found and removed by scrub
+	Published            int64         // bytes of objects held when a node is lost for good (Objects, then 8 MiB ones up to LossMiB)
+	RedundancyAfterLoss  time.Duration // permanent loss of a node: time until every stripe is back at k+m
+	RepairGrace          time.Duration // part of that time spent waiting on purpose
+	RepairInterval       time.Duration // between repair passes: up to this much more waiting
+	RepairedBytes        int64         // shard bytes the repair loops rebuilt and stored on new holders after the loss
+	RepairStart          time.Duration // from the loss to the first rebuild's start (grace and pass timing)
+	RepairWindow         time.Duration // from the first rebuild's start to the last rebuilt shard's acknowledgement, all nodes
+	RepairMBs            float64       // RepairedBytes / RepairWindow, in MB/s
+	RepairCores          float64       // CPU cores the process (all nodes) kept busy on average during RepairWindow
+	RepairCPUPerGB       float64       // CPU-seconds the process spent in RepairWindow per GB rebuilt
 
 	// Limits measured in the same run, just before the loss (a busy machine shows in both):
 	TransportMBs float64 // libp2p streams (pnet, noise, yamux, TCP), 3 node pairs at once, both ends in this process
@@ -60,8 +61,9 @@ type Scorecard struct {
 	RepairBoundMBs float64
 }
 
-// scoreK and scoreM are the scorecard federation's Reed-Solomon parameters.
-const scoreK, scoreM = 3, 2
+// The scorecard federation: nodes, members (node i belongs to member i mod 3) and its
+// Reed-Solomon parameters.
+const scoreNodes, scoreMembers, scoreK, scoreM = 6, 3, 3, 2
 
 // The scorecard's repair timing: grace before a lost node's shards are rebuilt, and the time
 // between repair passes.
@@ -80,14 +82,15 @@ func RunScorecard(ctx context.Context, o ScoreOptions) (*Scorecard, error) {
 	}
 	defer c.Close()
 	s := &scorer{c: c, rnd: mrand.New(mrand.NewPCG(o.Seed, 7)), sums: map[string][32]byte{},
-		card: &Scorecard{Trials: o.Trials, Objects: o.Objects, RepairGrace: scoreGrace, RepairInterval: scoreInterval}}
+		card: &Scorecard{Nodes: scoreNodes, Members: scoreMembers, K: scoreK, M: scoreM, Trials: o.Trials, Objects: o.Objects,
+			RepairGrace: scoreGrace, RepairInterval: scoreInterval}}
 	return s.card, s.run(ctx, o)
 }
 
 // startScoreFederation starts the scorecard's federation in dir, with repair's rate limit off
 // so that the scorecard measures repair, not its limiter.
 func startScoreFederation(ctx context.Context, dir string) (*Cluster, error) {
-	return Start(ctx, Options{Dir: dir, Nodes: 6, Members: 3, K: scoreK, M: scoreM,
+	return Start(ctx, Options{Dir: dir, Nodes: scoreNodes, Members: scoreMembers, K: scoreK, M: scoreM,
 		Tune: func(cfg *node.Config) {
 			cfg.RepairGrace, cfg.RepairInterval, cfg.RepairRate = scoreGrace, scoreInterval, 0
 		}})

@@ -25,6 +25,9 @@ func TestIntegrationScorecardShort(t *testing.T) {
 	if r.CorruptionsInjected == 0 || r.CorruptionsDetected != r.CorruptionsInjected {
 		t.Fatalf("corruptions detected %d of %d injected", r.CorruptionsDetected, r.CorruptionsInjected)
 	}
+	if r.Nodes != scoreNodes || r.Members != scoreMembers || r.K != scoreK || r.M != scoreM {
+		t.Fatalf("federation %d nodes, %d members, %d+%d: the card must say what it measured", r.Nodes, r.Members, r.K, r.M)
+	}
 	if r.Reads == 0 || r.RedundancyAfterLoss <= 0 {
 		t.Fatalf("nothing measured: %+v", *r)
 	}
