@@ -39,6 +39,9 @@ type Disk struct {
 	// exists check, the write and the accounting of one block happen as one step.
 	stripes [256]sync.Mutex
 
+	tmpSeq   atomic.Uint64 // names temporary files; the directory lock makes them unique
+	noDirect atomic.Bool   // set once O_DIRECT was refused: write through the page cache
+
 	shardMu sync.Mutex
 	shards  map[string]bool // guarded by shardMu; fan-out directories known to exist durably
 
@@ -149,7 +152,7 @@ func (d *Disk) put(ctx context.Context, op string, c cid.Cid, data []byte, verif
 // existing looks at the block already stored at path: its size, whether it exists, and
 // whether it is intact.
 func (d *Disk) existing(c cid.Cid, path string) (size int64, exists, good bool) {
-	b, err := readBlock(path)
+	b, err := d.readBlock(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, false, false
 	}
@@ -173,9 +176,10 @@ func (d *Disk) account(existed bool, delta int64) {
 }
 
 // readBlock reads a block file into a buffer of its exact size, refusing files larger than
-// MaxBlockSize.
-func readBlock(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// MaxBlockSize. It reads with O_DIRECT where the store writes that way (see direct.go), so
+// reading a block costs no page-cache work and does not push other data out of the cache.
+func (d *Disk) readBlock(path string) ([]byte, error) {
+	f, direct, err := d.openRead(path)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +190,9 @@ func readBlock(path string) ([]byte, error) {
 	}
 	if fi.Size() > MaxBlockSize {
 		return nil, errs.Errorf("", errs.Corrupt, "block file %s is larger than any block", path)
+	}
+	if direct {
+		return readDirect(f, fi.Size())
 	}
 	b := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
@@ -200,7 +207,7 @@ func (d *Disk) Get(ctx context.Context, c cid.Cid) ([]byte, error) {
 	if err := d.check(ctx, op, c); err != nil {
 		return nil, err
 	}
-	b, err := readBlock(d.path(c))
+	b, err := d.readBlock(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, notExist(op, c)

@@ -125,8 +125,10 @@ func (d *Disk) cleanTmp() error {
 }
 
 // write stores data as the block file path: temp file, fsync, rename, fsync directory.
+// The data goes through O_DIRECT where the filesystem takes it (direct.go); if a direct write
+// is refused as unsupported, the store switches to buffered writes and writes the block again.
 func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Join(d.dir, tmpDir), "put-*")
+	f, direct, err := d.createTemp()
 	if err != nil {
 		return err
 	}
@@ -136,7 +138,18 @@ func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	if direct {
+		err = writeDirect(f, data)
+		if err != nil && isNoDirect(err) {
+			d.noDirect.Store(true)
+			f.Close()
+			os.Remove(f.Name())
+			return d.write(c, path, data)
+		}
+	} else {
+		_, err = f.Write(data)
+	}
+	if err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package store
+
+import "os"
+
+func openDirect(string) (*os.File, error) { return nil, errNoDirect }
+
+func openDirectRead(string) (*os.File, error) { return nil, errNoDirect }
