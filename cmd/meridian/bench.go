@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"text/tabwriter"
 	"time"
@@ -71,11 +72,19 @@ func printBench(w io.Writer, r *testnet.BenchReport, sizeMiB int64) {
 		r.K+r.M, l.DiskFsyncMBs, r.PutBoundMBs(), r.K+r.M, r.K)
 	fmt.Fprintf(w, "raw disk, 1 MiB stripe\t%v p50 for its %d shards, fsynced at once\n", l.StripeWrite.Round(10*time.Microsecond), r.K+r.M)
 	fmt.Fprintf(w, "codec encode / decode\t%.0f / %.0f MB/s\n", r.CodecEncodeMBs, r.CodecDecodeMBs)
-	fmt.Fprintf(w, "PUT %d MiB\t%.0f MB/s (%.0f%% of the disk bound, %.0f%% of raw stream)\n",
-		sizeMiB, r.PutMBs, 100*r.PutMBs/r.PutBoundMBs(), 100*r.PutMBs/r.RawStreamMBs)
-	fmt.Fprintf(w, "GET %d MiB\t%.0f MB/s (%.0f%% of raw stream)\n", sizeMiB, r.GetMBs, 100*r.GetMBs/r.RawStreamMBs)
+	fmt.Fprintf(w, "PUT %d MiB\t%.0f MB/s (%.0f%% of the disk bound, %.0f%% of raw stream); %s\n",
+		sizeMiB, r.PutMBs, 100*r.PutMBs/r.PutBoundMBs(), 100*r.PutMBs/r.RawStreamMBs, cpuNote(r.PutCPUPerGB))
+	fmt.Fprintf(w, "GET %d MiB\t%.0f MB/s (%.0f%% of raw stream); %s\n", sizeMiB, r.GetMBs, 100*r.GetMBs/r.RawStreamMBs, cpuNote(r.GetCPUPerGB))
 	fmt.Fprintf(w, "1 MiB PUT p50 / p99\t%v / %v (p50 = %.1f × the raw 1 MiB stripe write)\n", r.Put1P50.Round(time.Microsecond*10), r.Put1P99.Round(time.Microsecond*10),
 		r.Put1P50.Seconds()/l.StripeWrite.Seconds())
 	fmt.Fprintf(w, "1 MiB GET p50 / p99\t%v / %v (first read, on another node)\n", r.Get1P50.Round(time.Microsecond*10), r.Get1P99.Round(time.Microsecond*10))
 	fmt.Fprintf(w, "1 MiB GET after PUT\t%v / %v (read on another node as soon as the publish returns)\n", r.Fresh1P50.Round(time.Microsecond*10), r.Fresh1P99.Round(time.Microsecond*10))
+}
+
+// cpuNote says what a CPU cost per GB means on this machine's cores.
+func cpuNote(cpuPerGB float64) string {
+	if cpuPerGB <= 0 {
+		return "CPU not measured"
+	}
+	return fmt.Sprintf("%.1f CPU-s/GB, so %.0f MB/s if all %d cores did nothing else", cpuPerGB, float64(runtime.NumCPU())*1e3/cpuPerGB, runtime.NumCPU())
 }
