@@ -174,6 +174,7 @@ func (r *Report) add(o *Report) {
 	r.RebalancedStripes += o.RebalancedStripes
 	r.Rebalanced += o.Rebalanced
 	r.RebalanceFailed += o.RebalanceFailed
+	r.DeletesRefused += o.DeletesRefused
 }
 
 // netSource reads shards from every reachable node, for chunker.Decode.

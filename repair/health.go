@@ -62,6 +62,8 @@ type Report struct {
 	Rebalanced        int // shards moved to their placement holder (copied, verified, old copy deleted)
 	RebalanceFailed   int // stripes whose move was abandoned (new copies removed, old ones kept)
 
+	DeletesRefused int // deletes a holder refused (errs.Permission): its copy stays as a surplus, retried next pass
+
 	Draining    bool // this node is draining
 	LocalShards int  // shards of committed objects still held here (counted only when draining)
 	Drained     bool // draining, and holds no shard of any committed object: it may be removed

@@ -6,7 +6,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type Metrics struct {
 	checked     prometheus.Counter
 	found       *prometheus.CounterVec // health found before repair: degraded, critical, lost
-	shards      *prometheus.CounterVec // action: rebuilt, copied, deleted, rebalanced
+	shards      *prometheus.CounterVec // action: rebuilt, copied, deleted, rebalanced, delete_refused
 	failures    prometheus.Counter
 	rebuilt     prometheus.Counter // bytes of shards rebuilt
 	transferred prometheus.Counter // bytes fetched and stored by repair
@@ -29,7 +29,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		checked:      c("meridian_repair_stripes_checked_total", "Stripes this node checked as their responsible repairer."),
 		found:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meridian_repair_stripes_found_total", Help: "Stripes found below k+m shards, by health before repair."}, []string{"health"}),
-		shards:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meridian_repair_shards_total", Help: "Shards rebuilt, copied or deleted by repair, or rebalanced to their placement holder."}, []string{"action"}),
+		shards:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meridian_repair_shards_total", Help: "Shards rebuilt, copied or deleted by repair, rebalanced to their placement holder, or kept because their holder refused the delete (delete_refused)."}, []string{"action"}),
 		failures:     c("meridian_repair_failures_total", "Stripe repairs that failed and left the stripe unchanged."),
 		rebuilt:      c("meridian_repair_rebuilt_bytes_total", "Bytes of shards reconstructed by repair."),
 		transferred:  c("meridian_repair_transferred_bytes_total", "Bytes repair fetched and stored (the rate-limited traffic)."),

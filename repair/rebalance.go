@@ -80,10 +80,11 @@ func (p *pass) rebalance(ctx context.Context) error {
 			continue // a target stopped answering during the pass: the next pass replans
 		}
 		err := p.work.Go(ctx, func() {
-			moved, err := p.r.move(ctx, rj)
+			moved, refused, err := p.r.move(ctx, rj)
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			rep.Rebalanced += moved
+			rep.DeletesRefused += refused
 			if err != nil {
 				rep.RebalanceFailed++
 				p.r.cfg.Log.Info("rebalancing a stripe failed; the next pass retries", "object", rj.j.obj, "stripe", rj.j.index, "err", err)
@@ -102,37 +103,59 @@ func (p *pass) rebalance(ctx context.Context) error {
 // move copies every shard of rj to its ideal holder and, only once all of them are verified
 // stored there, deletes the old copies. If any copy fails, the copies it made are deleted again
 // (From still holds each of them), so a half-moved stripe never puts two shards on one node.
-func (r *Repairer) move(ctx context.Context, rj rebalanceJob) (int, error) {
+// A holder that refuses a delete keeps a surplus copy: counted in refused, not an error.
+func (r *Repairer) move(ctx context.Context, rj rebalanceJob) (moved, refused int, _ error) {
 	j := rj.j
 	var done []Move
 	stored := map[string][]cid.Cid{}
 	for _, mv := range rj.moves {
 		if err := r.copyShard(ctx, j, mv, rj.holders[mv.Shard]); err != nil {
-			r.undo(ctx, j, done)
-			return 0, err
+			refused = r.undo(ctx, j, done)
+			return 0, refused, err
 		}
 		done = append(done, mv)
 		stored[mv.To] = append(stored[mv.To], j.st.Shards[mv.Shard])
 	}
 	r.announce(ctx, stored)
-	moved := 0
 	var first error
 	for _, mv := range done {
-		if err := r.cfg.Shards.Delete(ctx, mv.From, j.st.Shards[mv.Shard]); err != nil {
+		err := r.cfg.Shards.Delete(ctx, mv.From, j.st.Shards[mv.Shard])
+		switch {
+		case refusedDelete(err):
+			refused++
+			r.keptCopy(j, mv.Shard, mv.From, err)
+		case err != nil:
 			first = cmp.Or(first, errs.Errorf("repair.rebalance", errs.KindOf(err), "deleting shard %d from %s after its move: %w", mv.Shard, mv.From, err))
-			continue
+		default:
+			moved++
 		}
-		moved++
 	}
 	r.cfg.Metrics.shards.WithLabelValues("rebalanced").Add(float64(moved))
-	return moved, first
+	return moved, refused, first
 }
 
-// undo deletes the new copies of an abandoned move; their sources still hold the shards.
-func (r *Repairer) undo(ctx context.Context, j *stripeJob, done []Move) {
+// undo deletes the new copies of an abandoned move; their sources still hold the shards. It
+// returns how many deletes the new holders refused.
+func (r *Repairer) undo(ctx context.Context, j *stripeJob, done []Move) (refused int) {
 	for _, mv := range done {
-		if err := r.cfg.Shards.Delete(ctx, mv.To, j.st.Shards[mv.Shard]); err != nil {
+		err := r.cfg.Shards.Delete(ctx, mv.To, j.st.Shards[mv.Shard])
+		if refusedDelete(err) {
+			refused++
+			r.keptCopy(j, mv.Shard, mv.To, err)
+		} else if err != nil {
 			r.cfg.Log.Info("removing the copy of an abandoned move failed; it stays as a surplus copy", "node", mv.To, "err", err)
 		}
 	}
+	return refused
+}
+
+// refusedDelete reports whether a holder refused a delete (errs.Permission: its own catalog
+// view says the copy must stay). A surplus copy costs space, never data: callers log it and go
+// on, and the next pass plans with the copy where it is.
+func refusedDelete(err error) bool { return err != nil && errs.Is(err, errs.Permission) }
+
+// keptCopy logs and counts a refused delete.
+func (r *Repairer) keptCopy(j *stripeJob, shard int, node string, err error) {
+	r.cfg.Metrics.shards.WithLabelValues("delete_refused").Inc()
+	r.cfg.Log.Info("holder refused to delete a shard copy; it stays as a surplus copy", "object", j.obj, "stripe", j.index, "shard", shard, "node", node, "err", err)
 }

@@ -90,6 +90,10 @@ func (p *pass) fixManifests(ctx context.Context, jobs []*manifestJob, has map[st
 		p.count(func(rep *Report) {
 			rep.ManifestCopies += done.ManifestCopies
 			rep.ManifestDeletes += done.ManifestDeletes
+			rep.DeletesRefused += done.DeletesRefused
+			if done.DeletesRefused > 0 && err == nil {
+				rep.Queued++ // the draining copy is retried next pass
+			}
 			if err != nil {
 				rep.Failed++
 				rep.Queued++
@@ -122,7 +126,14 @@ func (r *Repairer) replicate(ctx context.Context, j *manifestJob, to, drop []str
 		rep.ManifestCopies++
 	}
 	for _, n := range drop {
-		if err := r.cfg.Shards.Delete(ctx, n, j.c); err != nil {
+		err := r.cfg.Shards.Delete(ctx, n, j.c)
+		if refusedDelete(err) {
+			rep.DeletesRefused++
+			r.cfg.Metrics.shards.WithLabelValues("delete_refused").Inc()
+			r.cfg.Log.Info("holder refused to delete a manifest copy; it stays as a surplus copy", "object", j.obj, "node", n, "err", err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		rep.ManifestDeletes++

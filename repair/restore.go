@@ -101,7 +101,11 @@ func (r *Repairer) deleteDrained(ctx context.Context, j *stripeJob, dels []Move,
 			}
 			verified[d.Shard] = true
 		}
-		if err := r.cfg.Shards.Delete(ctx, d.From, j.st.Shards[d.Shard]); err != nil {
+		if err := r.cfg.Shards.Delete(ctx, d.From, j.st.Shards[d.Shard]); refusedDelete(err) {
+			res.refused++
+			r.keptCopy(j, d.Shard, d.From, err)
+			continue
+		} else if err != nil {
 			r.cfg.Log.Info("deleting a drained copy failed; the next pass retries", "node", d.From, "err", err)
 			if res.err == nil {
 				res.err = err

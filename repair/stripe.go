@@ -34,7 +34,7 @@ func (p *pass) record(j *stripeJob, sp *StripePlan, res *fixResult) {
 	if before != Full {
 		r.cfg.Metrics.found.WithLabelValues(before.String()).Inc()
 	}
-	queued := len(sp.Pending) > 0 || sp.Err != nil
+	queued := len(sp.Pending) > 0 || sp.Err != nil || res.refused > 0 // a refused draining copy is retried
 	if len(sp.Pending) > 0 {
 		rep.Pending++
 	}
@@ -46,6 +46,7 @@ func (p *pass) record(j *stripeJob, sp *StripePlan, res *fixResult) {
 		rep.Rebuilt += res.rebuilt
 		rep.Copied += res.copied
 		rep.Deleted += res.deleted
+		rep.DeletesRefused += res.refused
 		rep.BytesRebuilt += res.bytes
 		if res.err != nil {
 			rep.Failed++
@@ -64,6 +65,7 @@ func (p *pass) record(j *stripeJob, sp *StripePlan, res *fixResult) {
 
 type fixResult struct {
 	rebuilt, copied, deleted int
+	refused                  int // deletes of draining copies their holder refused
 	bytes                    int64
 	err                      error
 	stored                   map[string][]cid.Cid // node → shards it received
