@@ -20,11 +20,12 @@ import (
 )
 
 // Limits are what the machine does alone, measured in the same run as the federation figures
-// so a busy machine shows in both: one core each for memcpy, sha256, AES-256-GCM and
-// Reed-Solomon (k+m of the bench's placement), and k+m stores on the nodes' disk writing
+// so a busy machine shows in both: one core each for memcpy, sha256, AES-256-GCM, pnet's
+// XSalsa20, noise's ChaCha20-Poly1305 and Reed-Solomon (k+m of the bench's placement), and k+m stores on the nodes' disk writing
 // shard-sized blocks at once, the way a publish writes a stripe.
 type Limits struct {
 	MemcpyMBs, SHA256MBs, AESGCMMBs, RSEncodeMBs float64
+	XSalsa20MBs, ChaChaPolyMBs                   float64       // pnet's and noise's ciphers
 	DiskFsyncMBs                                 float64       // k+m stores writing at once
 	StripeWrite                                  time.Duration // median time for k+m stores to write the shards of a 1 MiB object
 }
@@ -57,6 +58,7 @@ func benchLimits(ctx context.Context, c *Cluster, o BenchOptions, r *BenchReport
 			gcm.Seal(out[:0], buf[:12], buf, nil)
 		}
 	})
+	l.XSalsa20MBs, l.ChaChaPolyMBs = cipherRates(buf)
 	var err error
 	l.RSEncodeMBs, err = rsRate(buf, r.K, r.M)
 	if err != nil {

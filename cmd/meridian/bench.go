@@ -67,6 +67,7 @@ func printBench(w io.Writer, r *testnet.BenchReport, sizeMiB int64) {
 	fmt.Fprintf(w, "federation\t%d nodes, %d members, %d+%d, all in this process\n", r.Nodes, r.Members, r.K, r.M)
 	fmt.Fprintf(w, "limits (one core)\tmemcpy %.0f, sha256 %.0f, AES-GCM %.0f, RS %d+%d encode %.0f MB/s\n",
 		l.MemcpyMBs, l.SHA256MBs, l.AESGCMMBs, r.K, r.M, l.RSEncodeMBs)
+	fmt.Fprintf(w, "ciphers (one core)\tXSalsa20 (pnet) %.0f, ChaCha20-Poly1305 (noise) %.0f MB/s\n", l.XSalsa20MBs, l.ChaChaPolyMBs)
 	fmt.Fprintf(w, "raw libp2p stream\t%.0f MB/s (pnet + noise + yamux, one stream)\n", r.RawStreamMBs)
 	fmt.Fprintf(w, "raw disk, %d stores at once\t%.0f MB/s (PUT bound: %.0f MB/s, every byte written %d/%d-fold)\n",
 		r.K+r.M, l.DiskFsyncMBs, r.PutBoundMBs(), r.K+r.M, r.K)
@@ -75,6 +76,9 @@ func printBench(w io.Writer, r *testnet.BenchReport, sizeMiB int64) {
 	fmt.Fprintf(w, "PUT %d MiB\t%.0f MB/s (%.0f%% of the disk bound, %.0f%% of raw stream); %s\n",
 		sizeMiB, r.PutMBs, 100*r.PutMBs/r.PutBoundMBs(), 100*r.PutMBs/r.RawStreamMBs, cpuNote(r.PutCPUPerGB))
 	fmt.Fprintf(w, "GET %d MiB\t%.0f MB/s (%.0f%% of raw stream); %s\n", sizeMiB, r.GetMBs, 100*r.GetMBs/r.RawStreamMBs, cpuNote(r.GetCPUPerGB))
+	cores := runtime.NumCPU()
+	fmt.Fprintf(w, "PUT design floor\t%s\n", floorNote(r.PutFloor(cores), cores))
+	fmt.Fprintf(w, "GET design floor\t%s\n", floorNote(r.GetFloor(cores), cores))
 	fmt.Fprintf(w, "1 MiB PUT p50 / p99\t%v / %v (p50 = %.1f × the raw 1 MiB stripe write)\n", r.Put1P50.Round(time.Microsecond*10), r.Put1P99.Round(time.Microsecond*10),
 		r.Put1P50.Seconds()/l.StripeWrite.Seconds())
 	fmt.Fprintf(w, "1 MiB GET p50 / p99\t%v / %v (first read, on another node)\n", r.Get1P50.Round(time.Microsecond*10), r.Get1P99.Round(time.Microsecond*10))
@@ -87,4 +91,10 @@ func cpuNote(cpuPerGB float64) string {
 		return "CPU not measured"
 	}
 	return fmt.Sprintf("%.1f CPU-s/GB, so %.0f MB/s if all %d cores did nothing else", cpuPerGB, float64(runtime.NumCPU())*1e3/cpuPerGB, runtime.NumCPU())
+}
+
+// floorNote spells out the design's own per-byte work and the rate it leaves.
+func floorNote(f testnet.Floor, cores int) string {
+	return fmt.Sprintf("%.1f sha256 + %.0f AES-GCM passes, %.2f of the object as shard traffic through XSalsa20 and ChaCha20-Poly1305 at both ends = %.1f CPU-s/GB: at most %.0f MB/s on %d cores",
+		f.SHA256, f.AESGCM, f.Transport, f.CPUPerGB, f.MaxMBs, cores)
 }
