@@ -26,20 +26,20 @@ type BenchOptions struct {
 
 // BenchReport holds the figures of one run; rates in MB/s (10^6 bytes per second).
 type BenchReport struct {
-	Size                 int64
-	RawStreamMBs         float64 // one libp2p stream between two nodes (pnet + noise + yamux)
-	CodecEncodeMBs       float64 // chunker.Encode alone, shards discarded
-	CodecDecodeMBs       float64 // chunker.Decode alone, shards from memory
-	PutMBs, GetMBs       float64 // the large object through the HTTP API of the federation
+	Size           int64
+	RawStreamMBs   float64 // one libp2p stream between two nodes (pnet + noise + yamux)
+	CodecEncodeMBs float64 // chunker.Encode alone, shards discarded
+	CodecDecodeMBs float64 // chunker.Decode alone, shards from memory
+	PutMBs, GetMBs float64 // the large object through the HTTP API of the federation
 	// PutCPUPerGB and GetCPUPerGB are the CPU seconds the whole process (every node and the
 	// client) spent per GB of the large object: unlike MB/s they hardly move with the load of
 	// other processes, and 2 cores / (CPU per byte) is the rate this machine could reach.
 	PutCPUPerGB, GetCPUPerGB float64
-	Put1P50, Put1P99     time.Duration
-	Get1P50, Get1P99     time.Duration // objects published earlier, first read on another node
-	Fresh1P50, Fresh1P99 time.Duration // read on another node right after the publish returned
-	Limits               Limits
-	Nodes, Members, K, M int
+	Put1P50, Put1P99         time.Duration
+	Get1P50, Get1P99         time.Duration // objects published earlier, first read on another node
+	Fresh1P50, Fresh1P99     time.Duration // read on another node right after the publish returned
+	Limits                   Limits
+	Nodes, Members, K, M     int
 }
 
 // PutBoundMBs is the PUT rate the shared disk allows: every byte published is written
