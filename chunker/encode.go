@@ -175,12 +175,17 @@ func (e *encoder) work(ctx context.Context) error {
 		if j == nil {
 			return nil // reader finished
 		}
+		// The leaf digests feed only the content CID (collect), so they are hashed beside the
+		// encoding and the put: a one-stripe object's shards leave without waiting for them.
+		var leaves sync.WaitGroup
 		if e.content.aligned {
-			j.s.leaves = leafDigests(j.s.leaves, j.s.plain)
+			leaves.Go(func() { j.s.leaves = leafDigests(j.s.leaves, j.s.plain) })
 		}
 		j.info = e.c.encode(j.index, j.last, &j.s)
 		es := &EncodedStripe{Index: j.index, Shards: j.s.slots, CIDs: j.s.cids, PlacementKey: PlacementKey(j.s.cids), Last: j.last}
-		if err := e.put(ctx, es); err != nil {
+		err := e.put(ctx, es)
+		leaves.Wait()
+		if err != nil {
 			return fmt.Errorf("storing stripe %d: %w", j.index, err)
 		}
 		select {
