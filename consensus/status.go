@@ -47,6 +47,12 @@ func (n *Node) WaitLeader(ctx context.Context) (peer.ID, error) {
 // AppliedIndex returns the index of the last log entry the local FSM has applied.
 func (n *Node) AppliedIndex() uint64 { return n.fsm.appliedIndex() }
 
+// WaitApplied returns once this node's state machine has applied index (woken by the apply
+// itself, not by polling), or with an error when ctx ends or the node stops.
+func (n *Node) WaitApplied(ctx context.Context, index uint64) error {
+	return n.fsm.waitApplied(ctx, index, n.stopped)
+}
+
 // Stats describes the node's view of the group.
 type Stats struct {
 	ID           peer.ID

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
@@ -71,14 +70,8 @@ func (n *Node) propose(ctx context.Context, actor string, body catalog.Body) (ca
 
 // waitApplied waits until the local replica has applied index.
 func (n *Node) waitApplied(ctx context.Context, index uint64) error {
-	t := time.NewTicker(2 * time.Millisecond)
-	defer t.Stop()
-	for n.raft.AppliedIndex() < index {
-		select {
-		case <-ctx.Done():
-			return errs.E("node.waitApplied", errs.Timeout, ctx.Err())
-		case <-t.C:
-		}
+	if err := n.raft.WaitApplied(ctx, index); err != nil {
+		return errs.E("node.waitApplied", errs.KindOf(err), err)
 	}
 	return nil
 }

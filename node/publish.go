@@ -64,6 +64,7 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	if err != nil {
 		return nil, err
 	}
+	stored := n.now()
 	// Holders collect unreferenced shards after orphan_grace; a publish that took a large part
 	// of it must not commit, or its first shards could already be gone.
 	if took := n.now().Sub(started); took > n.cfg.OrphanGrace/2 {
@@ -82,6 +83,8 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	if _, err := n.propose(ctx, actorOf(sub), body2); err != nil {
 		return nil, err
 	}
+	n.metrics.publishPhase.WithLabelValues("store").Observe(stored.Sub(started).Seconds())
+	n.metrics.publishPhase.WithLabelValues("commit").Observe(n.now().Sub(stored).Seconds())
 	n.metrics.publishBytes.Add(float64(res.Size))
 	o, err := n.state.Resolve(p)
 	if err != nil {
