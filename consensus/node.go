@@ -33,8 +33,9 @@ type Node struct {
 	leaderSeen   *notifier      // bumped on every leader observation
 	observer     *raft.Observer // feeds leaderSeen
 	members      memberCache
-	readRounds   rounds // LinearizableRead: one call to the leader for many readers
-	leaderRounds rounds // on the leader: one VerifyLeader and Barrier for many requests
+	readRounds   rounds        // LinearizableRead: one call to the leader for many readers
+	leaderRounds rounds        // on the leader: one VerifyLeader (and Barrier) for many requests
+	barrierTerm  atomic.Uint64 // the term in which this node, as leader, committed a Barrier
 
 	forwardSlots chan struct{}  // one token per forwarded call in flight
 	forwardQueue chan *proposal // proposals waiting for the batcher

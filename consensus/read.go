@@ -3,19 +3,21 @@ package consensus
 import (
 	"context"
 	"sync"
+
+	"github.com/hashicorp/raft"
 )
 
 // LinearizableRead returns once the local FSM reflects every write that completed before the
 // call began, so a read of the local FSM right after it is linearizable. It costs one round
-// trip to the leader (from a follower) plus one log entry on the leader.
+// trip to the leader (from a follower) plus a heartbeat round from the leader.
 //
-// The leader computes a read index: VerifyLeader (a heartbeat round that fails fast on a
-// deposed leader), then Barrier, a log entry of the current term that can only commit while
-// this node leads a majority and whose application means every earlier entry is applied.
-// The read index is the leader's FSM-applied index after the barrier; concurrent requests
-// share rounds (see rounds). The caller then waits
-// until its own FSM has applied that index. A partitioned node cannot obtain a read index,
-// so it returns errs.Timeout or errs.Unavailable instead of stale data.
+// The leader computes a read index (see leaderReadIndex): its commit index, confirmed by
+// VerifyLeader, a heartbeat round that fails on a deposed leader; the first read of a term
+// first commits a Barrier, a log entry of the current term, without which the commit index
+// could lag behind entries a previous leader committed. Concurrent requests share rounds (see
+// rounds). The caller then waits until its own FSM has applied that index. A partitioned node
+// cannot obtain a read index, so it returns errs.Timeout or errs.Unavailable instead of stale
+// data.
 func (n *Node) LinearizableRead(ctx context.Context) error {
 	idx, err := n.readRounds.join(ctx, n)
 	if err != nil {
@@ -97,11 +99,24 @@ func (rr *rounds) loop(n *Node) {
 	}
 }
 
-// leaderReadIndex proves leadership and returns the FSM-applied index after a barrier.
+// leaderReadIndex proves leadership and returns a read index: an index every write that
+// finished before the read began is at or below. It is Raft's read-index protocol (§6.4 of
+// Ongaro's thesis, what etcd does): take the commit index, then confirm with a heartbeat round
+// (VerifyLeader) that no other leader can have committed past it. The commit index is only
+// trustworthy once the leader has committed an entry of its own term, so the first read of
+// each term commits a Barrier and answers the applied index after it; later reads of the term
+// cost a heartbeat round and no log write (no fsync).
 func (n *Node) leaderReadIndex(ctx context.Context) (uint64, error) {
 	const op = "consensus.readIndex"
+	term := n.raft.CurrentTerm()
+	index := n.raft.CommitIndex()
 	if err := n.await(ctx, op, n.raft.VerifyLeader()); err != nil {
 		return 0, err
+	}
+	if n.barrierTerm.Load() == term && n.raft.CurrentTerm() == term {
+		if idx, ok := n.lastApplicable(index); ok {
+			return idx, nil
+		}
 	}
 	timeout, err := enqueueTimeout(ctx, op)
 	if err != nil {
@@ -110,5 +125,36 @@ func (n *Node) leaderReadIndex(ctx context.Context) (uint64, error) {
 	if err := n.await(ctx, op, n.raft.Barrier(timeout)); err != nil {
 		return 0, err
 	}
+	if n.raft.CurrentTerm() == term {
+		n.barrierTerm.Store(term)
+	}
 	return n.fsm.appliedIndex(), nil
+}
+
+// maxReadScan bounds the log entries lastApplicable looks at before it gives up.
+const maxReadScan = 256
+
+// lastApplicable turns a commit index into the index the FSM adapter's applied index will
+// reach: the last entry at or below commit that raft hands to the FSM (a command or a
+// configuration change; no-ops and barriers never reach it), or the applied index when there
+// is none above it. ok is false when the log cannot tell (entries compacted, or too many to
+// look at), and the caller falls back to a barrier.
+func (n *Node) lastApplicable(commit uint64) (uint64, bool) {
+	applied := n.fsm.appliedIndex()
+	if commit <= applied {
+		return applied, true
+	}
+	if commit-applied > maxReadScan {
+		return 0, false
+	}
+	for i := commit; i > applied; i-- {
+		var l raft.Log
+		if err := n.store.GetLog(i, &l); err != nil {
+			return 0, false
+		}
+		if l.Type == raft.LogCommand || l.Type == raft.LogConfiguration {
+			return i, true
+		}
+	}
+	return applied, true
 }
