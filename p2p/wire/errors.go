@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"io"
+	"math"
 
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -92,11 +93,15 @@ func (e *RemoteError) Error() string { return "remote: " + e.Msg }
 // *RemoteError. A malformed payload gives an Invalid error.
 func DecodeError(p []byte) error {
 	d := NewDec(p)
-	code := Code(d.Uvarint())
+	raw := d.Uvarint()
 	msg := d.Bytes(maxMessage)
 	if err := d.Done(); err != nil {
 		return err
 	}
+	if raw > math.MaxUint8 { // Code is a byte: a larger value must not alias a smaller code
+		return errs.Errorf("wire.DecodeError", errs.Invalid, "error code %d out of range: the peer speaks another protocol version", raw)
+	}
+	code := Code(raw)
 	return errs.E("wire.remote", code.Kind(), &RemoteError{Code: code, Msg: string(msg)})
 }
 
