@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/testnet"
 )
 
@@ -29,13 +30,13 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 		Short: "Start a local federation (or restart a stopped one) and write the client config",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			bin, err := os.Executable()
+			bin, err := executable()
 			if err != nil {
 				return err
 			}
 			o.Binary, o.Dir = bin, *dir
 			start := time.Now()
-			pc, err := testnet.UpProcesses(cmd.Context(), o)
+			pc, err := upOrRestart(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -74,6 +75,42 @@ func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, err
 	return paths, nil
 }
 
+// executable is the meridian binary that node processes run (a variable for tests).
+var executable = os.Executable
+
+// upOrRestart starts a new testnet in o.Dir or, when one is described there (stopped by
+// 'down' or partly killed), starts its stopped nodes again with this binary.
+func upOrRestart(ctx context.Context, o testnet.ProcOptions) (*testnet.ProcCluster, error) {
+	pc, err := loadTestnet(o.Dir)
+	if err != nil {
+		return testnet.UpProcesses(ctx, o)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for i := range pc.Nodes {
+		if err := pc.Start(ctx, i); err != nil && errs.KindOf(err) != errs.Conflict {
+			return nil, err
+		}
+	}
+	return pc, pc.WaitReady(ctx)
+}
+
+// loadTestnet reads the testnet in dir and makes it start nodes with this binary, not the
+// one recorded when it was created: that one may be gone (go run builds into a temporary
+// directory and deletes it on exit) or be an older build.
+func loadTestnet(dir string) (*testnet.ProcCluster, error) {
+	pc, err := testnet.LoadProcCluster(dir)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := executable()
+	if err != nil {
+		return nil, errs.E("testnet", errs.Unavailable, err)
+	}
+	pc.Binary = bin
+	return pc, nil
+}
+
 func newTestnetDownCmd(dir *string) *cobra.Command {
 	var purge bool
 	c := &cobra.Command{
@@ -85,7 +122,15 @@ func newTestnetDownCmd(dir *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return pc.Down(purge)
+			if err := pc.Down(purge); err != nil {
+				return err
+			}
+			if purge {
+				fmt.Fprintf(cmd.OutOrStdout(), "testnet stopped and %s deleted\n", pc.Dir)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "testnet stopped; its data stays in %s: 'meridian testnet up' starts it again, 'meridian testnet down --purge' deletes it\n", pc.Dir)
+			}
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&purge, "purge", false, "delete the testnet's data dir too")
@@ -102,20 +147,35 @@ func nodeIndex(arg string) (int, error) {
 
 func newTestnetKillCmd(dir *string) *cobra.Command {
 	return testnetNodeCmd(dir, "kill N", "kill -9 node N of the local federation",
-		func(_ context.Context, pc *testnet.ProcCluster, i int) error { return pc.Kill(i) })
+		func(cmd *cobra.Command, pc *testnet.ProcCluster, i int) error {
+			if err := pc.Kill(i); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "node%d killed (api %s); 'meridian testnet start %d' starts it again\n", i, pc.Nodes[i].API, i)
+			return nil
+		})
 }
 
 func newTestnetStartCmd(dir *string) *cobra.Command {
 	return testnetNodeCmd(dir, "start N", "Start node N of the local federation again from its data dir",
-		func(ctx context.Context, pc *testnet.ProcCluster, i int) error {
-			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		func(cmd *cobra.Command, pc *testnet.ProcCluster, i int) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
-			return pc.Start(ctx, i)
+			if err := pc.Start(ctx, i); err != nil {
+				return err
+			}
+			// A node answers before it has caught up with the Raft log (and then refuses
+			// tokens as unknown); return only once /readyz says it is ready.
+			if err := pc.WaitReady(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api http://%s)\n", i, pc.Nodes[i].PID, pc.Nodes[i].API)
+			return nil
 		})
 }
 
 // testnetNodeCmd builds a command that acts on node N of the testnet in dir.
-func testnetNodeCmd(dir *string, use, short string, act func(context.Context, *testnet.ProcCluster, int) error) *cobra.Command {
+func testnetNodeCmd(dir *string, use, short string, act func(*cobra.Command, *testnet.ProcCluster, int) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -125,11 +185,11 @@ func testnetNodeCmd(dir *string, use, short string, act func(context.Context, *t
 			if err != nil {
 				return err
 			}
-			pc, err := testnet.LoadProcCluster(*dir)
+			pc, err := loadTestnet(*dir)
 			if err != nil {
 				return err
 			}
-			return act(cmd.Context(), pc, i)
+			return act(cmd, pc, i)
 		},
 	}
 }

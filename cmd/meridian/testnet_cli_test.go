@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/meridian-fed/meridian/testnet"
+)
+
+// fakeTestnet writes the description of a stopped one-node testnet whose recorded binary no
+// longer exists (as after `go run ./cmd/meridian testnet up`), and makes this command's own
+// binary a script that plays a node: it writes addrs.json into --data-dir and exits. The
+// node's API is an HTTP server whose /readyz answers 200.
+func fakeTestnet(t *testing.T) (dir, script string) {
+	t.Helper()
+	dir = t.TempDir()
+	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(ready.Close)
+	pc := testnet.ProcCluster{
+		Binary: filepath.Join(dir, "go-build123", "exe", "meridian"), Dir: dir, Token: "tok",
+		Nodes: []testnet.ProcNode{{Dir: filepath.Join(dir, "node0"), Member: "m1", Region: "TW", API: strings.TrimPrefix(ready.URL, "http://")}},
+	}
+	b, _ := json.Marshal(pc)
+	if err := os.WriteFile(filepath.Join(dir, testnet.StateFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script = filepath.Join(dir, "meridian-now")
+	sh := "#!/bin/sh\n# node run --data-dir DIR\necho '{}' > \"$4/addrs.json\"\n"
+	if err := os.WriteFile(script, []byte(sh), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := executable
+	executable = func() (string, error) { return script, nil }
+	t.Cleanup(func() { executable = old })
+	return dir, script
+}
+
+func recordedBinary(t *testing.T, dir string) string {
+	t.Helper()
+	pc, err := testnet.LoadProcCluster(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc.Binary
+}
+
+// TestTestnetStartUsesThisBinary: `testnet start N` runs the node with the binary the user
+// runs now, not the one recorded at `up` (go run deletes that one when it exits).
+func TestTestnetStartUsesThisBinary(t *testing.T) {
+	e := newCLIEnv(t)
+	dir, script := fakeTestnet(t)
+	r := e.exec(strings.NewReader(""), "testnet", "start", "0", "--dir", dir).ok(t)
+	if !strings.HasPrefix(r.stdout, "node0 started (pid ") {
+		t.Errorf("testnet start printed %q", r.stdout)
+	}
+	if got := recordedBinary(t, dir); got != script {
+		t.Errorf("testnet.json records binary %s, want %s", got, script)
+	}
+}
+
+// TestTestnetUpRestartsWithThisBinary: `testnet up` over a stopped testnet starts its nodes
+// with this binary too, and writes the client config.
+func TestTestnetUpRestartsWithThisBinary(t *testing.T) {
+	e := newCLIEnv(t)
+	dir, script := fakeTestnet(t)
+	r := e.exec(strings.NewReader(""), "testnet", "up", "--dir", dir, "--no-client-config").ok(t)
+	if !strings.HasPrefix(r.stdout, "testnet of 1 nodes up") {
+		t.Errorf("testnet up printed %q", r.stdout)
+	}
+	if got := recordedBinary(t, dir); got != script {
+		t.Errorf("testnet.json records binary %s, want %s", got, script)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "client.json")); err != nil {
+		t.Errorf("no client config written: %v", err)
+	}
+}
