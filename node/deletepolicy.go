@@ -97,7 +97,10 @@ func (p *deletePolicy) decide(ctx context.Context, from string, c cid.Cid) strin
 		return refuseUnknown
 	}
 	me, err := p.state.Node(p.self)
-	draining := err != nil || me.State != catalog.NodeActive
+	if err != nil {
+		return refuseUnknown // a replica still replaying: it cannot tell what it must keep
+	}
+	draining := me.State != catalog.NodeActive // draining or gone: hands everything over
 	designated, ok := p.designated(refs)
 	if !ok && !draining {
 		return refuseUnknown // cannot tell whether this node is a designated holder

@@ -33,6 +33,10 @@ func TestDeleteNeedsAnActiveRegisteredCaller(t *testing.T) {
 	if got := p.decide(decideCtx(t), caller, c); got != refuseCaller {
 		t.Fatalf("gone caller: %q, want %q", got, refuseCaller)
 	}
+	// A replica that does not know itself yet (still replaying) cannot judge: refused.
+	if got := f.policy(testPeer(t, "new")).decide(decideCtx(t), f.id(1), c); got != refuseUnknown {
+		t.Fatalf("receiver unknown to its own catalog: %q, want %q", got, refuseUnknown)
+	}
 }
 
 func TestDeleteOfUnreferencedBlockIsRefused(t *testing.T) {
