@@ -62,7 +62,7 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 // writeTestnetConfigs writes the client config of pc into its dir and, with asDefault, to
 // the default config path, and returns where it wrote.
 func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, error) {
-	cfg := &clientConfig{Endpoints: pc.Endpoints(), Token: pc.Token}
+	cfg := &clientConfig{Endpoints: adminFirst(pc), Token: pc.Token}
 	paths := []string{filepath.Join(pc.Dir, "client.json")}
 	if asDefault {
 		paths = append(paths, defaultClientConfigPath())
@@ -109,6 +109,22 @@ func loadTestnet(dir string) (*testnet.ProcCluster, error) {
 	}
 	pc.Binary = bin
 	return pc, nil
+}
+
+// adminFirst lists the API addresses of the admin's member (node 0's) first, then the
+// others. Publishing and catalog changes are refused by a node of another member (it signs
+// only for its own users), and the client moves to the next endpoint only when one is down:
+// with node 0 down, a put must reach node 0's partner node, not another member's.
+func adminFirst(pc *testnet.ProcCluster) []string {
+	var own, others []string
+	for _, n := range pc.Nodes {
+		if n.Member == pc.Nodes[0].Member {
+			own = append(own, n.API)
+		} else {
+			others = append(others, n.API)
+		}
+	}
+	return append(own, others...)
 }
 
 func newTestnetDownCmd(dir *string) *cobra.Command {

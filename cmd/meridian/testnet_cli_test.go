@@ -83,3 +83,25 @@ func TestTestnetUpRestartsWithThisBinary(t *testing.T) {
 		t.Errorf("no client config written: %v", err)
 	}
 }
+
+// TestTestnetConfigListsAdminMemberFirst: the client config written by `testnet up` lists
+// the nodes of the admin's member first, so a put fails over from a dead node 0 to a node
+// that may sign for the admin rather than to one that refuses.
+func TestTestnetConfigListsAdminMemberFirst(t *testing.T) {
+	dir := t.TempDir()
+	pc := &testnet.ProcCluster{Dir: dir, Token: "tok"}
+	for i, m := range []string{"m1", "m2", "m3", "m1", "m2"} {
+		pc.Nodes = append(pc.Nodes, testnet.ProcNode{Member: m, API: "127.0.0.1:" + string(rune('0'+i))})
+	}
+	if _, err := writeTestnetConfigs(pc, false); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadClientConfig(filepath.Join(dir, "client.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"127.0.0.1:0", "127.0.0.1:3", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:4"}
+	if strings.Join(cfg.Endpoints, " ") != strings.Join(want, " ") {
+		t.Errorf("endpoints %v, want %v", cfg.Endpoints, want)
+	}
+}
