@@ -11,6 +11,7 @@ import (
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/pid"
 	"github.com/spf13/cobra"
 )
 
@@ -128,6 +129,9 @@ func (o putOpts) putOptions(file string) ([]api.PutOption, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMeta(meta); err != nil {
+		return nil, err
+	}
 	for k, v := range meta {
 		opts = append(opts, api.WithMeta(k, v))
 	}
@@ -149,6 +153,23 @@ func (o putOpts) putOptions(file string) ([]api.PutOption, error) {
 		opts = append(opts, api.WithType(typ))
 	}
 	return opts, nil
+}
+
+// checkMeta refuses, before a byte is sent, the metadata a node refuses: "bbox" and
+// "datetime" have fixed forms (pid.ValidateMeta), which search relies on.
+func checkMeta(meta map[string]string) error {
+	m := make(map[string]any, len(meta))
+	for k, v := range meta {
+		m[k] = v
+	}
+	err := pid.ValidateMeta(m)
+	switch {
+	case err == nil:
+		return nil
+	case strings.HasPrefix(err.Error(), "meta.datetime"):
+		return fmt.Errorf("--meta datetime=%q: write an RFC 3339 time such as 2024-05-01T10:00:00Z, or an interval start/end in which either end may be ..", meta[pid.MetaDatetime])
+	}
+	return fmt.Errorf("--meta %s", strings.TrimPrefix(err.Error(), "meta."))
 }
 
 // parsePairs reads repeated key=value flags.

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestPutRefusesMalformedWellKnownMeta: bbox and datetime are checked here, before the upload,
+// with a message that shows the form to use (a node answered such a put with a 500).
+func TestPutRefusesMalformedWellKnownMeta(t *testing.T) {
+	e := newCLIEnv(t)
+	f := e.writeFile("m.bin", []byte("m"))
+	for _, c := range []struct{ meta, want string }{
+		{"bbox=1,2,3", "--meta bbox: \"1,2,3\" must have 4 comma-separated numbers: west,south,east,north"},
+		{"bbox=0,0,200,1", "longitudes must be within [-180, 180]"},
+		{"datetime=2024-05-01", "--meta datetime=\"2024-05-01\": write an RFC 3339 time such as 2024-05-01T10:00:00Z"},
+	} {
+		r := e.admin("put", f, "--catalog", "open", "--meta", c.meta).wantCode(t, exitUsage)
+		if !strings.Contains(r.err.Error(), c.want) {
+			t.Errorf("--meta %s: %v, want it to say %q", c.meta, r.err, c.want)
+		}
+	}
+	for _, ok := range []string{"bbox=120,21.5,122,26", "datetime=2024-05-01T10:00:00Z", "datetime=2024-05-01T00:00:00Z/..", "sensor=TM"} {
+		e.admin("put", f, "--catalog", "open", "--meta", ok).ok(t)
+	}
+}
