@@ -153,10 +153,11 @@ func addrInfo(id peer.ID, addrs []string) (peer.AddrInfo, error) {
 		if err != nil {
 			return info, errs.Errorf("node.addrInfo", errs.Invalid, "bad multiaddr %q: %v", a, err)
 		}
-		if t, _ := ma.SplitLast(m); t != nil {
-			if _, err := m.ValueForProtocol(ma.P_P2P); err == nil {
-				m = t
-			}
+		if rest, last := ma.SplitLast(m); last != nil && last.Code() == ma.P_P2P {
+			m = rest // only a trailing /p2p/<id>: a relay address keeps its /p2p-circuit
+		}
+		if len(m) == 0 {
+			return info, errs.Errorf("node.addrInfo", errs.Invalid, "address %q names a peer but no transport: send listen addresses such as /ip4/…/tcp/…", a)
 		}
 		info.Addrs = append(info.Addrs, m)
 	}
