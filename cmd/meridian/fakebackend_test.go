@@ -36,6 +36,7 @@ type fakeBackend struct {
 	corrupt  bool // ReadContent flips the first byte
 	tamper   bool // Publish and Object answer with the record's name changed
 	stripes  []api.StripeHealth
+	searched api.Query // the last query Search received
 }
 
 func newFakeBackend() *fakeBackend {
@@ -264,6 +265,7 @@ func (f *fakeBackend) pageLocked(cursor string, limit int, match func(*api.Objec
 func (f *fakeBackend) Search(ctx context.Context, sub api.Subject, q api.Query) (*api.ObjectPage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.searched = q
 	return f.pageLocked(q.Cursor, q.Limit, func(o *api.Object) bool {
 		ok := f.canReadLocked(sub, o.Record.Catalog) == nil && (q.Catalog == "" || q.Catalog == o.Record.Catalog) &&
 			strings.Contains(o.Record.Name, q.Name)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/spf13/cobra"
@@ -71,8 +72,8 @@ func newSearchCmd() *cobra.Command {
 	f.StringVar(&o.q.Catalog, "catalog", "", "only this catalog")
 	f.StringVar(&o.q.Name, "name", "", "name contains this text")
 	f.StringArrayVar(&o.meta, "meta", nil, "metadata key=value that must match exactly, repeatable")
-	f.StringVar(&o.q.From, "from", "", "published at or after this RFC 3339 time")
-	f.StringVar(&o.q.To, "to", "", "published before this RFC 3339 time")
+	f.StringVar(&o.q.From, "from", "", "the object's time (meta datetime, else its creation time) ends at or after this RFC 3339 time or date")
+	f.StringVar(&o.q.To, "to", "", "the object's time starts before this RFC 3339 time or date (dates are midnight UTC)")
 	f.StringVar(&o.q.BBox, "bbox", "", "intersects minx,miny,maxx,maxy")
 	addPageFlags(cmd, &o.pf)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runSearch(cmd, cf, o) }
@@ -87,6 +88,12 @@ func runSearch(cmd *cobra.Command, cf *clientFlags, o searchOpts) error {
 	if len(meta) > 0 {
 		o.q.Meta = meta
 	}
+	if o.q.From, err = searchTime("--from", o.q.From); err != nil {
+		return usageError{err}
+	}
+	if o.q.To, err = searchTime("--to", o.q.To); err != nil {
+		return usageError{err}
+	}
 	if o.q.BBox != "" && strings.Count(o.q.BBox, ",") != 3 {
 		return usageError{fmt.Errorf("--bbox %q: write minx,miny,maxx,maxy", o.q.BBox)}
 	}
@@ -96,4 +103,18 @@ func runSearch(cmd *cobra.Command, cf *clientFlags, o searchOpts) error {
 		q.Cursor = cursor
 		return c.Search(ctx, q)
 	})
+}
+
+// searchTime checks a --from or --to value: an RFC 3339 time, or a date taken as midnight UTC.
+func searchTime(flag, v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if _, err := time.Parse(time.RFC3339, v); err == nil {
+		return v, nil
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d.Format(time.RFC3339), nil
+	}
+	return "", fmt.Errorf("%s %q: write an RFC 3339 time such as 2024-05-01T10:00:00Z, or a date such as 2024-05-01 (midnight UTC)", flag, v)
 }

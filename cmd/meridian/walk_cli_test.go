@@ -24,3 +24,17 @@ func TestPutRefusesMalformedWellKnownMeta(t *testing.T) {
 		e.admin("put", f, "--catalog", "open", "--meta", ok).ok(t)
 	}
 }
+
+// TestSearchTimes: --from and --to take RFC 3339 times or dates (sent as midnight UTC), and
+// anything else is refused here with the forms to use (the node's message did not say).
+func TestSearchTimes(t *testing.T) {
+	e := newCLIEnv(t)
+	e.admin("search", "--from", "2024-05-01", "--to", "2024-06-01T12:00:00+02:00").ok(t)
+	if q := e.f.searched; q.From != "2024-05-01T00:00:00Z" || q.To != "2024-06-01T12:00:00+02:00" {
+		t.Errorf("sent from %q to %q", q.From, q.To)
+	}
+	r := e.admin("search", "--to", "last week").wantCode(t, exitUsage)
+	if !strings.Contains(r.err.Error(), `--to "last week": write an RFC 3339 time`) {
+		t.Errorf("bad --to: %v", r.err)
+	}
+}
