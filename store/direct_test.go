@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,7 @@ import (
 var directSizes = []int{0, 1, directAlign - 1, directAlign, directAlign + 1, 3*directAlign + 17,
 	directChunk - 1, directChunk, directChunk + 1, 2*directChunk + directAlign + 5}
 
-func directBlock(t *testing.T, n int, seed byte, aligned bool) (cid.Cid, []byte) {
+func blockOf(t *testing.T, n int, seed byte, aligned bool) (cid.Cid, []byte) {
 	t.Helper()
 	var data []byte
 	if aligned {
@@ -45,7 +46,7 @@ func TestWriteDirectSizes(t *testing.T) {
 		d.noDirect.Store(buffered)
 		for i, n := range directSizes {
 			for _, aligned := range []bool{true, false} {
-				c, data := directBlock(t, n, byte(i)+boolByte(aligned), aligned)
+				c, data := blockOf(t, n, byte(i)+boolByte(aligned), aligned)
 				if err := d.Put(context.Background(), c, data); err != nil {
 					t.Fatalf("buffered=%v size %d aligned=%v: Put: %v", buffered, n, aligned, err)
 				}
@@ -98,5 +99,56 @@ func TestAlignedBuf(t *testing.T) {
 	}
 	if isAligned(alignedBuf(8)[1:]) || isAligned(nil) {
 		t.Fatal("isAligned accepts an unaligned or empty slice")
+	}
+}
+
+// TestOpenUnverifiedReadAt reads stored blocks back through OpenUnverified the ways the shard
+// server does (a section copied through a 256 KiB buffer) and at awkward offsets and lengths
+// into aligned and unaligned buffers.
+func TestOpenUnverifiedReadAt(t *testing.T) {
+	ctx := context.Background()
+	d, err := OpenDisk(t.TempDir(), DiskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i, n := range directSizes {
+		c, data := blockOf(t, n, byte(i), false)
+		if err := d.Put(ctx, c, data); err != nil {
+			t.Fatal(err)
+		}
+		b, size, err := d.OpenUnverified(ctx, c)
+		if err != nil || size != int64(n) {
+			t.Fatalf("size %d: OpenUnverified: %d, %v", n, size, err)
+		}
+		var out bytes.Buffer
+		buf := make([]byte, 256<<10)
+		if _, err := io.CopyBuffer(&out, io.NewSectionReader(b, 0, size), buf); err != nil || !bytes.Equal(out.Bytes(), data) {
+			t.Fatalf("size %d: section copy gave %d bytes (%v)", n, out.Len(), err)
+		}
+		for _, off := range []int{0, 1, directAlign - 1, directAlign, n / 2, n - 1, n} {
+			for _, l := range []int{1, 17, directAlign, directAlign + 3, 2*directChunk + 1} {
+				if off < 0 || off > n {
+					continue
+				}
+				for _, aligned := range []bool{true, false} {
+					p := alignedBuf(l + 1)
+					if aligned {
+						p = p[:l]
+					} else {
+						p = p[1 : l+1]
+					}
+					got, err := b.ReadAt(p, int64(off))
+					want := min(l, n-off)
+					if got != want || !bytes.Equal(p[:got], data[off:off+want]) {
+						t.Fatalf("size %d: ReadAt(%d bytes aligned=%v, off %d) = %d, %v; want %d bytes of the block", n, l, aligned, off, got, err, want)
+					}
+					if (want < l) != (err == io.EOF) {
+						t.Fatalf("size %d: ReadAt(%d, off %d) read %d with err %v; want io.EOF exactly when short", n, l, off, got, err)
+					}
+				}
+			}
+		}
+		b.Close()
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/ipfs/go-cid"
 
@@ -34,7 +33,7 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 	if err := d.check(ctx, op, c); err != nil {
 		return nil, 0, err
 	}
-	f, err := os.Open(d.path(c))
+	f, direct, err := d.openRead(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0, notExist(op, c)
@@ -49,6 +48,9 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 	if fi.Size() > MaxBlockSize {
 		f.Close()
 		return nil, 0, errs.Errorf(op, errs.Corrupt, "block file for %s is larger than any block: run a scrub", c)
+	}
+	if direct {
+		return newDirectBlock(f, fi.Size()), fi.Size(), nil
 	}
 	return f, fi.Size(), nil
 }
