@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,10 +24,21 @@ type fileOutput struct {
 	target string
 }
 
+// createOutput checks target before anything is downloaded: a directory, or a directory
+// that does not exist or is not writable, would otherwise fail only at the end.
 func createOutput(target string) (*fileOutput, error) {
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.part")
+	const op = "get"
+	if st, err := os.Stat(target); err == nil && st.IsDir() {
+		return nil, errs.Errorf(op, errs.Invalid, "-o %s is a directory: give a file name, e.g. -o %s", target, filepath.Join(target, "NAME"))
+	}
+	dir := filepath.Dir(target)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.part")
 	if err != nil {
-		return nil, errs.E("get", errs.Invalid, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, errs.Errorf(op, errs.Invalid, "cannot write %s: directory %s: %v", target, dir, err)
 	}
 	return &fileOutput{File: f, target: target}, nil
 }

@@ -38,3 +38,19 @@ func TestSearchTimes(t *testing.T) {
 		t.Errorf("bad --to: %v", r.err)
 	}
 }
+
+// TestGetOutputChecked: -o naming a directory, or a file in a directory that does not exist,
+// is refused before the download, naming what the user typed (not the temporary file).
+func TestGetOutputChecked(t *testing.T) {
+	e := newCLIEnv(t)
+	p := e.publish("o.bin", testData(3000, 5))
+	r := e.admin("get", p, "-o", e.dir).wantCode(t, exitUsage)
+	if !strings.Contains(r.err.Error(), "-o "+e.dir+" is a directory: give a file name") {
+		t.Errorf("-o DIR: %v", r.err)
+	}
+	missing := e.dir + "/no/such/dir/o.bin"
+	r = e.admin("get", p, "-o", missing).wantCode(t, exitUsage)
+	if want := "cannot write " + missing + ": directory " + e.dir + "/no/such/dir: no such file or directory"; !strings.Contains(r.err.Error(), want) {
+		t.Errorf("-o in a missing dir: %v, want %q", r.err, want)
+	}
+}
