@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -70,12 +71,13 @@ func (o *fileOutput) abort() {
 // openFile opens a local file to read; a missing one is NotExist, any other failure Invalid.
 func openFile(op, name string) (*os.File, error) {
 	f, err := os.Open(name)
-	if err != nil {
-		kind := errs.Invalid
-		if os.IsNotExist(err) {
-			kind = errs.NotExist
-		}
-		return nil, errs.E(op, kind, err)
+	switch {
+	case err == nil:
+		return f, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, errs.Errorf(op, errs.NotExist, "%s does not exist: check the path", name)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, errs.Errorf(op, errs.Invalid, "you may not read %s: make it readable (chmod u+r %s) or run as a user who can read it", name, name)
 	}
-	return f, nil
+	return nil, errs.E(op, errs.Invalid, err)
 }
