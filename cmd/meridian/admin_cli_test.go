@@ -99,11 +99,16 @@ func TestStatusMembersNodes(t *testing.T) {
 	}
 	var nodes []api.NodeInfo
 	e.admin("nodes", "--json").ok(t).decode(t, &nodes)
-	if len(nodes) != 1 || !nodes[0].Voter {
+	if len(nodes) != 2 || !nodes[0].Voter {
 		t.Fatalf("nodes: %+v", nodes)
 	}
-	if r := e.admin("nodes").ok(t); !strings.Contains(r.stdout, "voter") || !strings.Contains(r.stdout, "2.0 KiB") {
+	r = e.admin("nodes").ok(t)
+	if !strings.Contains(r.stdout, "voter  active  true       127.0.0.1:8480  2.0 KiB") {
 		t.Fatalf("nodes:\n%s", r.stdout)
+	}
+	// what the answering node does not know is shown as unknown, not as 0 B used
+	if !strings.Contains(r.stdout, "12D3KooWother  nchc    voter  active  false      -               -") {
+		t.Fatalf("nodes, unknown API and storage:\n%s", r.stdout)
 	}
 }
 

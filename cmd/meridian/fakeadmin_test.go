@@ -118,7 +118,12 @@ func (f *fakeBackend) Members(ctx context.Context, sub api.Subject) ([]api.Membe
 }
 
 func (f *fakeBackend) Nodes(ctx context.Context, sub api.Subject) ([]api.NodeInfo, error) {
-	return []api.NodeInfo{{PeerID: "12D3KooWfake", Member: "aist", Voter: true, State: "active", Connected: true, Used: 2048}}, nil
+	// The answering node knows its own storage; of the others, a node reports neither storage
+	// nor API address.
+	return []api.NodeInfo{
+		{PeerID: "12D3KooWfake", Member: "aist", API: "127.0.0.1:8480", Voter: true, State: "active", Connected: true, Used: 2048, Free: 1 << 30},
+		{PeerID: "12D3KooWother", Member: "nchc", Voter: true, State: "active"},
+	}, nil
 }
 
 func (f *fakeBackend) SetNodeState(ctx context.Context, sub api.Subject, peerID, state string) (*api.NodeInfo, error) {

@@ -95,7 +95,23 @@ func printNodes(w io.Writer, ns []api.NodeInfo) error {
 		if n.Voter {
 			role = "voter"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.PeerID, n.Member, role, n.State, n.Connected, n.API, humanBytes(n.Used))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\t%s\n", n.PeerID, n.Member, role, n.State, n.Connected, orUnknown(n.API), nodeUsed(n))
 	}
 	return tw.Flush()
+}
+
+// nodeUsed is a node's storage use, or "-" when the answering node does not know it (it
+// reports storage for itself only; an empty store still reports its free space).
+func nodeUsed(n api.NodeInfo) string {
+	if n.Used == 0 && n.Free == 0 {
+		return "-"
+	}
+	return humanBytes(n.Used)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
