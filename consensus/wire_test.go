@@ -3,6 +3,7 @@ package consensus
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"reflect"
 	"testing"
 	"time"
@@ -82,6 +83,9 @@ func FuzzUnmarshalRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalRequest(b)
 		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("error of kind %v: %v", errs.KindOf(err), err)
+			}
 			return
 		}
 		again, err := unmarshalRequest(r.marshal())
@@ -98,6 +102,9 @@ func FuzzUnmarshalResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalResponse(b)
 		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.Corrupt {
+				t.Fatalf("error of kind %v: %v", k, err)
+			}
 			return
 		}
 		again, err := unmarshalResponse(r.marshal())
@@ -112,8 +119,18 @@ func FuzzReadFrame(f *testing.F) {
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := readFrame(bufio.NewReader(bytes.NewReader(b)), 1024)
-		if err == nil && len(got) > 1024 {
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.Unavailable {
+				t.Fatalf("error of kind %v: %v", k, err)
+			}
+			return
+		}
+		if len(got) > 1024 {
 			t.Fatalf("frame of %d bytes passed a 1024 cap", len(got))
+		}
+		n, hdr := binary.Uvarint(b)
+		if hdr <= 0 || n != uint64(len(got)) || !bytes.Equal(got, b[hdr:hdr+len(got)]) {
+			t.Fatalf("frame %x read from %x", got, b)
 		}
 	})
 }
