@@ -202,6 +202,9 @@ func (f *fakeBackend) ReadContent(ctx context.Context, sub api.Subject, p string
 }
 
 func (f *fakeBackend) Provenance(ctx context.Context, sub api.Subject, p string, depth int) ([]api.Object, error) {
+	if depth <= 0 {
+		depth = 64 // as node.Provenance: 0 is the node's maximum, not "none"
+	}
 	var out []api.Object
 	queue := []string{p}
 	for d := 0; d <= depth && len(queue) > 0; d++ {

@@ -23,9 +23,11 @@ second time; one beyond the depth, or that you may not read, is printed as its P
 	cf := addClientFlags(cmd)
 	cmd.Flags().IntVar(&depth, "depth", 16, "generations of ancestors to follow")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if depth < 0 {
+			return usageError{fmt.Errorf("--depth %d: give 0 (the object and its inputs' PIDs) or more generations", depth)}
+		}
 		ancestors := func(ctx context.Context, c *api.Client) ([]api.Object, error) {
-			objs, err := c.Provenance(ctx, args[0], depth)
-			return nonNil(objs), err
+			return provenance(ctx, c, args[0], depth)
 		}
 		return callAndShow(cmd, cf, ancestors, func(w io.Writer, objs []api.Object) error {
 			root, err := pid.Parse(args[0])
@@ -36,6 +38,20 @@ second time; one beyond the depth, or that you may not read, is printed as its P
 		})
 	}
 	return cmd
+}
+
+// provenance returns p and its ancestors up to depth generations. A node takes depth 0 as
+// its maximum, so the object alone is asked for as such.
+func provenance(ctx context.Context, c *api.Client, p string, depth int) ([]api.Object, error) {
+	if depth == 0 {
+		o, err := c.Object(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return []api.Object{*o}, nil
+	}
+	objs, err := c.Provenance(ctx, p, depth)
+	return nonNil(objs), err
 }
 
 // printTree prints the derived_from tree below root from the flat list of objects.

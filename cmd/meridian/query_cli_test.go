@@ -74,6 +74,11 @@ func TestProvenanceTree(t *testing.T) {
 	if !strings.Contains(r.stdout, "│   └── "+b+"\n") || !strings.Contains(r.stdout, a+"  a.bin") {
 		t.Fatalf("beyond the depth an ancestor is its PID alone:\n%s", r.stdout)
 	}
+	r = e.admin("provenance", d, "--depth", "0").ok(t)
+	if want := fmt.Sprintf("%s  d.bin [open] by ndvi\n├── %s\n└── %s\n", d, c, a); r.stdout != want {
+		t.Fatalf("--depth 0 names the inputs by PID alone:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	e.admin("provenance", d, "--depth", "-1").wantCode(t, exitUsage)
 	var objs []api.Object
 	e.admin("provenance", d, "--json").ok(t).decode(t, &objs)
 	if len(objs) < 4 {
