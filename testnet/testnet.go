@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -203,26 +202,6 @@ func copyMemberKey(from, to string) error {
 	return os.WriteFile(filepath.Join(to, node.MemberKeyFile), b, 0o600)
 }
 
-// FreePorts returns n TCP ports on 127.0.0.1 that were free a moment ago.
-func FreePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var out []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, errs.E("testnet.FreePorts", errs.Unavailable, err)
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
-	}
-	return out, nil
-}
-
 // Len returns the number of nodes.
 func (c *Cluster) Len() int { return len(c.cfgs) }
 
@@ -252,42 +231,6 @@ func (c *Cluster) ClientWithToken(i int, token string) *api.Client {
 		panic(err) // endpoints are host:port we made: cannot fail
 	}
 	return cl
-}
-
-// Kill stops node i abruptly as far as an in-process node can be (no leadership transfer
-// guarantees are relied on); its data dir stays.
-func (c *Cluster) Kill(i int) error {
-	c.mu.Lock()
-	n := c.nodes[i]
-	c.nodes[i] = nil
-	c.mu.Unlock()
-	if n == nil {
-		return nil
-	}
-	return n.Close()
-}
-
-// Restart starts a killed node i again from its data dir.
-func (c *Cluster) Restart(ctx context.Context, i int) error {
-	if c.Node(i) != nil {
-		return errs.Errorf("testnet.Restart", errs.Conflict, "node %d is running", i)
-	}
-	cfg, err := node.LoadConfig(c.cfgs[i].DataDir, nil)
-	if err != nil {
-		return err
-	}
-	cfg.Logger = c.cfgs[i].Logger
-	if c.opts.Tune != nil {
-		c.opts.Tune(&cfg)
-	}
-	n, err := node.Start(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.nodes[i] = n
-	c.mu.Unlock()
-	return nil
 }
 
 // WaitReady waits until every running node reports ready and is connected to every other
@@ -324,29 +267,6 @@ func (c *Cluster) WaitReady(ctx context.Context) error {
 	return nil
 }
 
-// waitFor polls f until it returns nil or ctx ends, returning f's last error then.
-func waitFor(ctx context.Context, f func() error) error {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		err := f()
-		var stop backoffStop
-		if err == nil || errors.As(err, &stop) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-t.C:
-		}
-	}
-}
-
-// backoffStop makes waitFor give up at once.
-type backoffStop struct{ error }
-
-func (b backoffStop) Unwrap() error { return b.error }
-
 // Close stops every node.
 func (c *Cluster) Close() error {
 	var all []error
@@ -354,49 +274,6 @@ func (c *Cluster) Close() error {
 		all = append(all, c.Kill(i))
 	}
 	return errors.Join(all...)
-}
-
-// Partition splits the running nodes into groups that cannot reach each other; nodes not
-// named in any group keep talking to everyone. Heal undoes it.
-func (c *Cluster) Partition(groups ...[]int) {
-	group := map[int]int{}
-	for g, ns := range groups {
-		for _, i := range ns {
-			group[i] = g
-		}
-	}
-	for i := range c.cfgs {
-		n := c.Node(i)
-		gi, ok := group[i]
-		if n == nil || !ok {
-			continue
-		}
-		var cut []peer.ID
-		for j := range c.cfgs {
-			if gj, ok := group[j]; ok && gj != gi {
-				if id := c.peerID(j); id != "" {
-					cut = append(cut, id)
-				}
-			}
-		}
-		n.Partition(cut...)
-	}
-}
-
-// Heal removes every partition.
-func (c *Cluster) Heal() {
-	for i := range c.cfgs {
-		if n := c.Node(i); n != nil {
-			n.Heal()
-		}
-	}
-}
-
-// peerID returns node i's peer ID (from its identity key, so it works while the node is down).
-func (c *Cluster) peerID(i int) peer.ID {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ids[i]
 }
 
 // AddNode creates one more node (of member MemberOf(index)) that joins the running
