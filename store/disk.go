@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/ipfs/go-cid"
+
 	"github.com/meridian-fed/meridian/errs"
 )
 
@@ -173,32 +173,6 @@ func (d *Disk) account(existed bool, delta int64) {
 		d.blocks++
 	}
 	d.used += delta
-}
-
-// readBlock reads a block file into a buffer of its exact size, refusing files larger than
-// MaxBlockSize. It reads with O_DIRECT where the store writes that way (see direct.go), so
-// reading a block costs no page-cache work and does not push other data out of the cache.
-func (d *Disk) readBlock(path string) ([]byte, error) {
-	f, direct, err := d.openRead(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.Size() > MaxBlockSize {
-		return nil, errs.Errorf("", errs.Corrupt, "block file %s is larger than any block", path)
-	}
-	if direct {
-		return readDirect(f, fi.Size())
-	}
-	b := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // Get implements Store.
