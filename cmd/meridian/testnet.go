@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,7 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			for i, n := range pc.Nodes {
 				fmt.Fprintf(out, "  node%d  member %s (%s)  api http://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
 			}
-			fmt.Fprintf(out, "client config: %v\ntry: meridian put FILE --catalog default\n", paths)
+			fmt.Fprintf(out, "client config: %v\n%s", paths, tryHint(bin))
 			return nil
 		},
 	}
@@ -57,6 +58,15 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 	c.Flags().IntVar(&o.Members, "members", 3, "number of members (nodes are dealt round-robin)")
 	c.Flags().BoolVar(&noConfig, "no-client-config", false, "do not write "+defaultClientConfigPath())
 	return c
+}
+
+// tryHint says what to run next. Under `go run` (the README's first command) there is no
+// meridian binary to run afterwards, so it says how to build one.
+func tryHint(bin string) string {
+	if strings.Contains(filepath.ToSlash(bin), "/go-build") {
+		return "try: go build -o meridian ./cmd/meridian && ./meridian put FILE --catalog default\n"
+	}
+	return "try: meridian put FILE --catalog default\n"
 }
 
 // writeTestnetConfigs writes the client config of pc into its dir and, with asDefault, to

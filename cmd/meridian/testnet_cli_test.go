@@ -105,3 +105,14 @@ func TestTestnetConfigListsAdminMemberFirst(t *testing.T) {
 		t.Errorf("endpoints %v, want %v", cfg.Endpoints, want)
 	}
 }
+
+// TestTestnetUpHintUnderGoRun: after `go run ./cmd/meridian testnet up` the hint says how to
+// get a meridian binary, since go run leaves none.
+func TestTestnetUpHintUnderGoRun(t *testing.T) {
+	if h := tryHint("/tmp/go-build2519/b001/exe/meridian"); !strings.Contains(h, "go build -o meridian ./cmd/meridian && ./meridian put FILE") {
+		t.Errorf("under go run: %q", h)
+	}
+	if h := tryHint("/usr/local/bin/meridian"); h != "try: meridian put FILE --catalog default\n" {
+		t.Errorf("installed binary: %q", h)
+	}
+}
