@@ -56,7 +56,7 @@ func TestCatalogCommands(t *testing.T) {
 func TestUserCommands(t *testing.T) {
 	e := newCLIEnv(t)
 	r := e.admin("user", "add", "alice", "--roles", "read,publish").ok(t)
-	if r.stdout != "secret-alice\n" || !strings.Contains(r.stderr, "shown only this once") {
+	if r.stdout != "secret-alice\n" || !strings.Contains(r.stderr, "shown only this once") || !strings.Contains(r.stderr, "(token id t1; 'meridian user revoke alice t1' revokes it)") {
 		t.Fatalf("user add: stdout %q stderr %q", r.stdout, r.stderr)
 	}
 	var tok api.NewToken

@@ -50,7 +50,7 @@ func newUserTokenCmd(cf *clientFlags) *cobra.Command {
 // captured), its id and a warning on stderr.
 func tokenCall(cmd *cobra.Command, cf *clientFlags, call func(context.Context, *api.Client) (*api.NewToken, error)) error {
 	return callAndShow(cmd, cf, call, func(w io.Writer, t *api.NewToken) error {
-		fmt.Fprintf(cmd.ErrOrStderr(), "token %s for user %s; it is shown only this once, keep it safe:\n", t.ID, t.User)
+		fmt.Fprintf(cmd.ErrOrStderr(), "new token for user %s (token id %s; 'meridian user revoke %s %s' revokes it); the token is shown only this once, keep it safe:\n", t.User, t.ID, t.User, t.ID)
 		_, err := fmt.Fprintln(w, t.Secret)
 		return err
 	})
