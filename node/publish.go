@@ -8,6 +8,8 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
 	"github.com/meridian-fed/meridian/chunker"
@@ -26,6 +28,48 @@ import (
 // removes after the grace period.
 func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequest, body io.Reader) (_ *api.Object, err error) {
 	defer func() { n.metrics.publishes.WithLabelValues(resultLabel(err)).Inc() }()
+	const op = "node.Publish"
+	pp, err := n.preparePublish(ctx, sub, req)
+	if err != nil {
+		return nil, err
+	}
+	started := n.now()
+	params := chunker.Params{K: pp.view.policy.K, M: pp.view.policy.M, StripeSize: n.cfg.StripeSize, Workers: n.cfg.Transfers}
+	res, err := pp.view.store(ctx, body, params, pp.dek, req.Size)
+	if err != nil {
+		return nil, err
+	}
+	stored := n.now()
+	// Holders collect unreferenced shards after orphan_grace; a publish that took a large part
+	// of it must not commit, or its first shards could already be gone.
+	if took := stored.Sub(started); took > n.cfg.OrphanGrace/2 {
+		return nil, errs.Errorf(op, errs.Timeout, "the upload took %v, more than half the orphan grace (%v): raise orphan_grace on every node for uploads this long", took.Round(time.Second), n.cfg.OrphanGrace)
+	}
+	p, err := n.commitPublish(ctx, sub, req, res, pp.keys)
+	if err != nil {
+		return nil, err
+	}
+	n.metrics.publishPhase.WithLabelValues("store").Observe(stored.Sub(started).Seconds())
+	n.metrics.publishPhase.WithLabelValues("commit").Observe(n.now().Sub(stored).Seconds())
+	n.metrics.publishBytes.Add(float64(res.Size))
+	o, err := n.state.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	return n.toAPIObject(o)
+}
+
+// publishPrep is what a publish decides before it reads the body: where its stripes go, its
+// data key and that key wrapped for every reader member.
+type publishPrep struct {
+	view *placementView
+	dek  []byte
+	keys []catalog.WrappedKey
+}
+
+// preparePublish checks that sub may publish req into its catalog through this node and
+// prepares the placement and keys, all before the body is read.
+func (n *Node) preparePublish(ctx context.Context, sub api.Subject, req api.PublishRequest) (*publishPrep, error) {
 	const op = "node.Publish"
 	if !sub.Anonymous && sub.Member != n.cfg.Member {
 		// The record is signed with this node's key, which the catalog accepts only for the
@@ -58,39 +102,26 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	if err != nil {
 		return nil, err
 	}
-	started := n.now()
-	params := chunker.Params{K: view.policy.K, M: view.policy.M, StripeSize: n.cfg.StripeSize, Workers: n.cfg.Transfers}
-	res, err := view.store(ctx, body, params, dek, req.Size)
-	if err != nil {
-		return nil, err
-	}
-	stored := n.now()
-	// Holders collect unreferenced shards after orphan_grace; a publish that took a large part
-	// of it must not commit, or its first shards could already be gone.
-	if took := n.now().Sub(started); took > n.cfg.OrphanGrace/2 {
-		return nil, errs.Errorf(op, errs.Timeout, "the upload took %v, more than half the orphan grace (%v): raise orphan_grace on every node for uploads this long", took.Round(time.Second), n.cfg.OrphanGrace)
-	}
+	return &publishPrep{view: view, dek: dek, keys: keys}, nil
+}
+
+// commitPublish signs the record of a stored object and commits it through Raft; it returns
+// the PID once the local replica has applied it.
+func (n *Node) commitPublish(ctx context.Context, sub api.Subject, req api.PublishRequest, res *chunker.Result, keys []catalog.WrappedKey) (cid.Cid, error) {
 	rec, err := n.buildRecord(sub, req, res)
 	if err != nil {
-		return nil, err
+		return cid.Undef, err
 	}
 	recBytes, err := rec.Encode()
 	if err != nil {
-		return nil, err
+		return cid.Undef, err
 	}
 	p := pid.Sum(recBytes)
-	body2 := &catalog.Publish{PID: pid.Format(p), Record: recBytes, Manifest: res.ManifestCID.String(), Keys: keys}
-	if _, err := n.propose(ctx, actorOf(sub), body2); err != nil {
-		return nil, err
+	body := &catalog.Publish{PID: pid.Format(p), Record: recBytes, Manifest: res.ManifestCID.String(), Keys: keys}
+	if _, err := n.propose(ctx, actorOf(sub), body); err != nil {
+		return cid.Undef, err
 	}
-	n.metrics.publishPhase.WithLabelValues("store").Observe(stored.Sub(started).Seconds())
-	n.metrics.publishPhase.WithLabelValues("commit").Observe(n.now().Sub(stored).Seconds())
-	n.metrics.publishBytes.Add(float64(res.Size))
-	o, err := n.state.Resolve(p)
-	if err != nil {
-		return nil, err
-	}
-	return n.toAPIObject(o)
+	return p, nil
 }
 
 func resultLabel(err error) string {
