@@ -109,6 +109,7 @@ func (d *Disk) openRead(path string) (f *os.File, direct bool, err error) {
 		if !isNoDirect(err) {
 			return nil, false, err
 		}
+		d.noDirect.Store(true)
 	}
 	f, err = os.Open(path)
 	return f, false, err
