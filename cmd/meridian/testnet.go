@@ -190,12 +190,12 @@ func newTestnetStartCmd(dir *string) *cobra.Command {
 			if err := pc.Start(ctx, i); err != nil {
 				return err
 			}
-			// A node answers before it has caught up with the Raft log (and then refuses
-			// tokens as unknown); return only once /readyz says it is ready.
-			if err := pc.WaitReady(ctx); err != nil {
-				return err
+			n := pc.Nodes[i]
+			if why := nodeReadiness(ctx, n.API, readyWait); why != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api http://%s) but not ready after %v: %s\n", i, n.PID, n.API, readyWait, why)
+				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api http://%s)\n", i, pc.Nodes[i].PID, pc.Nodes[i].API)
+			fmt.Fprintf(cmd.OutOrStdout(), "node%d started and ready (pid %d, api http://%s)\n", i, n.PID, n.API)
 			return nil
 		})
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meridian-fed/meridian/testnet"
 )
@@ -17,11 +18,21 @@ import (
 // binary a script that plays a node: it writes addrs.json into --data-dir and exits. The
 // node's API is an HTTP server whose /readyz answers 200.
 func fakeTestnet(t *testing.T) (dir, script string) {
+	return fakeTestnetReady(t, http.StatusOK)
+}
+
+// fakeTestnetReady is fakeTestnet with a node whose /readyz answers status.
+func fakeTestnetReady(t *testing.T, status int) (dir, script string) {
 	t.Helper()
 	dir = t.TempDir()
 	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/readyz" {
 			http.NotFound(w, r)
+			return
+		}
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			w.Write([]byte(`{"error":{"code":"unavailable","message":"node.Ready: no Raft leader known: a majority of voters must be up"}}`))
 		}
 	}))
 	t.Cleanup(ready.Close)
@@ -59,7 +70,7 @@ func TestTestnetStartUsesThisBinary(t *testing.T) {
 	e := newCLIEnv(t)
 	dir, script := fakeTestnet(t)
 	r := e.exec(strings.NewReader(""), "testnet", "start", "0", "--dir", dir).ok(t)
-	if !strings.HasPrefix(r.stdout, "node0 started (pid ") {
+	if !strings.HasPrefix(r.stdout, "node0 started and ready (pid ") {
 		t.Errorf("testnet start printed %q", r.stdout)
 	}
 	if got := recordedBinary(t, dir); got != script {
@@ -114,5 +125,20 @@ func TestTestnetUpHintUnderGoRun(t *testing.T) {
 	}
 	if h := tryHint("/usr/local/bin/meridian"); h != "try: meridian put FILE --catalog default\n" {
 		t.Errorf("installed binary: %q", h)
+	}
+}
+
+// TestTestnetStartReportsNotReady: a node that cannot become ready (most voters down) is
+// reported with the node's reason after a bounded wait, and start still succeeds: the node
+// runs, and starting the others is what brings it up.
+func TestTestnetStartReportsNotReady(t *testing.T) {
+	e := newCLIEnv(t)
+	dir, _ := fakeTestnetReady(t, http.StatusServiceUnavailable)
+	old := readyWait
+	readyWait = 300 * time.Millisecond
+	t.Cleanup(func() { readyWait = old })
+	r := e.exec(strings.NewReader(""), "testnet", "start", "0", "--dir", dir).ok(t)
+	if want := "but not ready after 300ms: node.Ready: no Raft leader known: a majority of voters must be up\n"; !strings.HasSuffix(r.stdout, want) {
+		t.Errorf("testnet start printed %q, want it to end with %q", r.stdout, want)
 	}
 }
