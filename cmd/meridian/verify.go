@@ -105,19 +105,23 @@ func recordChecks(p string, obj *api.Object, v *api.Verification) []check {
 	}
 }
 
+const shardCheckName = "shards reachable (node)"
+
 // shardCheck passes when every stripe has at least k reachable shards.
 func shardCheck(stripes []api.StripeHealth) check {
-	ch := check{Name: "shards reachable (node)", OK: true, kind: errs.Unavailable}
-	full := 0
+	ch := check{Name: shardCheckName, OK: true, kind: errs.Unavailable}
+	full, readable := 0, 0
 	for _, s := range stripes {
 		if s.Reachable < s.Needed {
 			ch.OK = false
+		} else {
+			readable++
 		}
 		if s.Reachable >= s.Total {
 			full++
 		}
 	}
-	ch.Detail = fmt.Sprintf("%d of %d stripes with all shards", full, len(stripes))
+	ch.Detail = fmt.Sprintf("%d of %d stripes readable (k shards or more), %d with all k+m", readable, len(stripes), full)
 	if len(stripes) == 0 {
 		ch.Detail = "the node reported no stripes"
 	}
@@ -175,8 +179,10 @@ func printVerify(w io.Writer, rep *verifyReport) error {
 			fmt.Fprintf(w, ": %s", c.Detail)
 		}
 		fmt.Fprintln(w)
+		if c.Name == shardCheckName {
+			printStripes(w, rep.Stripes) // the detail of this check, under it
+		}
 	}
-	printStripes(w, rep.Stripes)
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  note  %s\n", p)
 	}

@@ -23,10 +23,18 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("verify --json: %+v", rep)
 	}
 
-	e.f.stripes = []api.StripeHealth{{Index: 0, Reachable: 2, Needed: 3, Total: 5}}
+	e.f.stripes = []api.StripeHealth{{Index: 0, Reachable: 2, Needed: 3, Total: 5}, {Index: 1, Reachable: 3, Needed: 3, Total: 5}}
 	r = e.admin("verify", p).wantCode(t, exitUnavailable)
-	if !strings.Contains(r.stdout, "FAIL  shards reachable") {
-		t.Fatalf("missing shards:\n%s", r.stdout)
+	// the stripes are listed under the check they explain, not after the later checks
+	want := "  FAIL  shards reachable (node): 1 of 2 stripes readable (k shards or more), 0 with all k+m\n" +
+		"        stripe 0: 2/5 shards reachable, 3 needed\n" +
+		"        stripe 1: 3/5 shards reachable, 3 needed\n"
+	if !strings.HasSuffix(r.stdout, want) {
+		t.Fatalf("missing shards:\n%s\nwant it to end with:\n%s", r.stdout, want)
+	}
+	r = e.admin("verify", p, "--content").wantCode(t, exitUnavailable)
+	if !strings.Contains(r.stdout, want+"  ok    content CID (node)") {
+		t.Fatalf("missing shards, --content:\n%s", r.stdout)
 	}
 
 	e.f.corrupt = true
