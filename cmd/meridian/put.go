@@ -60,12 +60,31 @@ func runPut(cmd *cobra.Command, cf *clientFlags, o putOpts, file string) error {
 	}
 	defer r.Close()
 	put := func(ctx context.Context, c *api.Client) (*api.Object, error) {
+		if err := checkInputs(ctx, c, o.derived); err != nil {
+			return nil, err
+		}
 		return putChecked(ctx, c, o.catalog, o.objectName(file), r, size, opts)
 	}
 	return transferAndShow(cmd, cf, "put", put, func(w io.Writer, obj *api.Object) error {
 		_, err := fmt.Fprintln(w, obj.PID)
 		return err
 	})
+}
+
+// checkInputs refuses a --derived-from PID that is malformed or not published in this
+// federation, before it is signed into the record for good (the node accepts any PID). An
+// input the user may not read, or that no node could look up, does not stop the publish.
+func checkInputs(ctx context.Context, c *api.Client, pids []string) error {
+	for _, p := range pids {
+		_, err := c.Object(ctx, p)
+		switch errs.KindOf(err) {
+		case errs.Invalid:
+			return err
+		case errs.NotExist:
+			return errs.Errorf("put", errs.NotExist, "--derived-from %s is not published in this federation: check the PID ('meridian search' finds objects); the record would keep it for good", p)
+		}
+	}
+	return nil
 }
 
 // putChecked publishes r and checks what the node committed against the bytes sent.

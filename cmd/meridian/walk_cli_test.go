@@ -76,3 +76,21 @@ func TestPutUnreadableFile(t *testing.T) {
 		t.Errorf("unreadable file: %v", r.err)
 	}
 }
+
+// TestPutChecksInputs: a --derived-from PID that names no object is refused before the upload
+// (a typo would be signed into the record for good); a real input is accepted.
+func TestPutChecksInputs(t *testing.T) {
+	e := newCLIEnv(t)
+	in := e.publish("in.bin", []byte("in"))
+	f := e.writeFile("out.bin", []byte("out"))
+	before := len(e.f.objects)
+	r := e.admin("put", f, "--catalog", "open", "--derived-from", in, "--derived-from", unknownPID).wantCode(t, exitNotFound)
+	if want := "--derived-from " + unknownPID + " is not published in this federation"; !strings.Contains(r.err.Error(), want) {
+		t.Errorf("unknown input: %v", r.err)
+	}
+	e.admin("put", f, "--catalog", "open", "--derived-from", "pid:nonsense").wantCode(t, exitUsage)
+	if len(e.f.objects) != before {
+		t.Fatalf("a refused put published something: %d objects, was %d", len(e.f.objects), before)
+	}
+	e.admin("put", f, "--catalog", "open", "--derived-from", in).ok(t)
+}
