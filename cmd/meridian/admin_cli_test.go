@@ -84,7 +84,7 @@ func TestStatusMembersNodes(t *testing.T) {
 	e.publish("a.bin", []byte("a"))
 	r := e.admin("status").ok(t)
 	for _, want := range []string{"12D3KooWlead", "applied index    1", "connected peers  4", "objects          1",
-		"10 full, 2 degraded, 1 critical, 0 lost", "repair queue     3", "scrub age        2h0m0s"} {
+		"10 full, 2 degraded, 1 critical, 0 lost", "repair queue     3", "scrub age        2h0m0s", "(1m30s ago, by the last repair pass)"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("status lacks %q:\n%s", want, r.stdout)
 		}

@@ -46,7 +46,9 @@ func printStatus(w io.Writer, st *api.Status) error {
 			fmt.Fprintf(tw, "scrub age\t%s\n", r.ScrubAge)
 		}
 		if !r.Measured.IsZero() {
-			fmt.Fprintf(tw, "measured\t%s\n", r.Measured.Format(time.RFC3339))
+			// The counts are those of the node's last repair pass, which may be minutes old
+			// and predate nodes that came back since: say how old.
+			fmt.Fprintf(tw, "measured\t%s (%v ago, by the last repair pass)\n", r.Measured.Format(time.RFC3339), time.Since(r.Measured).Round(time.Second))
 		}
 	}
 	return tw.Flush()
