@@ -55,7 +55,7 @@ func printObject(w io.Writer, o *api.Object) error {
 		row("derived_from", d)
 	}
 	if a := r.Activity; a != nil {
-		row("activity", strings.TrimSpace(a.Name+" "+a.Software))
+		row("activity", strings.TrimPrefix(activityNote(a), " by ")) // as provenance prints it
 		for _, k := range sortedKeys(a.Params) {
 			row("activity."+k, a.Params[k])
 		}

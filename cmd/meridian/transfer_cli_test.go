@@ -55,7 +55,7 @@ func TestPutFromStdinWithProvenance(t *testing.T) {
 		t.Fatalf("activity %+v", rec.Activity)
 	}
 	r = e.admin("resolve", o.PID).ok(t)
-	for _, want := range []string{"out.txt", "derived_from", parent, "activity.band", "k=3 m=2"} {
+	for _, want := range []string{"out.txt", "derived_from", parent, "activity       ndvi (gdal 3.8)\n", "activity.band", "k=3 m=2"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("resolve output lacks %q:\n%s", want, r.stdout)
 		}
