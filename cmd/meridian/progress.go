@@ -40,6 +40,7 @@ func (p *progressBar) report(done, total int64) {
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionSetDescription(p.desc),
 			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(), // the bytes done and the total, beside the rate
 			progressbar.OptionShowTotalBytes(true),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetWidth(30),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -93,4 +94,16 @@ func TestPutChecksInputs(t *testing.T) {
 		t.Fatalf("a refused put published something: %d objects, was %d", len(e.f.objects), before)
 	}
 	e.admin("put", f, "--catalog", "open", "--derived-from", in).ok(t)
+}
+
+// TestProgressShowsBytes: the bar shows the bytes done and the total, as docs/CLI.md says,
+// not only a percentage and a rate.
+func TestProgressShowsBytes(t *testing.T) {
+	var b bytes.Buffer
+	p := &progressBar{w: &b, desc: "get"}
+	p.report(3<<20, 8<<20)
+	p.report(5<<20, 8<<20)
+	if !strings.Contains(b.String(), "/8.0 MiB") {
+		t.Errorf("progress bar %q shows no byte count", b.String())
+	}
 }
