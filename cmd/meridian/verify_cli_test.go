@@ -84,11 +84,11 @@ func TestNoProgressBarOffTerminal(t *testing.T) {
 func TestProgressBarDraws(t *testing.T) {
 	var buf bytes.Buffer
 	bar := &progressBar{w: &buf, desc: "get"}
-	for done := int64(0); done <= 4<<20; done += 1 << 20 {
+	for done := int64(1 << 20); done <= 4<<20; done += 1 << 20 {
 		bar.report(done, 4<<20)
 	}
 	bar.done()
-	if out := buf.String(); !strings.Contains(out, "get") || !strings.Contains(out, "/s") || !strings.Contains(out, "%") {
+	if out := buf.String(); !strings.Contains(out, "get") || !strings.Contains(out, "/s") || !strings.Contains(out, "%") || !strings.Contains(out, "/4.0 MiB") {
 		t.Fatalf("bar drew %q", out)
 	}
 }
