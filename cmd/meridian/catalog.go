@@ -35,10 +35,26 @@ must not hold shards, --jurisdiction so that no single region holds k shards of 
 	f.BoolVar(&cat.Placement.Jurisdiction, "jurisdiction", false, "no single region may hold k shards of a stripe")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cat.Name = args[0]
+		if err := checkCoding(cat.Placement); err != nil {
+			return usageError{err}
+		}
 		create := func(ctx context.Context, c *api.Client) (*api.Catalog, error) { return c.CreateCatalog(ctx, cat) }
 		return callAndShow(cmd, cf, create, printCatalog)
 	}
 	return cmd
+}
+
+// checkCoding refuses placements the catalog would not keep as asked: --k without --m (or the
+// reverse) gives k+0, no parity at all; and a catalog created without --k takes the
+// federation's whole default placement, dropping --regions, --exclude and --jurisdiction.
+func checkCoding(p api.Placement) error {
+	if (p.K == 0) != (p.M == 0) {
+		return fmt.Errorf("give both --k and --m (got --k %d --m %d): either alone leaves the other at 0", p.K, p.M)
+	}
+	if p.K == 0 && (len(p.AllowedRegions) > 0 || len(p.ExcludedMembers) > 0 || p.Jurisdiction) {
+		return fmt.Errorf("--regions, --exclude and --jurisdiction need --k and --m too (e.g. --k 3 --m 2): without them the catalog takes the federation's default placement and drops these")
+	}
+	return nil
 }
 
 func newCatalogScopeCmd(cf *clientFlags) *cobra.Command {

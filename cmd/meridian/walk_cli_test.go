@@ -107,3 +107,23 @@ func TestProgressShowsBytes(t *testing.T) {
 		t.Errorf("progress bar %q shows no byte count", b.String())
 	}
 }
+
+// TestCatalogCreateCoding: --k and --m go together, and placement constraints need them, since
+// the catalog otherwise keeps k+0 or drops the constraints for the federation's default.
+func TestCatalogCreateCoding(t *testing.T) {
+	e := newCLIEnv(t)
+	for _, args := range [][]string{
+		{"--k", "3"},
+		{"--m", "2"},
+		{"--regions", "JP"},
+		{"--jurisdiction"},
+		{"--exclude", "nchc"},
+	} {
+		r := e.admin(append([]string{"catalog", "create", "c"}, args...)...).wantCode(t, exitUsage)
+		if !strings.Contains(r.err.Error(), "--k") {
+			t.Errorf("%v: %v", args, r.err)
+		}
+	}
+	e.admin("catalog", "create", "c", "--k", "3", "--m", "2", "--regions", "JP,TW", "--jurisdiction").ok(t)
+	e.admin("catalog", "create", "d").ok(t)
+}
