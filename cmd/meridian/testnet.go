@@ -37,9 +37,12 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			}
 			o.Binary, o.Dir = bin, *dir
 			start := time.Now()
-			pc, err := upOrRestart(cmd.Context(), o)
+			pc, restarted, err := upOrRestart(cmd.Context(), o)
 			if err != nil {
 				return err
+			}
+			if restarted && (cmd.Flags().Changed("nodes") || cmd.Flags().Changed("members")) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "a testnet exists in %s: its %d nodes were restarted as they are; --nodes and --members shape a new one ('meridian testnet down --purge' first)\n", pc.Dir, len(pc.Nodes))
 			}
 			paths, err := writeTestnetConfigs(pc, !noConfig)
 			if err != nil {
@@ -89,20 +92,24 @@ func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, err
 var executable = os.Executable
 
 // upOrRestart starts a new testnet in o.Dir or, when one is described there (stopped by
-// 'down' or partly killed), starts its stopped nodes again with this binary.
-func upOrRestart(ctx context.Context, o testnet.ProcOptions) (*testnet.ProcCluster, error) {
-	pc, err := loadTestnet(o.Dir)
+// 'down' or partly killed), starts its stopped nodes again with this binary (restarted).
+func upOrRestart(ctx context.Context, o testnet.ProcOptions) (pc *testnet.ProcCluster, restarted bool, err error) {
+	pc, err = loadTestnet(o.Dir)
+	if errs.KindOf(err) == errs.NotExist {
+		pc, err = testnet.UpProcesses(ctx, o)
+		return pc, false, err
+	}
 	if err != nil {
-		return testnet.UpProcesses(ctx, o)
+		return nil, false, err // e.g. a damaged testnet.json: not to be overwritten
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for i := range pc.Nodes {
 		if err := pc.Start(ctx, i); err != nil && errs.KindOf(err) != errs.Conflict {
-			return nil, err
+			return nil, true, err
 		}
 	}
-	return pc, pc.WaitReady(ctx)
+	return pc, true, pc.WaitReady(ctx)
 }
 
 // loadTestnet reads the testnet in dir and makes it start nodes with this binary, not the

@@ -93,6 +93,14 @@ func TestTestnetUpRestartsWithThisBinary(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "client.json")); err != nil {
 		t.Errorf("no client config written: %v", err)
 	}
+	if r.stderr != "" {
+		t.Errorf("plain restart printed on stderr: %q", r.stderr)
+	}
+	// asking for another shape over an existing testnet says that it was not applied
+	r = e.exec(strings.NewReader(""), "testnet", "up", "--dir", dir, "--no-client-config", "--nodes", "3").ok(t)
+	if !strings.Contains(r.stderr, "its 1 nodes were restarted as they are; --nodes and --members shape a new one") {
+		t.Errorf("restart with --nodes 3: stderr %q", r.stderr)
+	}
 }
 
 // TestTestnetConfigListsAdminMemberFirst: the client config written by `testnet up` lists
@@ -140,5 +148,23 @@ func TestTestnetStartReportsNotReady(t *testing.T) {
 	r := e.exec(strings.NewReader(""), "testnet", "start", "0", "--dir", dir).ok(t)
 	if want := "but not ready after 300ms: node.Ready: no Raft leader known: a majority of voters must be up\n"; !strings.HasSuffix(r.stdout, want) {
 		t.Errorf("testnet start printed %q, want it to end with %q", r.stdout, want)
+	}
+}
+
+// TestTestnetUpKeepsDamagedState: a testnet.json that does not parse is reported, not
+// replaced by a new testnet over the old nodes' data dirs.
+func TestTestnetUpKeepsDamagedState(t *testing.T) {
+	e := newCLIEnv(t)
+	dir, _ := fakeTestnet(t)
+	state := filepath.Join(dir, testnet.StateFile)
+	if err := os.WriteFile(state, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.exec(strings.NewReader(""), "testnet", "up", "--dir", dir, "--no-client-config")
+	if r.err == nil {
+		t.Fatalf("testnet up over a damaged %s succeeded: %s", testnet.StateFile, r.stdout)
+	}
+	if b, _ := os.ReadFile(state); string(b) != "{" {
+		t.Errorf("%s was rewritten: %q", testnet.StateFile, b)
 	}
 }
