@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/node"
 	"github.com/meridian-fed/meridian/p2p"
 )
@@ -86,6 +87,9 @@ func newFederationInviteCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if member == "" {
 				return usageError{fmt.Errorf("--member is required: the member the new node will belong to")}
+			}
+			if st, err := os.Stat(dataDir); err != nil || !st.IsDir() {
+				return errs.Errorf("federation invite", errs.NotExist, "no node data dir at %s: run this next to a running node of the federation, or pass its --data-dir", dataDir)
 			}
 			inv, err := node.IssueInvite(dataDir, member, voter, ttl)
 			if err != nil {

@@ -127,3 +127,14 @@ func TestCatalogCreateCoding(t *testing.T) {
 	e.admin("catalog", "create", "c", "--k", "3", "--m", "2", "--regions", "JP,TW", "--jurisdiction").ok(t)
 	e.admin("catalog", "create", "d").ok(t)
 }
+
+// TestInviteNeedsANodeDir: 'federation invite' away from a node's data dir says so, instead
+// of node.yaml's "member is empty" and a hint to create a new node.
+func TestInviteNeedsANodeDir(t *testing.T) {
+	e := newCLIEnv(t)
+	dir := e.dir + "/no-node-here"
+	r := e.exec(strings.NewReader(""), "federation", "invite", "--member", "aist", "--data-dir", dir).wantCode(t, exitNotFound)
+	if want := "no node data dir at " + dir + ": run this next to a running node"; !strings.Contains(r.err.Error(), want) {
+		t.Errorf("invite without a node dir: %v", r.err)
+	}
+}
