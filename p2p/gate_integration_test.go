@@ -131,6 +131,9 @@ func (ti *testInvites) Redeem(_ context.Context, p peer.ID, secret, req []byte) 
 	if ti.secret == nil || !bytes.Equal(secret, ti.secret) {
 		return nil, errs.Errorf("test.Redeem", errs.Unauthenticated, "invalid or used invite")
 	}
+	if string(req) == "no region" { // a valid invite, a request the inviter cannot take
+		return nil, errs.Errorf("test.Redeem", errs.Invalid, "a new member needs a region")
+	}
 	ti.secret = nil
 	ti.members.Add(p)
 	return append([]byte("welcome "), req...), nil
@@ -177,6 +180,44 @@ func TestIntegrationJoin(t *testing.T) {
 	late := newTestNode(t, nodeOpts{psk: psk, members: trustA()})
 	if _, err := late.Join(testCtx(t), addrInfo(a), []byte("s3cret"), nil); err == nil {
 		t.Fatal("a used invite admitted a second node")
+	}
+}
+
+// TestIntegrationJoinRetryAfterRefusedRequest: a joiner with a valid invite whose request is
+// refused (not its invite) is not penalised, and retries at once with the same identity; one
+// that presented a wrong secret is refused at the gate even with the right one afterwards.
+func TestIntegrationJoinRetryAfterRefusedRequest(t *testing.T) {
+	psk := mustPSK(t)
+	members := NewStaticMembership()
+	inv := &testInvites{secret: []byte("s3cret"), members: members}
+	a := newTestNode(t, nodeOpts{psk: psk, members: members, invites: inv, store: fakestore.New()})
+	members.Add(a.Host().ID())
+	j := newTestNode(t, nodeOpts{psk: psk, members: NewStaticMembership(a.Host().ID())})
+	if _, err := j.Join(testCtx(t), addrInfo(a), []byte("s3cret"), []byte("no region")); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("join with a request the inviter refuses: %v, want Invalid", err)
+	}
+	eventually(t, "refused joiner disconnected", func() bool {
+		return a.Host().Network().Connectedness(j.Host().ID()) != network.Connected
+	})
+	if resp, err := j.Join(testCtx(t), addrInfo(a), []byte("s3cret"), []byte("j")); err != nil || string(resp) != "welcome j" {
+		t.Fatalf("retry with a fixed request and the same identity: %q, %v", resp, err)
+	}
+	if n := a.Denials().Count(ReasonBadInvite); n != 0 {
+		t.Fatalf("%d bad-invite denials counted for a valid invite", n)
+	}
+
+	inv.mu.Lock()
+	inv.secret = []byte("again")
+	inv.mu.Unlock()
+	g := newTestNode(t, nodeOpts{psk: psk, members: NewStaticMembership(a.Host().ID())})
+	if _, err := g.Join(testCtx(t), addrInfo(a), []byte("guess"), nil); !errs.Is(err, errs.Unauthenticated) {
+		t.Fatalf("join with a wrong secret: %v", err)
+	}
+	eventually(t, "guesser disconnected", func() bool {
+		return a.Host().Network().Connectedness(g.Host().ID()) != network.Connected
+	})
+	if _, err := g.Join(testCtx(t), addrInfo(a), []byte("again"), []byte("g")); err == nil {
+		t.Fatal("a peer that just guessed a secret was let in")
 	}
 }
 

@@ -23,8 +23,12 @@ const (
 	joinTimeout = 30 * time.Second
 )
 
-// handleJoin reads one join request, lets Invites redeem it and answers. A failed attempt is
-// counted and the stranger is disconnected at once.
+// handleJoin reads one join request, lets Invites redeem it and answers. A stranger whose
+// invite was refused (unknown, used, expired: an Unauthenticated or Permission error) is
+// counted, disconnected at once and refused at the gate for penaltyTime, so it cannot guess
+// again. A valid invite with a request the inviter cannot take (a new member without a region,
+// a catalog that is busy) is answered and disconnected but not penalised: the invite stays
+// valid and the joiner may fix its request and retry with the same identity at once.
 func (n *Node) handleJoin(st network.Stream) {
 	defer st.Close()
 	p := st.Conn().RemotePeer()
@@ -37,8 +41,10 @@ func (n *Node) handleJoin(st network.Stream) {
 		n.cfg.Logger.Info("join refused", "peer", p, "addr", addr, "err", err)
 		_ = wire.WriteError(st, err)
 		if !n.cfg.Membership.IsMember(p) {
-			n.denials.Add(p, addr, ReasonBadInvite)
-			n.gater.penalty.add(p, time.Now()) // no redial to guess again
+			if badInvite(err) {
+				n.denials.Add(p, addr, ReasonBadInvite)
+				n.gater.penalty.add(p, time.Now()) // no redial to guess again
+			}
 			// Let the answer reach the joiner (it closes its side once read), then cut it off.
 			_ = st.CloseWrite()
 			_ = st.SetReadDeadline(time.Now().Add(time.Second))
@@ -49,6 +55,11 @@ func (n *Node) handleJoin(st network.Stream) {
 	}
 	n.cfg.Logger.Info("peer joined", "peer", p, "addr", addr)
 	_ = wire.WriteFrame(st, wire.TOK, resp)
+}
+
+// badInvite tells whether a join failed on its invite rather than on its request.
+func badInvite(err error) bool {
+	return errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.Permission)
 }
 
 func (n *Node) redeem(ctx context.Context, p peer.ID, st network.Stream) ([]byte, error) {
@@ -90,7 +101,7 @@ func (n *Node) Join(ctx context.Context, inviter peer.AddrInfo, secret, req []by
 	}
 	st, err := n.host.NewStream(ctx, inviter.ID, JoinID)
 	if err != nil {
-		return nil, errs.Errorf(op, errs.Unavailable, "open join stream to %s: %w", inviter.ID, err)
+		return nil, errs.Errorf(op, errs.Unavailable, "open join stream to %s: %w; if this node presented an unknown or used invite in the last %v, the inviter refuses it until then: get a new invite and retry after that", inviter.ID, err, penaltyTime)
 	}
 	defer st.Close()
 	stop := context.AfterFunc(ctx, func() { _ = st.Reset() })
