@@ -1,9 +1,12 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/meridian-fed/meridian/errs"
 )
 
 func FuzzParseRange(f *testing.F) {
@@ -52,14 +55,22 @@ func FuzzDecodeMetaHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) {
 		req, err := DecodeMetaHeader(v)
 		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("%q: error of kind %v: %v", v, errs.KindOf(err), err)
+			}
 			return
 		}
 		s, err := EncodeMetaHeader(req)
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
-		if _, err := DecodeMetaHeader(s); err != nil {
+		again, err := DecodeMetaHeader(s)
+		if err != nil {
 			t.Fatalf("round trip of %q: %v", v, err)
+		}
+		// The request the server acts on must survive a client's re-encoding unchanged.
+		if s2, err := EncodeMetaHeader(again); err != nil || s2 != s {
+			t.Fatalf("round trip of %q changed the request: %+v -> %+v", v, req, again)
 		}
 	})
 }
@@ -79,6 +90,33 @@ func FuzzSSEReader(f *testing.F) {
 			}
 		}
 		t.Fatalf("more events than input bytes")
+	})
+}
+
+// FuzzSSERoundTrip writes an event the way a server may (id, event, one data line per line
+// of data, LF line ends) between comments and blank lines, and checks that the reader gives
+// back exactly that event, then io.EOF.
+func FuzzSSERoundTrip(f *testing.F) {
+	f.Add("7", "object", `{"pid":"x"}`)
+	f.Add("", " lead", "a\n\nb:c")
+	f.Fuzz(func(t *testing.T, id, event, data string) {
+		if strings.ContainsAny(id+event+data, "\r") || strings.ContainsAny(id+event, "\n") {
+			return // a value cannot hold a line end
+		}
+		var w strings.Builder
+		w.WriteString(": hello\n\nid: " + id + "\nevent: " + event + "\n")
+		for _, line := range strings.Split(data, "\n") {
+			w.WriteString("data: " + line + "\n")
+		}
+		w.WriteString("\n: bye\n")
+		r := newSSEReader(strings.NewReader(w.String()))
+		ev, err := r.next()
+		if err != nil || ev != (sseEvent{ID: id, Event: event, Data: data}) {
+			t.Fatalf("%q: got %+v, %v", w.String(), ev, err)
+		}
+		if _, err := r.next(); err != io.EOF {
+			t.Fatalf("%q: after the event: %v, want EOF", w.String(), err)
+		}
 	})
 }
 
