@@ -26,6 +26,7 @@ const (
 	NoSpace                     // the store is full
 	Unauthenticated             // missing or unknown credentials
 	Conflict                    // the request conflicts with the current state
+	WrongNode                   // this node may not serve the request (it acts for another member); another node may, and nothing was done
 )
 
 var kindNames = [...]string{
@@ -42,6 +43,7 @@ var kindNames = [...]string{
 	NoSpace:         "no_space",
 	Unauthenticated: "unauthenticated",
 	Conflict:        "conflict",
+	WrongNode:       "wrong_node",
 }
 
 // String returns the stable code of the kind, as used in JSON error bodies.

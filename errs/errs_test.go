@@ -28,7 +28,7 @@ func TestKindOfWalksChain(t *testing.T) {
 }
 
 func TestKindStringRoundTrip(t *testing.T) {
-	for k := Other; k <= Conflict; k++ {
+	for k := Other; k <= WrongNode; k++ {
 		if KindFromString(k.String()) != k {
 			t.Errorf("round trip of %v failed", k)
 		}
@@ -38,5 +38,26 @@ func TestKindStringRoundTrip(t *testing.T) {
 	}
 	if got := Errorf("op", Invalid, "size %d too big", 3).Error(); got != "op: size 3 too big" {
 		t.Errorf("Errorf() = %q", got)
+	}
+}
+
+// TestKindNamesAreStable pins the codes sent in JSON error bodies: clients of other versions
+// parse them, so a code never changes once released.
+func TestKindNamesAreStable(t *testing.T) {
+	want := map[Kind]string{Invalid: "invalid", NotExist: "not_found", Permission: "permission_denied",
+		Unavailable: "unavailable", NotLeader: "not_leader", Conflict: "conflict", WrongNode: "wrong_node"}
+	for k, s := range want {
+		if k.String() != s {
+			t.Errorf("%d.String() = %q, want %q", k, k.String(), s)
+		}
+	}
+	if len(kindNames) != int(WrongNode)+1 {
+		t.Errorf("%d kind names for %d kinds: name every kind", len(kindNames), int(WrongNode)+1)
+	}
+	if KindFromString("no such code") != Other || Kind(200).String() != "kind(200)" {
+		t.Error("unknown kinds and codes must not alias a real one")
+	}
+	if !errors.Is(Errorf("node.Publish", WrongNode, "member aist"), WrongNode) {
+		t.Error("errors.Is does not see WrongNode")
 	}
 }
