@@ -63,7 +63,7 @@ func (r *Record) validateUnsigned() error {
 		return invalid("catalog: %v", err)
 	}
 	if err := ValidateMeta(r.Meta); err != nil {
-		return invalid("%v", err)
+		return invalid("%v%s", err, metaHint(r.Meta))
 	}
 	if err := checkDerivedFrom(r.DerivedFrom); err != nil {
 		return invalid("derived_from: %v", err)
@@ -78,6 +78,22 @@ func (r *Record) validateUnsigned() error {
 		return invalid("created %q is not an RFC 3339 time: %v", r.Created, err)
 	}
 	return nil
+}
+
+// metaHint says what form a malformed well-known meta value must take, in ValidateMeta's
+// order of checks, so the user can fix the request without reading the docs.
+func metaHint(m map[string]any) string {
+	entries := 0
+	if checkMetaValue(m, 0, &entries) != nil {
+		return ""
+	}
+	if v, ok := m[MetaBBox]; ok && checkBBox(v) != nil {
+		return `; write bbox as "west,south,east,north" in WGS 84 decimal degrees, e.g. "5.9,45.8,10.5,47.8"`
+	}
+	if v, ok := m[MetaDatetime]; ok && checkDatetime(v) != nil {
+		return `; write datetime as an RFC 3339 time with a zone, e.g. "2024-05-01T00:00:00Z", or an interval "start/end" where either end may be ".."`
+	}
+	return ""
 }
 
 // checkContent accepts what a UnixFS importer produces: CIDv1, raw or dag-pb, sha2-256.
