@@ -7,6 +7,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/multiformats/go-multibase"
 )
 
 // Scheme is the prefix of a PID written as a URI, as in "pid:bafyrei…".
@@ -29,7 +30,26 @@ func Parse(s string) (cid.Cid, error) {
 	if err := checkPID(c); err != nil {
 		return cid.Undef, errs.E(op, errs.Invalid, err)
 	}
+	if canon, ok := canonical(raw, c); !ok {
+		// base32's last character carries spare bits that decoders ignore: several spellings
+		// would name one PID, and a PID compared as text would not match itself.
+		return cid.Undef, errs.Errorf(op, errs.Invalid, "%q is not the canonical spelling of a PID; did you mean %s%s?", s, Scheme, canon)
+	}
 	return c, nil
+}
+
+// canonical re-encodes c in the multibase raw was written in and tells whether raw is exactly
+// that spelling.
+func canonical(raw string, c cid.Cid) (string, bool) {
+	enc, _, err := multibase.Decode(raw)
+	if err != nil {
+		return raw, true // cid.Decode accepted it: a CIDv0 (base58, no multibase prefix)
+	}
+	canon, err := c.StringOfBase(enc)
+	if err != nil {
+		return raw, true
+	}
+	return canon, canon == raw
 }
 
 // cidPart strips the prefixes Parse accepts and returns the CID text.

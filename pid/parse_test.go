@@ -3,6 +3,8 @@ package pid
 import (
 	"testing"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/meridian-fed/meridian/errs"
 )
 
@@ -59,5 +61,33 @@ func TestFormat(t *testing.T) {
 	}
 	if got, want := URL("http://h:1", p), "http://h:1/pid/"+p.String(); got != want {
 		t.Fatalf("URL = %q, want %q", got, want)
+	}
+}
+
+// TestParseRefusesNonCanonicalSpelling: base32's last character carries spare bits, so other
+// last characters can decode to the same PID; only the canonical spelling is accepted.
+func TestParseRefusesNonCanonicalSpelling(t *testing.T) {
+	p, err := sample(t).PID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.String()
+	tried := 0
+	for _, ch := range "abcdefghijklmnopqrstuvwxyz234567" {
+		alt := s[:len(s)-1] + string(ch)
+		if alt == s {
+			continue
+		}
+		c, err := cid.Decode(alt)
+		if err != nil || c != p {
+			continue // spells another CID, or none: not the case under test
+		}
+		tried++
+		if _, err := Parse(alt); !errs.Is(err, errs.Invalid) {
+			t.Errorf("Parse(%q), another spelling of %s: err = %v, want Invalid", alt, s, err)
+		}
+	}
+	if tried == 0 {
+		t.Fatalf("no other spelling of %s decodes to it; the test checks nothing", s)
 	}
 }
