@@ -23,7 +23,20 @@ func newBenchCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure a local in-process federation: PUT/GET throughput and latency beside raw libp2p and the codec",
-		Args:  usageArgs(cobra.NoArgs),
+		Long: `Starts a federation in this process (--nodes, --members, 3+2 on 5 nodes) in a temporary
+directory and measures, in one run:
+  - the machine's limits: one core of memcpy, sha256, AES-GCM, Reed-Solomon, pnet's XSalsa20 and
+    noise's ChaCha20-Poly1305; one raw libp2p stream; k+m stores writing shards at once;
+  - the codec alone (encode, decode);
+  - PUT and GET of one --size-mib object through the HTTP API, with the CPU seconds the whole
+    process spent per GB and the rate that CPU cost allows on this machine's cores;
+  - the design floor of PUT and GET: the hashing, encryption and transport ciphers DESIGN.md
+    requires per byte, priced at the measured one-core rates, and the most MB/s it leaves;
+  - p50/p99 latency of --small 1 MiB publishes, first reads on another node, and reads on
+    another node right after the publish returns.
+All nodes, the client and the benchmark share this machine's cores: compare each figure with
+the limit printed beside it rather than with figures from another run.`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Size = sizeMiB << 20
 			if profile != "" {
