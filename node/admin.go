@@ -170,10 +170,15 @@ func (n *Node) Nodes(ctx context.Context, sub api.Subject) ([]api.NodeInfo, erro
 	return out, nil
 }
 
+// nodeInfo is what this node knows about nd. For itself: its API address and its store's
+// usage. For another node only the catalog's registry (which carries neither an API address
+// nor usage, only a declared capacity) and whether a connection is open: API, Used and Free
+// stay empty rather than guessed.
 func (n *Node) nodeInfo(nd catalog.Node) api.NodeInfo {
 	info := api.NodeInfo{PeerID: nd.PeerID, Member: nd.Member, Addrs: nd.Addrs, Voter: nd.Voter, State: nd.State.String()}
 	if nd.PeerID == n.PeerID().String() {
 		info.Connected = true
+		info.API = n.ownAPIAddr()
 		if u, err := n.store.Usage(context.Background()); err == nil {
 			info.Used, info.Free = u.Used, u.Free
 		}
@@ -181,6 +186,15 @@ func (n *Node) nodeInfo(nd catalog.Node) api.NodeInfo {
 		info.Connected = len(n.p2p.Host().Network().ConnsToPeer(id)) > 0
 	}
 	return info
+}
+
+// ownAPIAddr is the address the API listens on (the configured one with the port the
+// system chose for ":0"), or the configured one before the listener exists.
+func (n *Node) ownAPIAddr() string {
+	if a := n.APIAddr(); a != "" {
+		return a
+	}
+	return n.cfg.APIAddr
 }
 
 // SetNodeState implements api.Backend: drain, re-activate or remove a node. An admin of the

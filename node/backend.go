@@ -17,8 +17,13 @@ import (
 var _ api.Backend = (*Node)(nil)
 
 // Authenticate implements api.Backend. Tokens are checked against their hashes in the local
-// replica, so any node of the federation authenticates any user.
+// replica, so any node of the federation authenticates any user. Until the replica has
+// caught up after a start (catchup.go) every request, anonymous ones included, is answered
+// Unavailable: a stale replica would call a new token unknown, or grant what was revoked.
 func (n *Node) Authenticate(ctx context.Context, token string) (api.Subject, error) {
+	if err := n.catchingUp(); err != nil {
+		return api.Subject{Anonymous: true}, err
+	}
 	if token == "" {
 		return api.Subject{Anonymous: true}, nil
 	}
@@ -93,6 +98,17 @@ func (n *Node) checkFresh(ctx context.Context, check func() error) error {
 
 // Object implements api.Backend: a local read, since a PID never changes once committed.
 func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Object, error) {
+	o, err := n.readable(ctx, sub, p)
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := layoutBudget(ctx)
+	defer cancel()
+	return n.toAPIObjectCtx(lctx, o)
+}
+
+// readable resolves p and checks that sub may read it.
+func (n *Node) readable(ctx context.Context, sub api.Subject, p string) (*catalog.Object, error) {
 	o, err := n.resolve(ctx, p)
 	if err != nil {
 		return nil, err
@@ -100,7 +116,7 @@ func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Obje
 	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
 		return nil, err
 	}
-	return n.toAPIObject(o)
+	return o, nil
 }
 
 // resolve looks a PID up in the local replica. A PID is immutable once committed, so a hit
@@ -134,7 +150,7 @@ func (n *Node) ListObjects(ctx context.Context, sub api.Subject, cat, cursor str
 	if err != nil {
 		return nil, err
 	}
-	return n.toAPIPage(page)
+	return n.toAPIPage(ctx, page)
 }
 
 // Search implements api.Backend.
@@ -148,13 +164,16 @@ func (n *Node) Search(ctx context.Context, sub api.Subject, q api.Query) (*api.O
 	if err != nil {
 		return nil, err
 	}
-	return n.toAPIPage(page)
+	return n.toAPIPage(ctx, page)
 }
 
-func (n *Node) toAPIPage(p catalog.Page) (*api.ObjectPage, error) {
+// toAPIPage converts a page; one layoutBudget covers the whole page.
+func (n *Node) toAPIPage(ctx context.Context, p catalog.Page) (*api.ObjectPage, error) {
+	lctx, cancel := layoutBudget(ctx)
+	defer cancel()
 	out := &api.ObjectPage{Objects: make([]api.Object, 0, len(p.Objects)), Next: p.Next}
 	for _, o := range p.Objects {
-		a, err := n.toAPIObject(o)
+		a, err := n.toAPIObjectCtx(lctx, o)
 		if err != nil {
 			return nil, err
 		}
@@ -163,11 +182,23 @@ func (n *Node) toAPIPage(p catalog.Page) (*api.ObjectPage, error) {
 	return out, nil
 }
 
-// Provenance implements api.Backend: the ancestors through derived_from, breadth first.
+// maxProvenanceDepth is the most generations of ancestors Provenance follows; a deeper
+// request is capped to it (the HTTP API caps ?depth= at the same value). It bounds the work
+// one request can cause, and real derivation chains are far shorter.
+const maxProvenanceDepth = 64
+
+// Provenance implements api.Backend: the object and its ancestors through derived_from,
+// breadth first, up to depth generations: 0 is the object alone, 1 adds its inputs, and
+// so on. A negative depth is Invalid. An ancestor reached twice is listed once; one the
+// caller may not read (or that this federation does not hold) is left out.
 func (n *Node) Provenance(ctx context.Context, sub api.Subject, p string, depth int) ([]api.Object, error) {
-	if depth <= 0 || depth > 64 {
-		depth = 64
+	if depth < 0 {
+		return nil, errs.Errorf("node.Provenance", errs.Invalid,
+			"depth %d: give 0 for the object alone, or up to %d generations of ancestors", depth, maxProvenanceDepth)
 	}
+	depth = min(depth, maxProvenanceDepth)
+	lctx, cancel := layoutBudget(ctx) // one budget for the whole walk
+	defer cancel()
 	seen := map[string]bool{}
 	var out []api.Object
 	level := []string{p}
@@ -178,7 +209,7 @@ func (n *Node) Provenance(ctx context.Context, sub api.Subject, p string, depth 
 				continue
 			}
 			seen[q] = true
-			o, err := n.Object(ctx, sub, q)
+			o, err := n.provenanceObject(ctx, lctx, sub, q)
 			if err != nil {
 				if d == 0 {
 					return nil, err
@@ -191,6 +222,15 @@ func (n *Node) Provenance(ctx context.Context, sub api.Subject, p string, depth 
 		level = next
 	}
 	return out, nil
+}
+
+// provenanceObject is Object with the layout filled within lctx, the walk's shared budget.
+func (n *Node) provenanceObject(ctx, lctx context.Context, sub api.Subject, p string) (*api.Object, error) {
+	o, err := n.readable(ctx, sub, p)
+	if err != nil {
+		return nil, err
+	}
+	return n.toAPIObjectCtx(lctx, o)
 }
 
 // newSecret returns a random 256-bit secret, URL-safe base64.

@@ -1,14 +1,19 @@
 package node
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/ipfs/go-cid"
+
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/pid"
 	"github.com/meridian-fed/meridian/placement"
@@ -34,18 +39,74 @@ func toAPISubject(s policy.Subject) api.Subject {
 	return api.Subject{Member: s.Member, User: s.User, Roles: roles}
 }
 
+// layoutWait is how long filling Stripes, K and M may add to one answer (an object, a
+// page, a provenance walk) when manifests must be fetched from other nodes. Manifests are
+// small, immutable and cached, so after the first read of an object this costs nothing.
+const layoutWait = 250 * time.Millisecond
+
+// layoutBudget returns ctx bounded by layoutWait.
+func layoutBudget(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, layoutWait)
+}
+
+// toAPIObject is toAPIObjectCtx within its own layout budget (for callers with no request
+// context: publish answers and events).
 func (n *Node) toAPIObject(o *catalog.Object) (*api.Object, error) {
+	base := n.bgCtx
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, cancel := layoutBudget(base)
+	defer cancel()
+	return n.toAPIObjectCtx(ctx, o)
+}
+
+// toAPIObjectCtx converts o. Stripes, K and M come from the object's manifest: from the
+// cache, else fetched while ctx lasts. When the manifest cannot be had in time (its
+// holders momentarily unreachable, or the budget spent) they stay zero, which the JSON
+// omits: the answer is not delayed further nor failed for a detail of the storage layout.
+func (n *Node) toAPIObjectCtx(ctx context.Context, o *catalog.Object) (*api.Object, error) {
 	rec, err := pid.Decode(o.Record)
 	if err != nil {
 		return nil, errs.E("node.toAPIObject", errs.Corrupt, err)
 	}
-	return &api.Object{
+	out := &api.Object{
 		PID:          pid.Format(o.PID),
 		Record:       toAPIRecord(rec),
 		ManifestCID:  o.Manifest.String(),
 		PublishIndex: o.Index,
 		Published:    time.Unix(0, o.Time).UTC(),
-	}, nil
+	}
+	if m := layoutOf(ctx, o, n.manifests, n.manifest); m != nil {
+		out.Stripes, out.K, out.M = len(m.Stripes), m.K, m.M
+	}
+	return out, nil
+}
+
+// layoutOf returns o's manifest from cache, or from fetch while ctx lasts, or nil. A
+// manifest that does not describe o's content is not used (Verify reports such damage).
+func layoutOf(ctx context.Context, o *catalog.Object, cache *lru.Cache[cid.Cid, *chunker.Manifest],
+	fetch func(context.Context, cid.Cid) (*chunker.Manifest, error)) *chunker.Manifest {
+	if !o.Manifest.Defined() {
+		return nil
+	}
+	m, ok := (*chunker.Manifest)(nil), false
+	if cache != nil {
+		m, ok = cache.Get(o.Manifest)
+	}
+	if !ok {
+		if ctx.Err() != nil {
+			return nil // budget spent on earlier objects
+		}
+		var err error
+		if m, err = fetch(ctx, o.Manifest); err != nil {
+			return nil
+		}
+	}
+	if m == nil || !m.Content.Equals(o.Content) || m.Size != o.Size {
+		return nil
+	}
+	return m
 }
 
 func toAPIRecord(r *pid.Record) api.Record {

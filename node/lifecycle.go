@@ -89,6 +89,7 @@ func InitFederation(ctx context.Context, cfg Config, spec FederationSpec) (*Node
 		n.Close()
 		return nil, "", err
 	}
+	n.openGateNow(ctx)
 	if spec.AdminTokenTo != "" {
 		if err := writeFileSync(spec.AdminTokenTo, []byte(token+"\n"), 0o600); err != nil {
 			n.Close()
@@ -159,6 +160,7 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		os.Remove(pskPath)
 		return nil, "", err
 	}
+	n.openGateNow(ctx)
 	var bootstrap []string
 	for _, nd := range ans.Nodes {
 		bootstrap = append(bootstrap, nd.Addrs...)
@@ -219,4 +221,13 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 		}
 	}
 	return &ans, nil
+}
+
+// openGateNow tries to catch up at once, so a node that has just bootstrapped or joined a
+// federation answers requests when it is handed to the caller instead of after the
+// catch-up loop's next attempt. A failure is logged; the loop keeps trying.
+func (n *Node) openGateNow(ctx context.Context) {
+	if err := n.tryCatchUp(ctx); err != nil {
+		n.log.Warn("not caught up with the federation yet; requests get 503 until it is", "err", err)
+	}
 }

@@ -59,6 +59,7 @@ type Node struct {
 	scrubber  *repair.Scrubber
 	metrics   *metrics
 	deletes   atomic.Pointer[deletePolicy] // remote DELETE policy; nil (refuse all) until p2p is up
+	catchUp   catchUp                      // closed until the replica has caught up (catchup.go)
 
 	httpSrv *http.Server
 	apiLn   net.Listener
@@ -103,6 +104,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 		}
 	}
 	n.startLoops(bg)
+	n.startCatchUp(bg)
 	if err := n.startDurability(bg); err != nil {
 		return n, err
 	}
