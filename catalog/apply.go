@@ -45,6 +45,10 @@ type exec struct {
 	sub    policy.Subject // the actor, resolved against the state before the command
 	index  uint64
 	object *Object // set by apply of commands that create or change an object
+	// proposing is set by Check (before a command is proposed) and never by Apply. Rules added
+	// after commands were committed under older ones are enforced only when proposing, so that
+	// a committed log replays to the same state it did (see placement.go).
+	proposing bool
 }
 
 // Result is the outcome of Apply. Err is nil when the command was accepted; otherwise it is an
@@ -95,7 +99,7 @@ func (s *State) Check(cmdBytes []byte) error {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.checkLocked(body, &exec{cmd: cmd, sub: s.subjectLocked(cmd.Actor), index: s.applied + 1})
+	return s.checkLocked(body, &exec{cmd: cmd, sub: s.subjectLocked(cmd.Actor), index: s.applied + 1, proposing: true})
 }
 
 func decode(b []byte) (*Command, Body, error) {

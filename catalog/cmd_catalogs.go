@@ -8,8 +8,9 @@ import (
 	"github.com/meridian-fed/meridian/policy"
 )
 
-// CreateCatalog creates a catalog owned by a member. An admin of the owner may do it. A zero
-// Placement takes the federation's default.
+// CreateCatalog creates a catalog owned by a member. An admin of the owner may do it. A
+// placement with k and m both 0 takes k and m from the federation's default and keeps every
+// other field (regions, excluded members, jurisdiction mode); k and m go together.
 type CreateCatalog struct {
 	Name      string         `json:"name"`
 	Owner     string         `json:"owner"`
@@ -38,10 +39,12 @@ func (b *CreateCatalog) check(s *State, x *exec) error {
 	if err := s.validGrantsLocked(op, b.Grants); err != nil {
 		return err
 	}
-	if b.Placement.K == 0 {
-		b.Placement = s.fed.DefaultPlacement
+	p, err := s.createPlacementLocked(op, b.Placement, x.proposing)
+	if err != nil {
+		return err
 	}
-	return s.validPlacementLocked(op, &b.Placement)
+	b.Placement = p
+	return nil
 }
 
 func (b *CreateCatalog) apply(s *State, x *exec) {
@@ -112,7 +115,7 @@ func (s *State) validPlacementLocked(op string, p *Placement) error {
 func (s *State) catalogFor(op string, x *exec, name string, a policy.Action) (*catalogEntry, error) {
 	c := s.catalogs[name]
 	if c == nil {
-		return nil, errs.Errorf(op, errs.NotExist, "no catalog %q; list catalogs with meridian catalog ls", name)
+		return nil, noCatalog(op, name)
 	}
 	return c, policy.Can(x.sub, a, c.Resource())
 }
@@ -178,6 +181,15 @@ func (b *SetPlacement) check(s *State, x *exec) error {
 	const op = "catalog.SetPlacement"
 	if _, err := s.catalogFor(op, x, b.Catalog, policy.Admin); err != nil {
 		return err
+	}
+	if b.Placement.K == 0 && b.Placement.M == 0 {
+		d := s.fed.DefaultPlacement
+		return invalid(op, "placement needs k and m (the federation's default is k=%d, m=%d): pass both, e.g. k=%d and m=%d", d.K, d.M, d.K, d.M)
+	}
+	if x.proposing {
+		if err := codingPaired(op, b.Placement); err != nil {
+			return err
+		}
 	}
 	return s.validPlacementLocked(op, &b.Placement)
 }

@@ -55,7 +55,7 @@ func (s *State) List(catalog, cursor string, limit int) (Page, error) {
 	defer s.mu.RUnlock()
 	c := s.catalogs[catalog]
 	if c == nil {
-		return Page{}, errs.Errorf("catalog.List", errs.NotExist, "no catalog %q; list catalogs with meridian catalog ls", catalog)
+		return Page{}, noCatalog("catalog.List", catalog)
 	}
 	i := firstAfter(c.objs, after)
 	objs := slices.Clone(c.objs[i:min(i+limit, len(c.objs))])
@@ -119,7 +119,7 @@ func (s *State) chunk(catalog string, after uint64) ([]*Object, error) {
 	if catalog != "" {
 		c := s.catalogs[catalog]
 		if c == nil {
-			return nil, errs.Errorf("catalog.Search", errs.NotExist, "no catalog %q", catalog)
+			return nil, noCatalog("catalog.Search", catalog)
 		}
 		objs = c.objs
 	}

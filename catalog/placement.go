@@ -37,10 +37,63 @@ func (s *State) PlacementPlan(catalog string) (*placement.Plan, error) {
 	c := s.catalogs[catalog]
 	if c == nil {
 		s.mu.RUnlock()
-		return nil, errs.Errorf("catalog.PlacementPlan", errs.NotExist, "no catalog %q", catalog)
+		return nil, noCatalog("catalog.PlacementPlan", catalog)
 	}
 	p := clonePlacement(c.Placement)
 	nodes := s.placementNodesLocked()
 	s.mu.RUnlock()
 	return placement.NewPlan(nodes, p)
+}
+
+// codingPaired refuses a placement that gives only one of k and m: k>0 with m=0 would be a
+// catalog with no parity at all (one lost shard loses data), and m>0 with k=0 has no data
+// shards. Older versions accepted k>0, m=0, so committed logs may hold it: callers enforce
+// this only when proposing (exec.proposing), never when applying.
+func codingPaired(op string, p Placement) error {
+	switch {
+	case p.K > 0 && p.M == 0:
+		return invalid(op, "placement gives k=%d without m: pass m too (parity shards, e.g. k=%d, m=2), or neither for the federation's default", p.K, p.K)
+	case p.K == 0 && p.M > 0:
+		return invalid(op, "placement gives m=%d without k: pass k too (data shards, e.g. k=3, m=%d), or neither for the federation's default", p.M, p.M)
+	}
+	return nil
+}
+
+// createPlacementLocked returns the placement a new catalog gets for the one asked: k and m
+// from the federation's default when both are 0, every other field as asked.
+//
+// Versions before this rule replaced the whole placement with the default whenever k was 0,
+// so a committed CreateCatalog with k=0 was accepted whatever its other fields held (say an
+// unknown excluded member, or jurisdiction mode with a default that cannot support it). Apply
+// must not start refusing those: when the kept fields do not validate (or only m was given)
+// and the command is being applied rather than proposed, it gets what older versions gave
+// it, the whole default. A proposer running Check refuses such commands, so only history
+// (or a proposer that skipped Check) reaches that branch.
+func (s *State) createPlacementLocked(op string, asked Placement, proposing bool) (Placement, error) {
+	if proposing {
+		if err := codingPaired(op, asked); err != nil {
+			return Placement{}, err
+		}
+	}
+	p := clonePlacement(asked)
+	fromDefault := p.K == 0 && p.M == 0
+	if fromDefault {
+		p.K, p.M = s.fed.DefaultPlacement.K, s.fed.DefaultPlacement.M
+	}
+	err := s.validPlacementLocked(op, &p)
+	switch {
+	case err == nil:
+		return p, nil
+	case !proposing && asked.K == 0:
+		return clonePlacement(s.fed.DefaultPlacement), nil
+	case fromDefault:
+		return Placement{}, errs.Errorf(op, errs.KindOf(err), "%s (k=%d, m=%d are the federation's default: pass k and m to choose others)",
+			strings.TrimPrefix(err.Error(), op+": "), p.K, p.M)
+	}
+	return Placement{}, err
+}
+
+// noCatalog is the error for a catalog name that does not exist.
+func noCatalog(op, name string) error {
+	return errs.Errorf(op, errs.NotExist, "no catalog %q: list catalogs with `meridian ls`, or create it with `meridian catalog create %s`", name, name)
 }

@@ -122,7 +122,7 @@ func (s *State) Catalog(name string) (Catalog, error) {
 	defer s.mu.RUnlock()
 	c := s.catalogs[name]
 	if c == nil {
-		return Catalog{}, errs.Errorf("catalog.Catalog", errs.NotExist, "no catalog %q; list catalogs with meridian catalog ls", name)
+		return Catalog{}, noCatalog("catalog.Catalog", name)
 	}
 	return cloneCatalog(&c.Catalog), nil
 }
@@ -155,7 +155,7 @@ func (s *State) Readers(catalog string) ([]string, error) {
 	defer s.mu.RUnlock()
 	c := s.catalogs[catalog]
 	if c == nil {
-		return nil, errs.Errorf("catalog.Readers", errs.NotExist, "no catalog %q", catalog)
+		return nil, noCatalog("catalog.Readers", catalog)
 	}
 	return s.readersLocked(&c.Catalog), nil
 }
@@ -166,7 +166,7 @@ func (s *State) Authorize(sub policy.Subject, a policy.Action, catalog string) e
 	defer s.mu.RUnlock()
 	c := s.catalogs[catalog]
 	if c == nil {
-		return errs.Errorf("catalog.Authorize", errs.NotExist, "no catalog %q", catalog)
+		return noCatalog("catalog.Authorize", catalog)
 	}
 	return policy.Can(sub, a, c.Resource())
 }
