@@ -33,15 +33,17 @@ func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// sleepOrWake sleeps d on clock, or less when wake receives or ctx ends. Its helper goroutine
-// has ended when it returns.
-func sleepOrWake(ctx context.Context, clock Clock, d time.Duration, wake <-chan struct{}) {
+// sleepOrWake sleeps d on clock, or less when wake receives or ctx ends, and reports whether
+// wake ended it. Its helper goroutine has ended when it returns.
+func sleepOrWake(ctx context.Context, clock Clock, d time.Duration, wake <-chan struct{}) bool {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	woken := false
 	go func() {
 		defer close(done)
 		select {
 		case <-wake:
+			woken = true
 			cancel()
 		case <-sctx.Done():
 		}
@@ -49,4 +51,5 @@ func sleepOrWake(ctx context.Context, clock Clock, d time.Duration, wake <-chan 
 	_ = clock.Sleep(sctx, d)
 	cancel()
 	<-done
+	return woken
 }

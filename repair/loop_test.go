@@ -48,7 +48,7 @@ func TestRunPassesAtStartAndOnTrigger(t *testing.T) {
 	f := newFed(t, pol32, "a", "a", "b", "b", "c", "c")
 	f.publish("o", 64<<10)
 	cat := &countingCatalog{Catalog: f.cat}
-	r := f.repairer(f.nodes[0].ID, func(c *Config) { c.Catalog, c.Clock = cat, blockingClock{now: time.Unix(1, 0)} })
+	r := f.repairer(f.nodes[0].ID, func(c *Config) { c.Catalog, c.Clock, c.KickDelay = cat, blockingClock{now: time.Unix(1, 0)}, 0 })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()

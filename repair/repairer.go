@@ -69,6 +69,14 @@ type Config struct {
 	Batch          int           // stripes per round of HAS requests
 	Workers        int           // stripes checked and repaired at once
 	ProbeTimeout   time.Duration // for the liveness probe of each node
+	// KickDelay is how long a kicked pass waits after the kick that woke the loop, so a burst
+	// of kicks (a stream of degraded publishes) and the commit that follows one are covered by
+	// one pass. A kicked pass also waits at least as long as the last pass took (see Kick).
+	KickDelay time.Duration
+	// Ready, when set, is called before the first pass and retried with backoff until it
+	// returns nil (a node passes its replica's catch-up with the leader), so the first pass
+	// does not count an empty or stale catalog.
+	Ready func(ctx context.Context) error
 	// RebalanceStripes bounds how many healthy stripes per pass are moved to the holders
 	// placement picks for the current membership (after a node joined); 0 disables it.
 	// Rebalancing runs only in passes that repaired nothing, through the same rate limit.
@@ -78,7 +86,7 @@ type Config struct {
 // DefaultConfig returns a configuration without the node-specific fields (Self, Catalog, Shards).
 func DefaultConfig() Config {
 	return Config{Grace: 10 * time.Minute, Interval: 10 * time.Minute, BytesPerSecond: 64 << 20,
-		Batch: 256, Workers: 4, ProbeTimeout: 5 * time.Second, RebalanceStripes: 64}
+		Batch: 256, Workers: 4, ProbeTimeout: 5 * time.Second, RebalanceStripes: 64, KickDelay: 2 * time.Second}
 }
 
 // Validate reports a configuration that cannot work, with kind Invalid.
@@ -87,8 +95,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Self == "" || c.Catalog == nil || c.Shards == nil:
 		return errs.Errorf(op, errs.Invalid, "Self, Catalog and Shards are required")
-	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.Workers <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0 || c.RebalanceStripes < 0:
-		return errs.Errorf(op, errs.Invalid, "Grace, BytesPerSecond and RebalanceStripes must be ≥ 0, and Interval, Batch, Workers, ProbeTimeout > 0 (start from DefaultConfig)")
+	case c.Grace < 0 || c.Interval <= 0 || c.Batch <= 0 || c.Workers <= 0 || c.ProbeTimeout <= 0 || c.BytesPerSecond < 0 || c.RebalanceStripes < 0 || c.KickDelay < 0:
+		return errs.Errorf(op, errs.Invalid, "Grace, BytesPerSecond, RebalanceStripes and KickDelay must be ≥ 0, and Interval, Batch, Workers, ProbeTimeout > 0 (start from DefaultConfig)")
 	}
 	return nil
 }
@@ -136,26 +144,4 @@ func (r *Repairer) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status
-}
-
-// Trigger asks the loop for a pass now (after a scrub removed blocks, a node was drained, …).
-func (r *Repairer) Trigger() {
-	select {
-	case r.trigger <- struct{}{}:
-	default:
-	}
-}
-
-// Run runs a pass at once, then every Interval or on Trigger, until ctx ends. The caller owns
-// the goroutine that runs it.
-func (r *Repairer) Run(ctx context.Context) {
-	for {
-		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
-			r.cfg.Log.Warn("repair pass failed; retrying at the next interval", "err", err)
-		}
-		sleepOrWake(ctx, r.cfg.Clock, r.cfg.Interval, r.trigger)
-		if ctx.Err() != nil {
-			return
-		}
-	}
 }
