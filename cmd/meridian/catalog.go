@@ -22,39 +22,24 @@ func newCatalogCreateCmd(cf *clientFlags) *cobra.Command {
 		Short: "Create a catalog owned by your member",
 		Long: `Create a catalog. --scope says who may read it: member (your member's users), members:a,b
 (named members), federation (all members) or public. Placement: --k data and --m parity shards per
-stripe (default: the federation's), --regions allowed ISO country codes, --exclude members that
-must not hold shards, --jurisdiction so that no single region holds k shards of a stripe.`,
+stripe, both or neither (neither: the federation's default), --regions allowed ISO country codes,
+--exclude members that must not hold shards, --jurisdiction so that no single region holds k shards
+of a stripe. The catalog keeps --regions, --exclude and --jurisdiction with or without --k and --m.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	f := cmd.Flags()
 	f.StringVar(&cat.Scope, "scope", "member", "member | members:a,b | federation | public")
-	f.IntVar(&cat.Placement.K, "k", 0, "data shards per stripe (0: federation default)")
-	f.IntVar(&cat.Placement.M, "m", 0, "parity shards per stripe (0: federation default)")
+	f.IntVar(&cat.Placement.K, "k", 0, "data shards per stripe, with --m (neither: federation default)")
+	f.IntVar(&cat.Placement.M, "m", 0, "parity shards per stripe, with --k (neither: federation default)")
 	f.StringSliceVar(&cat.Placement.AllowedRegions, "regions", nil, "regions allowed to hold shards, comma-separated (default: all)")
 	f.StringSliceVar(&cat.Placement.ExcludedMembers, "exclude", nil, "members that must not hold shards, comma-separated")
 	f.BoolVar(&cat.Placement.Jurisdiction, "jurisdiction", false, "no single region may hold k shards of a stripe")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cat.Name = args[0]
-		if err := checkCoding(cat.Placement); err != nil {
-			return usageError{err}
-		}
 		create := func(ctx context.Context, c *api.Client) (*api.Catalog, error) { return c.CreateCatalog(ctx, cat) }
 		return callAndShow(cmd, cf, create, printCatalog)
 	}
 	return cmd
-}
-
-// checkCoding refuses placements the catalog would not keep as asked: --k without --m (or the
-// reverse) gives k+0, no parity at all; and a catalog created without --k takes the
-// federation's whole default placement, dropping --regions, --exclude and --jurisdiction.
-func checkCoding(p api.Placement) error {
-	if (p.K == 0) != (p.M == 0) {
-		return fmt.Errorf("give both --k and --m (got --k %d --m %d): either alone leaves the other at 0", p.K, p.M)
-	}
-	if p.K == 0 && (len(p.AllowedRegions) > 0 || len(p.ExcludedMembers) > 0 || p.Jurisdiction) {
-		return fmt.Errorf("--regions, --exclude and --jurisdiction need --k and --m too (e.g. --k 3 --m 2): without them the catalog takes the federation's default placement and drops these")
-	}
-	return nil
 }
 
 func newCatalogScopeCmd(cf *clientFlags) *cobra.Command {

@@ -108,26 +108,6 @@ func TestProgressShowsBytes(t *testing.T) {
 	}
 }
 
-// TestCatalogCreateCoding: --k and --m go together, and placement constraints need them, since
-// the catalog otherwise keeps k+0 or drops the constraints for the federation's default.
-func TestCatalogCreateCoding(t *testing.T) {
-	e := newCLIEnv(t)
-	for _, args := range [][]string{
-		{"--k", "3"},
-		{"--m", "2"},
-		{"--regions", "JP"},
-		{"--jurisdiction"},
-		{"--exclude", "nchc"},
-	} {
-		r := e.admin(append([]string{"catalog", "create", "c"}, args...)...).wantCode(t, exitUsage)
-		if !strings.Contains(r.err.Error(), "--k") {
-			t.Errorf("%v: %v", args, r.err)
-		}
-	}
-	e.admin("catalog", "create", "c", "--k", "3", "--m", "2", "--regions", "JP,TW", "--jurisdiction").ok(t)
-	e.admin("catalog", "create", "d").ok(t)
-}
-
 // TestInviteNeedsANodeDir: 'federation invite' away from a node's data dir says so, instead
 // of node.yaml's "member is empty" and a hint to create a new node.
 func TestInviteNeedsANodeDir(t *testing.T) {
