@@ -7,6 +7,7 @@ import (
 	"github.com/meridian-fed/meridian/catalog"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/policy"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // CreateCatalog implements api.Backend. A catalog without k and m gets the federation's
@@ -170,25 +171,47 @@ func (n *Node) Nodes(ctx context.Context, sub api.Subject) ([]api.NodeInfo, erro
 	return out, nil
 }
 
-// nodeInfo is what this node knows about nd. For itself: its API address and its store's
-// usage. For another node only the catalog's registry (which carries neither an API address
-// nor usage, only a declared capacity) and whether a connection is open: API, Used and Free
-// stay empty rather than guessed.
+// nodeInfo is what this node knows about nd; see describeNode.
 func (n *Node) nodeInfo(nd catalog.Node) api.NodeInfo {
+	return describeNode(nd, nodeView{
+		self: n.PeerID().String(),
+		api:  n.ownAPIAddr(),
+		usage: func() (store.Usage, error) {
+			return n.store.Usage(context.Background())
+		},
+		connected: func(peerID string) bool {
+			id, err := decodePeer(peerID)
+			return err == nil && len(n.p2p.Host().Network().ConnsToPeer(id)) > 0
+		},
+	})
+}
+
+// nodeView is what a node can tell about the federation's nodes beyond the catalog.
+type nodeView struct {
+	self      string                      // this node's peer ID
+	api       string                      // this node's API address
+	usage     func() (store.Usage, error) // this node's store
+	connected func(peerID string) bool    // an open libp2p connection to peerID
+}
+
+// describeNode fills an api.NodeInfo: the catalog's registry entry, plus for this node
+// its API address and its store's usage. For another node the registry carries neither
+// an API address nor usage (only a declared capacity), so API, Used and Free stay empty
+// rather than guessed; Connected says whether a connection is open.
+func describeNode(nd catalog.Node, v nodeView) api.NodeInfo {
 	info := api.NodeInfo{PeerID: nd.PeerID, Member: nd.Member, Addrs: nd.Addrs, Voter: nd.Voter, State: nd.State.String()}
-	if nd.PeerID == n.PeerID().String() {
-		info.Connected = true
-		info.API = n.ownAPIAddr()
-		if u, err := n.store.Usage(context.Background()); err == nil {
-			info.Used, info.Free = u.Used, u.Free
-		}
-	} else if id, err := decodePeer(nd.PeerID); err == nil {
-		info.Connected = len(n.p2p.Host().Network().ConnsToPeer(id)) > 0
+	if nd.PeerID != v.self {
+		info.Connected = v.connected(nd.PeerID)
+		return info
+	}
+	info.Connected, info.API = true, v.api
+	if u, err := v.usage(); err == nil {
+		info.Used, info.Free = u.Used, u.Free
 	}
 	return info
 }
 
-// ownAPIAddr is the address the API listens on (the configured one with the port the
+// ownAPIAddr is the address the API listens on (the configured one, with the port the
 // system chose for ":0"), or the configured one before the listener exists.
 func (n *Node) ownAPIAddr() string {
 	if a := n.APIAddr(); a != "" {
