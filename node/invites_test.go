@@ -2,6 +2,7 @@ package node
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,10 +37,20 @@ func FuzzDecodeInvite(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		iv, err := DecodeInvite(s)
 		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("error of kind %v: %v", errs.KindOf(err), err)
+			}
 			return
 		}
 		if iv.Secret == "" || iv.Member == "" || len(iv.Inviter) == 0 {
 			t.Fatalf("accepted an incomplete invite: %+v", iv)
+		}
+		line, err := iv.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := DecodeInvite(line); err != nil || !reflect.DeepEqual(again, iv) {
+			t.Fatalf("re-encoded invite %+v decodes to %+v, %v", iv, again, err)
 		}
 	})
 }
