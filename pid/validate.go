@@ -62,8 +62,8 @@ func (r *Record) validateUnsigned() error {
 	if err := checkString(r.Catalog, maxLabel, true); err != nil {
 		return invalid("catalog: %v", err)
 	}
-	if err := ValidateMeta(r.Meta); err != nil {
-		return invalid("%v%s", err, metaHint(r.Meta))
+	if err := CheckMeta(r.Meta); err != nil {
+		return err
 	}
 	if err := checkDerivedFrom(r.DerivedFrom); err != nil {
 		return invalid("derived_from: %v", err)
@@ -76,6 +76,15 @@ func (r *Record) validateUnsigned() error {
 	}
 	if _, err := time.Parse(time.RFC3339Nano, r.Created); err != nil {
 		return invalid("created %q is not an RFC 3339 time: %v", r.Created, err)
+	}
+	return nil
+}
+
+// CheckMeta is ValidateMeta as Validate reports it: an Invalid error naming the field and, for
+// bbox and datetime, the form to write. A server calls it before it reads an upload's body.
+func CheckMeta(m map[string]any) error {
+	if err := ValidateMeta(m); err != nil {
+		return invalid("%v%s", err, metaHint(m))
 	}
 	return nil
 }
