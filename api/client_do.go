@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -23,8 +22,10 @@ type request struct {
 	query  url.Values
 	header http.Header
 	body   io.Reader // nil: no body
+	raw    []byte    // the whole body when it may be sent again (JSON); nil for streams
 	size   int64     // body length, -1 unknown
 	expect bool      // send Expect: 100-continue (uploads)
+	ifSent string    // what to check when a node failed after taking part of the body
 }
 
 func (rq *request) idempotent() bool {
@@ -38,21 +39,25 @@ func jsonRequest(method, path string, v any) (*request, error) {
 		return nil, errs.E("api.Client", errs.Invalid, err)
 	}
 	h := http.Header{"Content-Type": {"application/json"}}
-	return &request{method: method, path: path, header: h, body: bytes.NewReader(b), size: int64(len(b))}, nil
+	return &request{method: method, path: path, header: h, body: bytes.NewReader(b), raw: b, size: int64(len(b))}, nil
 }
 
 // do sends rq to the endpoints in turn, starting with the one that answered last, and
 // returns the first answer that is not "endpoint down" (2xx or 304; other statuses become
 // errors with the server's kind). The caller closes the body.
 //
-// Failover rules. An endpoint is down when the connection fails, when it answers 503, or,
-// for GET/HEAD, when it answers 504 or times out. GET and HEAD then always move on. A
-// request with a body moves on only if the transport has not taken a single byte of the body
-// (uploads send Expect: 100-continue, so a node that refuses before reading gets nothing);
-// the unread body is then sent, as it is, to the next endpoint. Once any byte has gone out the
-// node may have acted on it (published, created a token), so the error is returned instead of
-// silently repeating the request. Other requests without a body move on only when the
-// connection could not be made.
+// Failover rules. An endpoint is down when the connection fails, when it answers 503 or 421
+// (wrong_node: it may not serve this request, another node may), or, for GET/HEAD, when it
+// answers 504 or times out. GET and HEAD then always move on. A request with a body moves on
+// only if the transport has not taken a single byte of the body (uploads send Expect:
+// 100-continue, so a node that refuses before reading gets nothing); the unread body is then
+// sent, as it is, to the next endpoint. Once any byte has gone out the node may have acted on
+// it (published, created a token), so the error is returned instead of silently repeating the
+// request — except after a 421, which promises that nothing was done: a JSON body, kept
+// whole, is then sent again; a stream, which cannot be, is not. Other requests without a body
+// move on only when the connection could not be made, or after a 421.
+//
+// When every endpoint is down the error is the most informative answer (see failures.err).
 func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response, error) {
 	var body *sharedBody
 	if rq.body != nil {
@@ -60,56 +65,69 @@ func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response
 	}
 	n := len(c.endpoints)
 	start := int(c.pref.Load())
-	var tried []string
-	var last error
+	var fs failures
 	for i := 0; i < n; i++ {
 		idx := (start + i) % n
 		ep := c.endpoints[idx]
-		tried = append(tried, ep)
 		resp, err := c.attempt(ctx, rq, ep, body)
 		sent := body.retire()
 		if ctx.Err() != nil {
 			closeBody(resp)
 			return nil, ctxError(op, ctx)
 		}
-		if err == nil && resp.StatusCode != http.StatusServiceUnavailable &&
-			!(rq.idempotent() && resp.StatusCode == http.StatusGatewayTimeout) {
+		if err == nil && !rq.down(resp.StatusCode) {
 			c.pref.Store(int32(idx))
 			if resp.StatusCode < 300 || resp.StatusCode == http.StatusNotModified {
 				return resp, nil
 			}
 			return nil, decodeError(op, resp)
 		}
-		if err == nil {
-			err = decodeError(op, resp)
-		} else {
-			err = errs.E(op, errs.Unavailable, fmt.Errorf("%s: %w", ep, err))
+		f := fs.add(op, ep, resp, err)
+		if !rq.retryable(f, sent) {
+			return nil, rq.notRepeated(f.err, sent)
 		}
-		last = err
-		if !rq.retryable(err, sent) {
-			if sent > 0 {
-				return nil, errs.Errorf(op, errs.KindOf(err),
-					"%v; %d bytes of the request had been sent, so it was not repeated on another node: check whether it took effect (e.g. meridian ls) before retrying", err, sent)
-			}
-			return nil, err
+		if f.status == http.StatusMisdirectedRequest && sent > 0 {
+			body.reset(rq.raw)
 		}
 	}
-	if n == 1 {
-		return nil, last
-	}
-	return nil, errs.Errorf(op, errs.KindOf(last), "no node could answer (tried %s); last error: %v", strings.Join(tried, ", "), last)
+	return nil, fs.err(op)
+}
+
+// down reports whether an answer with this status sends the request to the next endpoint.
+func (rq *request) down(status int) bool {
+	return status == http.StatusServiceUnavailable || status == http.StatusMisdirectedRequest ||
+		(rq.idempotent() && status == http.StatusGatewayTimeout)
 }
 
 // retryable applies do's failover rules to a failed attempt.
-func (rq *request) retryable(err error, sent int64) bool {
+func (rq *request) retryable(f *failure, sent int64) bool {
+	wrongNode := f.status == http.StatusMisdirectedRequest
 	switch {
 	case rq.idempotent():
 		return true
 	case rq.body != nil:
-		return sent == 0
+		return sent == 0 || (wrongNode && rq.raw != nil)
+	case wrongNode:
+		return true
 	}
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	return errors.As(f.err, &op) && op.Op == "dial"
+}
+
+// notRepeated is the error of an attempt that do may not repeat elsewhere: err itself, or,
+// when part of the body had been sent, err with what the user should check before retrying.
+func (rq *request) notRepeated(err error, sent int64) error {
+	if sent == 0 {
+		return err
+	}
+	if errs.Is(err, errs.WrongNode) {
+		return errs.Errorf("", errs.WrongNode, "%v; nothing was done, but %d bytes of the body had been read and a stream cannot be sent again: retry, giving a node of your member first", err, sent)
+	}
+	check := rq.ifSent
+	if check == "" {
+		check = "check whether it took effect before retrying"
+	}
+	return errs.Errorf("", errs.KindOf(err), "%v; %d bytes of the request had been sent, so it was not repeated on another node: %s", err, sent, check)
 }
 
 func (c *Client) attempt(ctx context.Context, rq *request, ep string, body *sharedBody) (*http.Response, error) {
@@ -172,6 +190,14 @@ func (s *sharedBody) retire() int64 {
 	return s.sent
 }
 
+// reset replaces the body with raw, for an attempt after one that read part of it but promised
+// it did nothing (421). The abandoned attempt was retired, so it cannot read the new reader.
+func (s *sharedBody) reset(raw []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.r, s.sent = bytes.NewReader(raw), 0
+}
+
 type attemptBody struct {
 	s   *sharedBody
 	gen int
@@ -193,17 +219,24 @@ func (a *attemptBody) Close() error { return nil }
 
 // decodeError turns a non-2xx answer into an errs error of the server's kind.
 func decodeError(op string, resp *http.Response) error {
+	err, _ := decodeAnswer(op, resp)
+	return err
+}
+
+// decodeAnswer is decodeError that also says whether the answer was a node's JSON error (not,
+// say, a proxy's page).
+func decodeAnswer(op string, resp *http.Response) (error, bool) {
 	defer closeBody(resp)
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var eb errorBody
 	if json.Unmarshal(b, &eb) == nil && eb.Error.Code != "" {
-		return errs.Errorf(op, errs.KindFromString(eb.Error.Code), "%s", eb.Error.Message)
+		return errs.Errorf(op, errs.KindFromString(eb.Error.Code), "%s", eb.Error.Message), true
 	}
 	msg := strings.TrimSpace(string(b))
 	if len(msg) > 200 || msg == "" {
 		msg = http.StatusText(resp.StatusCode)
 	}
-	return errs.Errorf(op, kindOfStatus(resp.StatusCode), "%s answered %d: %s", resp.Request.URL.Host, resp.StatusCode, msg)
+	return errs.Errorf(op, kindOfStatus(resp.StatusCode), "%s answered %d: %s", resp.Request.URL.Host, resp.StatusCode, msg), false
 }
 
 func closeBody(resp *http.Response) {

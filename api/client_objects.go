@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -63,6 +64,7 @@ func (c *Client) Put(ctx context.Context, catalog, name string, r io.Reader, siz
 		method: http.MethodPut, path: "/v1/catalogs/" + url.PathEscape(catalog) + "/objects",
 		header: http.Header{MetaHeader: {meta}, "Content-Type": {ct}},
 		body:   r, size: size, expect: true,
+		ifSent: fmt.Sprintf("check with 'meridian ls %s' whether %s was published before uploading it again", catalog, name),
 	}
 	var o Object
 	if err := c.call(ctx, op, rq, &o); err != nil {

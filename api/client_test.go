@@ -62,7 +62,7 @@ func TestClientRoundTrip(t *testing.T) {
 	var last [2]int64
 	pc := c.WithProgress(func(done, total int64) { last = [2]int64{done, total} })
 	o, err := pc.Put(ctx, "landsat", "b4.tif", onlyReader{bytes.NewReader(data)}, int64(len(data)),
-		WithType("image/tiff"), WithMeta("datetime", "2026-01-01"), WithActivity(Activity{Name: "capture"}))
+		WithType("image/tiff"), WithMeta("datetime", "2026-01-01T00:00:00Z"), WithActivity(Activity{Name: "capture"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Errorf("upload progress ended at %v", last)
 	}
 	rec := f.objects[o.PID].Record
-	if rec.Type != "image/tiff" || rec.Meta["datetime"] != "2026-01-01" || rec.Activity.Name != "capture" || rec.Size != int64(len(data)) {
+	if rec.Type != "image/tiff" || rec.Meta["datetime"] != "2026-01-01T00:00:00Z" || rec.Activity.Name != "capture" || rec.Size != int64(len(data)) {
 		t.Errorf("metadata lost on the way: %+v", rec)
 	}
 	o2, err := c.Put(ctx, "landsat", "b5.tif", onlyReader{strings.NewReader("chunked")}, -1, WithDerivedFrom("pid:"+o.PID))
@@ -114,7 +114,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if p, err = c.List(ctx, "landsat", p.Next, 1); err != nil || len(p.Objects) != 1 || p.Objects[0].PID != o2.PID {
 		t.Fatalf("list page 2: %v %+v", err, p)
 	}
-	if p, err := c.Search(ctx, Query{Name: "b4", Meta: map[string]string{"datetime": "2026-01-01"}}); err != nil || len(p.Objects) != 1 {
+	if p, err := c.Search(ctx, Query{Name: "b4", Meta: map[string]string{"datetime": "2026-01-01T00:00:00Z"}}); err != nil || len(p.Objects) != 1 {
 		t.Fatalf("search: %v %+v", err, p)
 	}
 

@@ -17,6 +17,7 @@ var statusOfKind = map[errs.Kind]int{
 	errs.Invalid:         http.StatusBadRequest,          // 400: fix the request
 	errs.Unauthenticated: http.StatusUnauthorized,        // 401: give a valid token
 	errs.Permission:      http.StatusForbidden,           // 403: ask for a grant
+	errs.WrongNode:       http.StatusMisdirectedRequest,  // 421: nothing done; another node may serve it
 	errs.NotExist:        http.StatusNotFound,            // 404
 	errs.Exist:           http.StatusConflict,            // 409
 	errs.Conflict:        http.StatusConflict,            // 409

@@ -269,6 +269,9 @@ func (f *fakeBackend) Search(ctx context.Context, sub Subject, q Query) (*Object
 }
 
 func (f *fakeBackend) CreateCatalog(ctx context.Context, sub Subject, c Catalog) (*Catalog, error) {
+	if err := f.knob("CreateCatalog"); err != nil {
+		return nil, err
+	}
 	if !has(sub, "admin") {
 		return nil, errs.Errorf("fake.CreateCatalog", errs.Permission, "admins only")
 	}

@@ -64,6 +64,9 @@ func publishRequest(r *http.Request) (PublishRequest, error) {
 		return req, errs.Errorf(op, errs.Invalid, "metadata names catalog %q but the URL names %q", req.Catalog, cat)
 	}
 	req.Catalog = cat
+	if err := checkMeta(req.Meta); err != nil {
+		return req, err
+	}
 	for i, p := range req.DerivedFrom {
 		c, err := pid.Parse(p)
 		if err != nil {
@@ -88,6 +91,20 @@ func publishRequest(r *http.Request) (PublishRequest, error) {
 		req.Size = -1
 	}
 	return req, nil
+}
+
+// checkMeta refuses malformed metadata (a bbox or datetime in the wrong form) before the body
+// is read, so a user learns it without uploading the whole object first. The node checks the
+// record again when it signs it.
+func checkMeta(meta map[string]string) error {
+	if len(meta) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(meta))
+	for k, v := range meta {
+		m[k] = v
+	}
+	return pid.CheckMeta(m)
 }
 
 // EncodeMetaHeader is the value of MetaHeader for req.
