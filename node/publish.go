@@ -73,8 +73,9 @@ func (n *Node) preparePublish(ctx context.Context, sub api.Subject, req api.Publ
 	const op = "node.Publish"
 	if !sub.Anonymous && sub.Member != n.cfg.Member {
 		// The record is signed with this node's key, which the catalog accepts only for the
-		// node's own member's users.
-		return nil, errs.Errorf(op, errs.Permission, "this node belongs to member %s and can sign only for its users; publish through a node of %s", n.cfg.Member, sub.Member)
+		// node's own member's users. WrongNode, not Permission: a node of the user's member
+		// can sign, and nothing was done here, so a client moves on to its next endpoint.
+		return nil, errs.Errorf(op, errs.WrongNode, "this node belongs to member %s and can sign only for its users; publish through a node of %s", n.cfg.Member, sub.Member)
 	}
 	if err := n.authorizeFresh(ctx, sub, policy.Publish, req.Catalog); err != nil {
 		return nil, err
@@ -184,11 +185,14 @@ func (n *Node) buildRecord(sub api.Subject, req api.PublishRequest, res *chunker
 	if a := req.Activity; a != nil {
 		rec.Activity = &pid.Activity{Name: a.Name, Software: a.Software, Params: a.Params}
 	}
+	// Sign validates the record first: its Invalid errors name a field the caller gave (meta,
+	// name, type…) and must reach the user as 400, so they keep their kind. Its key checks cannot
+	// fail: Publisher.Key is derived from the signing key just above.
 	if err := rec.Sign(n.signKey); err != nil {
-		return nil, errs.E(op, errs.Internal, err)
+		return nil, errs.E(op, errs.Other, err)
 	}
 	if err := rec.Validate(); err != nil {
-		return nil, err
+		return nil, errs.E(op, errs.Other, err)
 	}
 	return rec, nil
 }
