@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 
 	"github.com/meridian-fed/meridian/catalog"
@@ -18,8 +19,12 @@ func (n *Node) meshLoop(ctx context.Context) {
 	t := time.NewTicker(meshInterval)
 	defer t.Stop()
 	var saved []nodeAddr
+	var reach reachability
 	for {
 		n.connectMembers(ctx)
+		if back := reach.update(n.connectedNodes()); back > 0 {
+			n.kickRepair("a node connected")
+		}
 		saved = n.saveKnownPeers(saved)
 		select {
 		case <-ctx.Done():
@@ -30,6 +35,42 @@ func (n *Node) meshLoop(ctx context.Context) {
 			n.reconcileRaft(ctx)
 		}
 	}
+}
+
+// reachability remembers which registered nodes were connected at the mesh loop's last
+// round, so a node that connects (restarted, partition healed, joined) wakes the repair loop:
+// its missing shards are restored at once instead of at the next interval. Every node kicks
+// its own loop, because the one node responsible for a stripe may not be the one that saw the
+// other go. Owned by meshLoop.
+type reachability struct {
+	last    map[string]bool // connected at the last round; nil before the first
+	started bool
+}
+
+// update takes the nodes connected now and returns how many were not connected at the last
+// round (none at the first round: those are this node's own start).
+func (r *reachability) update(connected map[string]bool) (back int) {
+	for id := range connected {
+		if r.started && !r.last[id] {
+			back++
+		}
+	}
+	r.last, r.started = connected, true
+	return back
+}
+
+// connectedNodes returns the active and draining nodes (other than this one) the host has a
+// connection to.
+func (n *Node) connectedNodes() map[string]bool {
+	net := n.p2p.Host().Network()
+	out := map[string]bool{}
+	for _, nd := range n.state.Nodes(catalog.NodeActive, catalog.NodeDraining) {
+		id, err := decodePeer(nd.PeerID)
+		if err == nil && id != n.PeerID() && net.Connectedness(id) == network.Connected {
+			out[nd.PeerID] = true
+		}
+	}
+	return out
 }
 
 // membershipChanged wakes meshLoop; it never blocks (the apply goroutine calls it).

@@ -56,6 +56,7 @@ type Node struct {
 	reg       *prometheus.Registry
 	manifests *lru.Cache[cid.Cid, *chunker.Manifest]
 	repairer  *repair.Repairer
+	kickable  atomic.Pointer[repair.Repairer] // repairer, once started: kicked by publish and the mesh loop
 	scrubber  *repair.Scrubber
 	metrics   *metrics
 	deletes   atomic.Pointer[deletePolicy] // remote DELETE policy; nil (refuse all) until p2p is up

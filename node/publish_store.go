@@ -150,6 +150,7 @@ func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
 	if missing := len(errc) - stored; missing > 0 {
 		v.n.metrics.degradedShards.Add(float64(missing))
 		v.n.log.Warn("stripe stored degraded; repair restores it when nodes return", "stripe", s.Index, "stored", stored, "of", len(errc))
+		v.n.kickRepair("publish stored a stripe degraded") // the kicked pass starts after KickDelay, by when the publish has normally committed
 	}
 	return nil
 }

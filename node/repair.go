@@ -120,20 +120,31 @@ func (n *Node) startDurability(ctx context.Context) error {
 		rc.Interval = n.cfg.RepairInterval
 	}
 	rc.BytesPerSecond = n.cfg.RepairRate
-	rc.Workers = n.cfg.Transfers // stripes repaired at once: like a GET, latency-bound
+	rc.Workers = n.cfg.Transfers       // stripes repaired at once: like a GET, latency-bound
+	rc.Ready = n.raft.LinearizableRead // the first pass counts a caught-up replica, not an empty one
 	r, err := repair.New(rc)
 	if err != nil {
 		return err
 	}
-	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Trigger})
+	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Kick})
 	if err != nil {
 		return err
 	}
 	n.repairer, n.scrubber = r, s
+	n.kickable.Store(r)
 	n.goFunc(func() { r.Run(ctx) })
 	n.goFunc(func() { s.Run(ctx) })
 	n.goFunc(func() { n.retireWhenDrained(ctx, rc.Interval) })
 	return nil
+}
+
+// kickRepair asks the local repair loop for a pass soon (a degraded publish, a node back);
+// kicks coalesce and cost a channel send. Before the loop starts it does nothing.
+func (n *Node) kickRepair(why string) {
+	if r := n.kickable.Load(); r != nil {
+		n.log.Debug("repair kicked", "why", why)
+		r.Kick()
+	}
 }
 
 // retireWhenDrained marks this node gone once it is draining and its last repair pass found
@@ -164,12 +175,18 @@ func (n *Node) retireWhenDrained(ctx context.Context, every time.Duration) {
 	}
 }
 
-// redundancy maps the repair loop's last pass to the API's view.
+// redundancy maps the repair loop's last pass to the API's view: nil (not yet known) until a
+// pass has completed, which waits for this node's replica to catch up with the leader, so
+// status never shows the zeros of an empty replica as counts.
 func (n *Node) redundancy() *api.Redundancy {
-	if n.repairer == nil {
+	r := n.kickable.Load()
+	if r == nil {
 		return nil
 	}
-	st := n.repairer.Status()
+	st := r.Status()
+	if st.Measured.IsZero() {
+		return nil
+	}
 	out := &api.Redundancy{Full: st.Full, Degraded: st.Degraded, Critical: st.Critical, Lost: st.Lost, RepairQueue: st.RepairQueue, Measured: st.Measured}
 	if age := n.scrubber.Age(); age > 0 {
 		out.ScrubAge = age.Round(time.Second).String()
@@ -182,7 +199,7 @@ func (n *Node) redundancy() *api.Redundancy {
 func (n *Node) ScrubNow(ctx context.Context) (store.ScrubReport, error) {
 	rep, err := n.scrubber.Scrub(ctx)
 	if err == nil && rep.Removed > 0 {
-		n.repairer.Trigger()
+		n.kickRepair("scrub removed blocks")
 	}
 	return rep, err
 }
