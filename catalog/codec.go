@@ -73,6 +73,7 @@ type decoder struct {
 	err  error
 
 	scratch []byte // see view
+	nread   int    // bytes ReadByte returned since the current varint began
 
 	// The last key of each table read so far, to check canonical order.
 	lastMember, lastNode, lastUser, lastCatalog string
@@ -100,30 +101,42 @@ func (d *decoder) fail(format string, args ...any) {
 func (d *decoder) ReadByte() (byte, error) {
 	b, err := d.r.ReadByte()
 	if err == nil {
+		d.nread++
 		d.pend = append(d.pend, b)
 		d.consume(nil)
 	}
 	return b, err
 }
 
+// uvarint reads an unsigned varint in its shortest form only: one state, one encoding (a
+// padded varint such as 0x80 0x00 for 0 would let two snapshots of one state differ).
 func (d *decoder) uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
+	d.nread = 0
 	x, err := binary.ReadUvarint(d)
+	var short [binary.MaxVarintLen64]byte
 	if err != nil {
 		d.fail("truncated or bad varint: %v", err)
+	} else if d.nread != binary.PutUvarint(short[:], x) {
+		d.fail("varint of %d in %d bytes is not in its shortest form", x, d.nread)
 	}
 	return x
 }
 
+// varint reads a zig-zag varint in its shortest form only (see uvarint).
 func (d *decoder) varint() int64 {
 	if d.err != nil {
 		return 0
 	}
+	d.nread = 0
 	x, err := binary.ReadVarint(d)
+	var short [binary.MaxVarintLen64]byte
 	if err != nil {
 		d.fail("truncated or bad varint: %v", err)
+	} else if d.nread != binary.PutVarint(short[:], x) {
+		d.fail("varint of %d in %d bytes is not in its shortest form", x, d.nread)
 	}
 	return x
 }
