@@ -219,7 +219,8 @@ func TestFailoverReads(t *testing.T) {
 	if _, err := c2.Catalog(ctx, "missing"); !errs.Is(err, errs.NotExist) || n503.Load() != 1 {
 		t.Errorf("404 was retried: %v, %d", err, n503.Load())
 	}
-	// All down: the error names the endpoints and keeps the kind of the last answer.
+	// All down: the error names the endpoints and keeps the kind of the node's answer, not of
+	// the dead endpoint's refused connection.
 	c3 := newTestClient(t, "admin", deadEndpoint(t), ts503.URL)
 	_, err := c3.Status(ctx)
 	if !errs.Is(err, errs.NotLeader) || !strings.Contains(err.Error(), ts503.URL) {
