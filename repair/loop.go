@@ -6,8 +6,11 @@ import (
 )
 
 // retryBase is the first wait before a failed pass or readiness check is retried; the wait
-// doubles up to Config.Interval.
-const retryBase = time.Second
+// doubles up to Config.Interval (readiness: up to readyMax). A kick cuts either wait short.
+const (
+	retryBase = time.Second
+	readyMax  = 30 * time.Second
+)
 
 // Kick asks the loop for a pass soon: after a publish stored a stripe with shards missing, a
 // node came back, a scrub removed blocks, a node was drained. It never blocks and kicks
@@ -72,7 +75,8 @@ func (r *Repairer) drainKicks() {
 	}
 }
 
-// waitReady calls Config.Ready until it passes, with backoff; false when ctx ended first.
+// waitReady calls Config.Ready until it passes, with backoff or at a kick; false when ctx
+// ended first.
 func (r *Repairer) waitReady(ctx context.Context) bool {
 	if r.cfg.Ready == nil {
 		return true
@@ -89,9 +93,10 @@ func (r *Repairer) waitReady(ctx context.Context) bool {
 			return false
 		}
 		r.cfg.Log.Info("first repair pass waits for this node's catalog replica to catch up", "retry_in", backoff, "err", err)
-		if r.cfg.Clock.Sleep(ctx, backoff) != nil {
+		sleepOrWake(ctx, r.cfg.Clock, backoff, r.trigger) // a kick (a node connected) retries now
+		if ctx.Err() != nil {
 			return false
 		}
-		backoff = min(2*backoff, r.cfg.Interval)
+		backoff = min(2*backoff, r.cfg.Interval, readyMax)
 	}
 }
