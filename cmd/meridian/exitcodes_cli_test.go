@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/meridian-fed/meridian/errs"
 )
 
 // A PID of the right form that no node knows.
@@ -78,4 +81,17 @@ func TestConfigAndTokenPrecedence(t *testing.T) {
 	// a broken config is a usage error
 	os.WriteFile(cfg, []byte("{"), 0o600)
 	e.exec(in, "status").wantCode(t, exitUsage)
+}
+
+// TestExitCodeOfKinds pins the exit code of each error kind a node can answer.
+func TestExitCodeOfKinds(t *testing.T) {
+	for k, want := range map[errs.Kind]int{
+		errs.Invalid: exitUsage, errs.NotExist: exitNotFound, errs.Permission: exitPermission,
+		errs.Unauthenticated: exitPermission, errs.WrongNode: exitPermission,
+		errs.Unavailable: exitUnavailable, errs.Timeout: exitUnavailable, errs.Corrupt: exitCorrupt,
+	} {
+		if got := exitCode(errs.E("test", k, errors.New("x"))); got != want {
+			t.Errorf("exit code of a %v error = %d, want %d", k, got, want)
+		}
+	}
 }

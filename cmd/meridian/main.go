@@ -39,8 +39,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errs.NotExist:
 		return exitNotFound
-	case errs.Permission, errs.Unauthenticated:
-		return exitPermission
+	case errs.Permission, errs.Unauthenticated, errs.WrongNode:
+		return exitPermission // WrongNode reaches here only when no configured node may serve it
 	case errs.Unavailable, errs.Timeout, errs.NotLeader:
 		return exitUnavailable
 	case errs.Corrupt:
