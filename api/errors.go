@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -95,9 +97,40 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		h.Set("Retry-After", "1")
 	}
+	if wantsHTMLError(r) {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		_ = errorPage.Execute(w, errorPageData{Status: status, Text: http.StatusText(status), Code: kind.String(), Message: msg})
+		return
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(errorBody{errorDetail{Code: kind.String(), Message: msg}})
 }
+
+// wantsHTMLError tells whether a failed request is a browser's, for a PID landing page: it
+// gets its error as a page too. Everything else, including every /v1 call, gets JSON.
+func wantsHTMLError(r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/pid/") || strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/content") {
+		return false
+	}
+	if f := r.URL.Query().Get("format"); f != "" {
+		return f == "html"
+	}
+	ct, ok := negotiate(r.Header.Get("Accept"), pidOffers)
+	return ok && ct == TypeHTML
+}
+
+type errorPageData struct {
+	Status     int
+	Text, Code string
+	Message    string
+}
+
+// errorPage is the HTML answer to a browser whose PID request failed (html/template escapes).
+var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Status}} {{.Text}} · Meridian</title></head>
+<body><h1>{{.Status}} {{.Text}}</h1><p>{{.Message}}</p><p><small>error code: <code>{{.Code}}</code></small></p></body></html>
+`))
 
 // kindOfStatus guesses a kind from a status when the answer has no JSON error body.
 func kindOfStatus(status int) errs.Kind {

@@ -219,3 +219,37 @@ func TestResolveErrors(t *testing.T) {
 		t.Errorf("raw CID as PID: %d", w.Code)
 	}
 }
+
+// TestResolveErrorsForBrowsers: a browser (text/html preferred, or ?format=html) whose PID
+// request fails gets an HTML page with the status, code and an escaped message; tools, the
+// content route and every /v1 route keep JSON errors.
+func TestResolveErrorsForBrowsers(t *testing.T) {
+	f := newFake()
+	h := NewServer(f, Options{Logger: quietLogger()})
+	const unknown = "/pid/bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	browser := map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+	for _, c := range []struct {
+		path   string
+		hdr    map[string]string
+		html   bool
+		status int
+	}{
+		{unknown, browser, true, 404},
+		{unknown + "?format=html", nil, true, 404},
+		{"/pid/<script>", browser, true, 400},
+		{unknown, map[string]string{"Accept": "application/json"}, false, 404},
+		{unknown, nil, false, 404},
+		{unknown + "/content", browser, false, 404},
+		{"/v1/objects/" + strings.TrimPrefix(unknown, "/pid/"), browser, false, 404},
+	} {
+		w := serve(t, h, "GET", c.path, nil, c.hdr)
+		ct := w.Header().Get("Content-Type")
+		if w.Code != c.status || strings.HasPrefix(ct, "text/html") != c.html {
+			t.Errorf("GET %s %v: %d %q, want %d html=%v", c.path, c.hdr, w.Code, ct, c.status, c.html)
+			continue
+		}
+		if c.html && (!strings.Contains(w.Body.String(), "<h1>") || strings.Contains(w.Body.String(), "<script>")) {
+			t.Errorf("GET %s: HTML error page missing or not escaped: %s", c.path, w.Body.String())
+		}
+	}
+}
