@@ -48,9 +48,7 @@ func (n *Node) applied(res catalog.Result, cmd []byte) {
 		n.rewrapWake()
 	case catalog.KindSetNodeState, catalog.KindRetireMember:
 		n.membershipChanged()
-		if n.repairer != nil {
-			n.repairer.Trigger() // a draining or gone node: move its shards now
-		}
+		n.kickRepair("a node's state changed") // a draining or gone node: move its shards now
 	}
 }
 

@@ -49,6 +49,10 @@ func (n *Node) Publish(ctx context.Context, sub api.Subject, req api.PublishRequ
 	if err != nil {
 		return nil, err
 	}
+	if pp.view.degraded.Load() {
+		// Only now can a repair pass see the object; a kick before the commit could miss it.
+		n.kickRepair("a publish with missing shards committed")
+	}
 	n.metrics.publishPhase.WithLabelValues("store").Observe(stored.Sub(started).Seconds())
 	n.metrics.publishPhase.WithLabelValues("commit").Observe(n.now().Sub(stored).Seconds())
 	n.metrics.publishBytes.Add(float64(res.Size))

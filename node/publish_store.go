@@ -11,6 +11,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -37,9 +38,10 @@ func (n *Node) newPlacementView(cat catalog.Catalog) (*placementView, error) {
 
 // placementView is the membership a publish places stripes on, fixed for the whole upload.
 type placementView struct {
-	n      *Node
-	plan   *placement.Plan
-	policy placement.Policy
+	n        *Node
+	plan     *placement.Plan
+	policy   placement.Policy
+	degraded atomic.Bool // some stripe was stored with shards missing: repair once committed
 }
 
 // store encodes body and stores its stripes and manifest; it returns once all are durable.
@@ -150,7 +152,7 @@ func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
 	if missing := len(errc) - stored; missing > 0 {
 		v.n.metrics.degradedShards.Add(float64(missing))
 		v.n.log.Warn("stripe stored degraded; repair restores it when nodes return", "stripe", s.Index, "stored", stored, "of", len(errc))
-		v.n.kickRepair("publish stored a stripe degraded") // the kicked pass starts after KickDelay, by when the publish has normally committed
+		v.degraded.Store(true) // Publish kicks the repairer once the object is committed
 	}
 	return nil
 }
