@@ -124,3 +124,15 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("audit --json: %+v", page)
 	}
 }
+
+// TestStatusBeforeFirstRepairPass: a node that has not finished its first repair pass sends
+// no redundancy; status says the counts are not known rather than print nothing or zeros.
+func TestStatusBeforeFirstRepairPass(t *testing.T) {
+	var b strings.Builder
+	if err := printStatus(&b, &api.Status{Node: api.NodeInfo{PeerID: "12D3KooWfake"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "not known yet") || strings.Contains(b.String(), "0 full") {
+		t.Fatalf("status without redundancy:\n%s", b.String())
+	}
+}

@@ -50,6 +50,8 @@ func printStatus(w io.Writer, st *api.Status) error {
 			// and predate nodes that came back since: say how old.
 			fmt.Fprintf(tw, "measured\t%s (%v ago, by the last repair pass)\n", r.Measured.Format(time.RFC3339), time.Since(r.Measured).Round(time.Second))
 		}
+	} else {
+		fmt.Fprintf(tw, "stripes\tnot known yet: the node's first repair pass has not finished (it waits until the node has caught up with the federation)\n")
 	}
 	return tw.Flush()
 }
