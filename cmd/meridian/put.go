@@ -186,7 +186,7 @@ func checkMeta(meta map[string]string) error {
 	case err == nil:
 		return nil
 	case strings.HasPrefix(err.Error(), "meta.datetime"):
-		return fmt.Errorf("--meta datetime=%q: write an RFC 3339 time such as 2024-05-01T10:00:00Z, or an interval start/end in which either end may be ..", meta[pid.MetaDatetime])
+		return fmt.Errorf("--meta datetime=%q: write an RFC 3339 time such as 2024-05-01T10:00:00Z, or an interval start/end (.. for an open end)", meta[pid.MetaDatetime])
 	}
 	return fmt.Errorf("--meta %s", strings.TrimPrefix(err.Error(), "meta."))
 }
