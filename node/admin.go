@@ -10,8 +10,8 @@ import (
 	"github.com/meridian-fed/meridian/store"
 )
 
-// CreateCatalog implements api.Backend. A catalog without k and m gets the federation's
-// default placement.
+// CreateCatalog implements api.Backend. A catalog without k and m takes them from the
+// federation's default placement and keeps the other placement fields it was given.
 func (n *Node) CreateCatalog(ctx context.Context, sub api.Subject, c api.Catalog) (*api.Catalog, error) {
 	scope, err := policy.ParseScope(orDefault(c.Scope, "member"))
 	if err != nil {

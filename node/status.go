@@ -36,6 +36,9 @@ func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error)
 // nodes of the default placement are reachable (enough to read, and to write degraded).
 func (n *Node) Ready(ctx context.Context) error {
 	const op = "node.Ready"
+	if err := n.catchingUp(); err != nil {
+		return err // requests are refused until the replica has caught up: not ready either
+	}
 	if n.raft.Leader() == "" {
 		return errs.Errorf(op, errs.Unavailable, "no Raft leader known: a majority of voters must be up")
 	}

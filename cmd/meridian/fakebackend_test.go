@@ -202,9 +202,10 @@ func (f *fakeBackend) ReadContent(ctx context.Context, sub api.Subject, p string
 }
 
 func (f *fakeBackend) Provenance(ctx context.Context, sub api.Subject, p string, depth int) ([]api.Object, error) {
-	if depth <= 0 {
-		depth = 64 // as node.Provenance: 0 is the node's maximum, not "none"
+	if depth < 0 {
+		return nil, errs.Errorf("fake.Provenance", errs.Invalid, "negative depth")
 	}
+	depth = min(depth, 64) // as node.Provenance: 0 is the object alone, 64 the most
 	var out []api.Object
 	queue := []string{p}
 	for d := 0; d <= depth && len(queue) > 0; d++ {

@@ -40,16 +40,8 @@ second time; one beyond the depth, or that you may not read, is printed as its P
 	return cmd
 }
 
-// provenance returns p and its ancestors up to depth generations. A node takes depth 0 as
-// its maximum, so the object alone is asked for as such.
+// provenance returns p and its ancestors up to depth generations (0: the object alone).
 func provenance(ctx context.Context, c *api.Client, p string, depth int) ([]api.Object, error) {
-	if depth == 0 {
-		o, err := c.Object(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		return []api.Object{*o}, nil
-	}
 	objs, err := c.Provenance(ctx, p, depth)
 	return nonNil(objs), err
 }
