@@ -174,6 +174,12 @@ func (n *Node) serveStream(s network.Stream) *response {
 	if err := n.guardMembership(from, req); err != nil {
 		return n.toResponse(nil, err)
 	}
+	if req.op == opReadIndex {
+		// A follower learns the commit index only from the leader's next AppendEntries, up to
+		// CommitTimeout (50 ms) later; a Barrier entry sends one at once.
+		idx, err := n.forwardRounds.join(ctx, n)
+		return n.toResponse(&response{result: result{index: idx}}, err)
+	}
 	return n.toResponse(n.serveLocal(ctx, req))
 }
 

@@ -34,8 +34,11 @@ type Node struct {
 	observer     *raft.Observer // feeds leaderSeen
 	members      memberCache
 	readRounds   rounds        // LinearizableRead: one call to the leader for many readers
-	leaderRounds rounds        // on the leader: one VerifyLeader (and Barrier) for many requests
+	leaderRounds rounds        // on the leader, for its own readers: one VerifyLeader for many
 	barrierTerm  atomic.Uint64 // the term in which this node, as leader, committed a Barrier
+	// forwardRounds serves followers' read-index requests on the leader: VerifyLeader and a
+	// Barrier, whose replication tells followers the commit index at once.
+	forwardRounds rounds
 
 	forwardSlots chan struct{}  // one token per forwarded call in flight
 	forwardQueue chan *proposal // proposals waiting for the batcher
@@ -70,7 +73,7 @@ func New(cfg Config) (*Node, error) {
 		fsm: newFSMAdapter(cfg.FSM, dir), leaderSeen: newNotifier(), stopped: make(chan struct{}),
 		forwardSlots: make(chan struct{}, maxForwardInflight), forwardQueue: make(chan *proposal, forwardQueueLen)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.readRounds.run, n.leaderRounds.run = n.readIndex, n.leaderReadIndex
+	n.readRounds.run, n.leaderRounds.run, n.forwardRounds.run = n.readIndex, n.leaderReadIndex, n.barrierReadIndex
 	if err := n.open(dir); err != nil {
 		n.cancel()
 		if n.raft != nil {
