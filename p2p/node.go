@@ -159,6 +159,7 @@ func (n *Node) Close() error {
 	if n.server != nil {
 		n.server.Close()
 	}
+	n.shards.Close() // idle pooled streams
 	n.provider.Close()
 	n.watch.close()
 	derr := n.dht.Close()

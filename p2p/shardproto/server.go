@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -104,7 +106,9 @@ func (s *Server) handle(st network.Stream) {
 		_ = st.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		f, err := wire.ReadFrame(r, wire.MaxFrame)
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
+			// The client closed the stream, or left it idle past IdleTimeout (clients keep
+			// streams for reuse): end it without an answer nobody asked for.
+			if !errors.Is(err, io.EOF) && !isTimeout(err) {
 				s.fail(st, err)
 			}
 			return
@@ -147,4 +151,10 @@ func answer(st network.Stream, t wire.Type, payload []byte, err error) error {
 		return wire.WriteError(st, err)
 	}
 	return wire.WriteFrame(st, t, payload)
+}
+
+// isTimeout tells whether err is a read or write deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
