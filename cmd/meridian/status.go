@@ -40,7 +40,9 @@ func printStatus(w io.Writer, st *api.Status) error {
 		fmt.Fprintf(tw, "storage\t%s used, %s free\n", humanBytes(n.Used), humanBytes(n.Free))
 	}
 	if r := st.Redundancy; r != nil {
-		fmt.Fprintf(tw, "stripes\t%d full, %d degraded, %d critical, %d lost\n", r.Full, r.Degraded, r.Critical, r.Lost)
+		// Each stripe has exactly one responsible node (repair's deterministic choice), which
+		// counts it: a node's counts are its share, and the nodes' counts add up to the whole.
+		fmt.Fprintf(tw, "stripes\t%d full, %d degraded, %d critical, %d lost (those this node repairs; the nodes' counts add up to the federation's)\n", r.Full, r.Degraded, r.Critical, r.Lost)
 		fmt.Fprintf(tw, "repair queue\t%d\n", r.RepairQueue)
 		if r.ScrubAge != "" {
 			fmt.Fprintf(tw, "scrub age\t%s\n", r.ScrubAge)
