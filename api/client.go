@@ -78,6 +78,18 @@ func (c *Client) WithProgress(p Progress) *Client {
 	return &cp
 }
 
+// Only returns a copy of c that talks to endpoint alone (no failover), sharing its token and
+// connections: for asking each node of a list in turn.
+func (c *Client) Only(endpoint string) (*Client, error) {
+	u, err := normalizeEndpoint(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	cp := *c
+	cp.endpoints, cp.pref = []string{u}, new(atomic.Int32)
+	return &cp, nil
+}
+
 // Endpoints returns the endpoints in the order given.
 func (c *Client) Endpoints() []string { return append([]string(nil), c.endpoints...) }
 

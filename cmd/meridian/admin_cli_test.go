@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -134,5 +135,26 @@ func TestStatusBeforeFirstRepairPass(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "not known yet") || strings.Contains(b.String(), "0 full") {
 		t.Fatalf("status without redundancy:\n%s", b.String())
+	}
+}
+
+// TestStatusAll asks every endpoint and adds up the nodes' shares; a node that does not answer
+// is listed and leaves no total.
+func TestStatusAll(t *testing.T) {
+	e := newCLIEnv(t)
+	r := e.admin("status", "--all", "--endpoint", e.url).ok(t) // the fake answers twice: 2 shares
+	if !strings.Contains(r.stdout, "federation: 20 full, 4 degraded, 2 critical, 0 lost; repair queue 6 (2 of 2 nodes") {
+		t.Fatalf("status --all over two answering nodes:\n%s", r.stdout)
+	}
+	var fs fedStatus
+	e.admin("status", "--all", "--json").ok(t).decode(t, &fs)
+	if fs.Answered != 1 || fs.Total == nil || fs.Total.Full != 10 {
+		t.Fatalf("status --all --json: %+v", fs)
+	}
+	down := httptest.NewServer(nil)
+	down.Close()
+	r = e.admin("status", "--all", "--endpoint", down.URL).ok(t)
+	if !strings.Contains(r.stdout, "no answer") || !strings.Contains(r.stdout, "federation: no total: 1 of 2 nodes") {
+		t.Fatalf("status --all with a node down:\n%s", r.stdout)
 	}
 }

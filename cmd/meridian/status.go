@@ -17,7 +17,11 @@ func newStatusCmd() *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 	}
 	cf := addClientFlags(cmd)
+	all := cmd.Flags().Bool("all", false, "ask every configured node and add up the federation's redundancy (each node counts the stripes it repairs)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if *all {
+			return callAndShow(cmd, cf, allStatus, printAllStatus)
+		}
 		return callAndShow(cmd, cf, func(ctx context.Context, c *api.Client) (*api.Status, error) { return c.Status(ctx) }, printStatus)
 	}
 	return cmd
