@@ -35,10 +35,11 @@ func (s *Server) put(st network.Stream, r io.Reader, p []byte) error {
 	_ = st.SetDeadline(deadline)
 	ctx, cancel := context.WithDeadline(s.ctx, deadline)
 	defer cancel()
-	if err := s.budget.Acquire(ctx, size); err != nil {
+	release, err := s.acquire(ctx, st.Conn().RemotePeer(), size)
+	if err != nil {
 		return errs.E(op, errs.Unavailable, err)
 	}
-	defer s.budget.Release(size)
+	defer release()
 	data := pool.Get(int(size)) // the store keeps no reference once Put returns
 	defer pool.Put(data)
 	for off := int64(0); off < size; {

@@ -31,7 +31,9 @@ type ServerConfig struct {
 	AllowDelete DeletePolicy // nil refuses every DELETE
 	Limits      Limits
 	// MaxInflight bounds the shard bytes held in memory by all requests together; a request
-	// waits (and its sender is slowed by stream flow control) until its bytes fit.
+	// waits (and its sender is slowed by stream flow control) until its bytes fit. One peer
+	// may hold at most a quarter of it (at least one shard), so a peer that announces bodies
+	// and sends them slowly, or not at all, stalls only itself.
 	MaxInflight int64
 	IdleTimeout time.Duration // how long a stream may wait for its next request
 	Logger      *slog.Logger
@@ -46,7 +48,10 @@ type Server struct {
 	cfg    ServerConfig
 	budget *semaphore.Weighted
 	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
+
+	peerMu     sync.Mutex
+	peerBudget map[peer.ID]*semaphore.Weighted // guarded by peerMu; one per peer that sent a body
+	cancel     context.CancelFunc
 
 	mu     sync.Mutex
 	closed bool           // guarded by mu
@@ -157,4 +162,34 @@ func answer(st network.Stream, t wire.Type, payload []byte, err error) error {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// acquire reserves size bytes of body for a request from p: first p's share, then the
+// server's budget. release gives them back.
+func (s *Server) acquire(ctx context.Context, p peer.ID, size int64) (release func(), err error) {
+	share := s.shareOf(p)
+	if err := share.Acquire(ctx, size); err != nil {
+		return nil, err
+	}
+	if err := s.budget.Acquire(ctx, size); err != nil {
+		share.Release(size)
+		return nil, err
+	}
+	return func() { s.budget.Release(size); share.Release(size) }, nil
+}
+
+// shareOf returns p's budget: a quarter of MaxInflight, at least one shard. Peers are
+// federation nodes, so the map stays as small as the federation.
+func (s *Server) shareOf(p peer.ID) *semaphore.Weighted {
+	s.peerMu.Lock()
+	defer s.peerMu.Unlock()
+	if s.peerBudget == nil {
+		s.peerBudget = make(map[peer.ID]*semaphore.Weighted)
+	}
+	w, ok := s.peerBudget[p]
+	if !ok {
+		w = semaphore.NewWeighted(max(s.cfg.MaxInflight/4, s.cfg.Limits.MaxShardSize))
+		s.peerBudget[p] = w
+	}
+	return w
 }
