@@ -27,8 +27,8 @@ const (
 // invite was refused (unknown, used, expired: an Unauthenticated or Permission error) is
 // counted, disconnected at once and refused at the gate for penaltyTime, so it cannot guess
 // again. A valid invite with a request the inviter cannot take (a new member without a region,
-// a catalog that is busy) is answered and disconnected but not penalised: the invite stays
-// valid and the joiner may fix its request and retry with the same identity at once.
+// no quorum) is only answered: the invite stays valid, the connection stays (the join deadline
+// still applies), and the joiner may fix its request and retry at once.
 func (n *Node) handleJoin(st network.Stream) {
 	defer st.Close()
 	p := st.Conn().RemotePeer()
@@ -40,11 +40,9 @@ func (n *Node) handleJoin(st network.Stream) {
 	if err != nil {
 		n.cfg.Logger.Info("join refused", "peer", p, "addr", addr, "err", err)
 		_ = wire.WriteError(st, err)
-		if !n.cfg.Membership.IsMember(p) {
-			if badInvite(err) {
-				n.denials.Add(p, addr, ReasonBadInvite)
-				n.gater.penalty.add(p, time.Now()) // no redial to guess again
-			}
+		if !n.cfg.Membership.IsMember(p) && badInvite(err) {
+			n.denials.Add(p, addr, ReasonBadInvite)
+			n.gater.penalty.add(p, time.Now()) // no redial to guess again
 			// Let the answer reach the joiner (it closes its side once read), then cut it off.
 			_ = st.CloseWrite()
 			_ = st.SetReadDeadline(time.Now().Add(time.Second))
