@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,10 +13,12 @@ import (
 // Block files are written with O_DIRECT where the filesystem allows it. On the virtual disks
 // Meridian runs on, a buffered write costs the kernel ~2.5 s of CPU per GiB in page-cache work
 // before fsync even starts (dd: 2.65 s sys, 346 MB/s buffered+fsync against 0.13 s sys,
-// 1.7 GB/s with O_DIRECT), and a node is CPU-bound while it stores shards. A block is written
-// once and read rarely (reads of a shard mostly go over the network to other nodes), so
-// skipping the page cache costs little. Filesystems that refuse O_DIRECT (tmpfs, some FUSE)
-// get the buffered path: the first refusal switches the store over for good.
+// 1.7 GB/s with O_DIRECT), and a node is CPU-bound while it stores shards. Filesystems that
+// refuse O_DIRECT (tmpfs, some FUSE) get the buffered path: the first refusal switches the
+// store over for good. Reads stay buffered: direct reads were tried and measured slower
+// (`meridian bench`, 512 MiB GET 198–206 MB/s at 8.1–8.7 CPU-s/GB against 219–240 MB/s at
+// 7.5–8.3 buffered, alternating runs): no kernel readahead under the shard server's 256 KiB
+// reads, and hot blocks are not cached.
 
 // directAlign is the alignment O_DIRECT needs for memory, file offsets and lengths: 4096
 // covers both 512-byte and 4 KiB logical sectors.
@@ -96,46 +97,4 @@ func writeDirect(f *os.File, data []byte) error {
 		return f.Truncate(int64(n))
 	}
 	return nil
-}
-
-// openRead opens a block file for reading, with O_DIRECT unless the store has fallen back to
-// buffered I/O or the filesystem refuses it.
-func (d *Disk) openRead(path string) (f *os.File, direct bool, err error) {
-	if !d.noDirect.Load() {
-		f, err = openDirectRead(path)
-		if err == nil {
-			return f, true, nil
-		}
-		if !isNoDirect(err) {
-			return nil, false, err
-		}
-		d.noDirect.Store(true)
-	}
-	f, err = os.Open(path)
-	return f, false, err
-}
-
-// readDirect reads the size bytes of f, opened with O_DIRECT, into an aligned buffer rounded
-// up to whole blocks, and returns exactly size bytes.
-func readDirect(f *os.File, size int64) ([]byte, error) {
-	padded := (int(size) + directAlign - 1) &^ (directAlign - 1)
-	b := alignedBuf(padded)
-	n := 0
-	for n < padded {
-		m, err := f.Read(b[n:])
-		n += m
-		if err == io.EOF || (err == nil && m == 0) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m%directAlign != 0 {
-			break // a short read ends at the end of the file
-		}
-	}
-	if int64(n) != size {
-		return nil, fmt.Errorf("block file %s: read %d bytes, its size is %d: %w", f.Name(), n, size, io.ErrUnexpectedEOF)
-	}
-	return b[:size:size], nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 
 	"github.com/ipfs/go-cid"
 
@@ -33,7 +34,7 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 	if err := d.check(ctx, op, c); err != nil {
 		return nil, 0, err
 	}
-	f, direct, err := d.openRead(d.path(c))
+	f, err := os.Open(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0, notExist(op, c)
@@ -49,17 +50,14 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 		f.Close()
 		return nil, 0, errs.Errorf(op, errs.Corrupt, "block file for %s is larger than any block: run a scrub", c)
 	}
-	if direct {
-		return newDirectBlock(f, fi.Size()), fi.Size(), nil
-	}
 	return f, fi.Size(), nil
 }
 
 // readBlock reads a block file into a buffer of its exact size, refusing files larger than
-// MaxBlockSize. It reads with O_DIRECT where the store writes that way (see direct.go), so
-// reading a block costs no page-cache work and does not push other data out of the cache.
+// MaxBlockSize. Reads go through the page cache (kernel readahead, hot blocks cached): reading
+// with O_DIRECT was measured slower (see direct.go).
 func (d *Disk) readBlock(path string) ([]byte, error) {
-	f, direct, err := d.openRead(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -70,9 +68,6 @@ func (d *Disk) readBlock(path string) ([]byte, error) {
 	}
 	if fi.Size() > MaxBlockSize {
 		return nil, errs.Errorf("", errs.Corrupt, "block file %s is larger than any block", path)
-	}
-	if direct {
-		return readDirect(f, fi.Size())
 	}
 	b := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
