@@ -152,7 +152,7 @@ func (d *Disk) put(ctx context.Context, op string, c cid.Cid, data []byte, verif
 // existing looks at the block already stored at path: its size, whether it exists, and
 // whether it is intact.
 func (d *Disk) existing(c cid.Cid, path string) (size int64, exists, good bool) {
-	b, err := d.readBlock(path)
+	b, err := readBlock(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, false, false
 	}
@@ -181,7 +181,7 @@ func (d *Disk) Get(ctx context.Context, c cid.Cid) ([]byte, error) {
 	if err := d.check(ctx, op, c); err != nil {
 		return nil, err
 	}
-	b, err := d.readBlock(d.path(c))
+	b, err := readBlock(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, notExist(op, c)

@@ -56,7 +56,7 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 // readBlock reads a block file into a buffer of its exact size, refusing files larger than
 // MaxBlockSize. Reads go through the page cache (kernel readahead, hot blocks cached): reading
 // with O_DIRECT was measured slower (see direct.go).
-func (d *Disk) readBlock(path string) ([]byte, error) {
+func readBlock(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
