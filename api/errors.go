@@ -48,7 +48,7 @@ type errorDetail struct {
 func classify(err error) (errs.Kind, int, string) {
 	var se *statusError
 	if errors.As(err, &se) {
-		return errs.KindOf(se.err), se.status, se.err.Error()
+		return errs.KindOf(se.err), se.status, publicMessage(se.err)
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -66,7 +66,7 @@ func classify(err error) (errs.Kind, int, string) {
 	if status == http.StatusInternalServerError {
 		return errs.Internal, status, "internal error in the node; the operator can find it in the node's log"
 	}
-	return kind, status, err.Error()
+	return kind, status, publicMessage(err)
 }
 
 // writeError answers err as JSON with the status of its kind.

@@ -74,6 +74,9 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request, sub Subject) err
 	if err != nil {
 		return err
 	}
+	for i, pr := range v.Problems {
+		v.Problems[i] = publicText(pr)
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	return writeJSON(w, http.StatusOK, v)
 }

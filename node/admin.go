@@ -52,7 +52,7 @@ func (n *Node) Catalogs(ctx context.Context, sub api.Subject) ([]api.Catalog, er
 
 // Catalog implements api.Backend.
 func (n *Node) Catalog(ctx context.Context, sub api.Subject, name string) (*api.Catalog, error) {
-	if err := n.authorizeFresh(ctx, sub, policy.Read, name); err != nil {
+	if err := n.seeCatalog(ctx, sub, name); err != nil {
 		return nil, err
 	}
 	c, err := n.state.Catalog(name)
@@ -65,6 +65,9 @@ func (n *Node) Catalog(ctx context.Context, sub api.Subject, name string) (*api.
 
 // UpdateCatalog implements api.Backend: one command per changed part.
 func (n *Node) UpdateCatalog(ctx context.Context, sub api.Subject, name string, u api.CatalogUpdate) (*api.Catalog, error) {
+	if err := n.seeCatalog(ctx, sub, name); err != nil {
+		return nil, err // an outsider learns nothing; a reader hears the real refusal below
+	}
 	actor := actorOf(sub)
 	if u.Scope != nil {
 		sc, err := policy.ParseScope(*u.Scope)

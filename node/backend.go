@@ -107,18 +107,6 @@ func (n *Node) Object(ctx context.Context, sub api.Subject, p string) (*api.Obje
 	return n.toAPIObjectCtx(lctx, o)
 }
 
-// readable resolves p and checks that sub may read it.
-func (n *Node) readable(ctx context.Context, sub api.Subject, p string) (*catalog.Object, error) {
-	o, err := n.resolve(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
 // resolve looks a PID up in the local replica. A PID is immutable once committed, so a hit
 // needs no round trip; a miss may be a publish this replica has not applied yet, so it is
 // retried once after a linearizable read.
@@ -140,7 +128,7 @@ func (n *Node) resolve(ctx context.Context, p string) (*catalog.Object, error) {
 // ListObjects implements api.Backend with a linearizable read: a listing must not miss an
 // object whose publish was already acknowledged.
 func (n *Node) ListObjects(ctx context.Context, sub api.Subject, cat, cursor string, limit int) (*api.ObjectPage, error) {
-	if err := n.authorizeFresh(ctx, sub, policy.Read, cat); err != nil {
+	if err := n.seeCatalog(ctx, sub, cat); err != nil {
 		return nil, err
 	}
 	if err := n.raft.LinearizableRead(ctx); err != nil {
@@ -157,6 +145,11 @@ func (n *Node) ListObjects(ctx context.Context, sub api.Subject, cat, cursor str
 func (n *Node) Search(ctx context.Context, sub api.Subject, q api.Query) (*api.ObjectPage, error) {
 	if err := n.raft.LinearizableRead(ctx); err != nil {
 		return nil, err
+	}
+	if q.Catalog != "" {
+		if err := n.seeCatalogLocal(sub, q.Catalog); err != nil {
+			return nil, err // the replica is fresh: a linearizable read just ran
+		}
 	}
 	page, err := n.state.Search(toPolicySubject(sub), catalog.Query{
 		Catalog: q.Catalog, Name: q.Name, Meta: q.Meta, From: q.From, To: q.To, BBox: q.BBox, Cursor: q.Cursor, Limit: q.Limit,

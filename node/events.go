@@ -73,7 +73,7 @@ func (b *broker) publishPID(n *Node, p string) {
 
 // Subscribe implements api.Backend.
 func (n *Node) Subscribe(ctx context.Context, sub api.Subject, catalog string) (<-chan api.Object, error) {
-	if err := n.authorizeRead(sub, catalog); err != nil {
+	if err := n.seeCatalogLocal(sub, catalog); err != nil {
 		return nil, err
 	}
 	s := &subscription{ctx: ctx, sub: sub, catalog: catalog, ch: make(chan api.Object, subscriberBuffer)}

@@ -16,19 +16,18 @@ import (
 	"github.com/meridian-fed/meridian/chunker/crypt"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/placement"
-	"github.com/meridian-fed/meridian/policy"
 )
 
 // ReadContent implements api.Backend: resolve locally, check read, unwrap the data key with
 // this node's member identity, fetch the manifest, then decode only the stripes the range
 // covers, k verified shards each, from the best holders.
 func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, length int64, w io.Writer) error {
-	o, err := n.resolve(ctx, p)
+	o, err := n.readable(ctx, sub, p)
 	if err != nil {
 		return err
 	}
-	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
-		return err
+	if o.Key(n.cfg.Member) == nil {
+		return wrongNodeForKey(n.cfg.Member) // before any manifest or shard is fetched
 	}
 	// The data key's unwrap (an X25519 exchange) runs beside the manifest lookup.
 	var dek []byte
@@ -67,12 +66,20 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return k, err
 }
 
+// wrongNodeForKey refuses a read by a caller who may read the object through a node whose
+// member holds no wrapped key for it (outside the catalog's scope): WrongNode, so the client
+// moves on to its next endpoint. Only callers who passed the read check get here, so it
+// tells nobody else that the object exists.
+func wrongNodeForKey(member string) error {
+	return errs.Errorf("node.ReadContent", errs.WrongNode,
+		"this node belongs to member %s, which holds no key for this object (outside its catalog's scope): read it through a node of your member or of another member in the scope", member)
+}
+
 // dataKey unwraps the object's DEK with this node's member identity.
 func (n *Node) dataKey(o *catalog.Object) ([]byte, error) {
 	w := o.Key(n.cfg.Member)
 	if w == nil {
-		return nil, errs.Errorf("node.dataKey", errs.Permission,
-			"member %s holds no key for this object (outside its catalog's scope): read it through a node of a member in the scope", n.cfg.Member)
+		return nil, wrongNodeForKey(n.cfg.Member)
 	}
 	return crypt.UnwrapKey(w, n.memberKey)
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/pid"
-	"github.com/meridian-fed/meridian/policy"
 )
 
 // Status implements api.Backend.
@@ -66,11 +65,8 @@ func (n *Node) Ready(ctx context.Context) error {
 
 // Verify implements api.Backend: what an auditor checks about a PID.
 func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bool) (*api.Verification, error) {
-	o, err := n.resolve(ctx, p)
+	o, err := n.readable(ctx, sub, p)
 	if err != nil {
-		return nil, err
-	}
-	if err := n.authorizeFresh(ctx, sub, policy.Read, o.Catalog); err != nil {
 		return nil, err
 	}
 	v := &api.Verification{PID: pid.Format(o.PID)}
