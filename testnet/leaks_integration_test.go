@@ -190,6 +190,7 @@ func TestIntegrationNoLeaks(t *testing.T) {
 			}
 		}
 	}
+	t.Run("latency", func(t *testing.T) { logLatencies(t, ctx, c, exists, missing) })
 	t.Run("readers hear real reasons", func(t *testing.T) { checkRealReasons(t, ctx, c, tokens, exists) })
 	t.Run("read through another member's node first", func(t *testing.T) {
 		readThroughOtherNodeFirst(t, ctx, c, obj.PID, data)
@@ -240,5 +241,30 @@ func readThroughOtherNodeFirst(t *testing.T, ctx context.Context, c *Cluster, p 
 	a := askLeak(t, ctx, c.Endpoint(2), c.Token, content, leakTarget{pid: strings.TrimPrefix(p, pid.Scheme)})
 	if a.status != http.StatusMisdirectedRequest || !strings.Contains(a.body, `"code":"wrong_node"`) || opName.MatchString(a.body) {
 		t.Fatalf("m1's admin reading through m3's node alone: %d %s, want 421 wrong_node without internal names", a.status, a.body)
+	}
+}
+
+// logLatencies measures (and only logs: two shared cores are too noisy to assert on) the
+// median latency of an anonymous GET of the existing and of the missing object on each
+// node, interleaved, so the report can say whether timing tells them apart.
+func logLatencies(t *testing.T, ctx context.Context, c *Cluster, exists, missing leakTarget) {
+	const rounds = 40
+	for i := 0; i < c.Len(); i++ {
+		var de, dm []time.Duration
+		for range rounds {
+			for _, lt := range []leakTarget{exists, missing} {
+				start := time.Now()
+				askLeak(t, ctx, c.Endpoint(i), "", leakRoutes[0], lt)
+				if lt == exists {
+					de = append(de, time.Since(start))
+				} else {
+					dm = append(dm, time.Since(start))
+				}
+			}
+		}
+		slices.Sort(de)
+		slices.Sort(dm)
+		t.Logf("node%d anonymous GET /v1/objects: median %v (refused) vs %v (missing), p90 %v vs %v",
+			i, de[rounds/2], dm[rounds/2], de[rounds*9/10], dm[rounds*9/10])
 	}
 }
