@@ -69,6 +69,11 @@ func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bo
 	if err != nil {
 		return nil, err
 	}
+	if content && o.Key(n.cfg.Member) == nil {
+		// This node cannot decrypt, so it cannot check the content: say so before doing
+		// anything, so the client asks a node that can (not a "content: failed" verdict).
+		return nil, wrongNodeForKey(n.cfg.Member)
+	}
 	v := &api.Verification{PID: pid.Format(o.PID)}
 	if _, err := pid.VerifyRecord(o.PID, o.Record); err != nil {
 		v.Problems = append(v.Problems, err.Error())

@@ -237,6 +237,13 @@ func readThroughOtherNodeFirst(t *testing.T, ctx context.Context, c *Cluster, p 
 		t.Fatal(err)
 	}
 	mustGet(t, ctx, cl, p, want)
+	cl, err = api.NewClient([]string{c.Endpoint(2), c.Endpoint(0)}, c.Token) // not sticky to node 0 yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := cl.Verify(ctx, p, true); err != nil || !v.ContentChecked || !v.ContentOK {
+		t.Fatalf("verify --content through m3's node first: %+v, %v", v, err)
+	}
 	content := leakRoute{method: "GET", path: "/v1/objects/{pid}/content"}
 	a := askLeak(t, ctx, c.Endpoint(2), c.Token, content, leakTarget{pid: strings.TrimPrefix(p, pid.Scheme)})
 	if a.status != http.StatusMisdirectedRequest || !strings.Contains(a.body, `"code":"wrong_node"`) || opName.MatchString(a.body) {
