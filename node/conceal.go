@@ -53,7 +53,7 @@ func (n *Node) seeCatalog(ctx context.Context, sub api.Subject, cat string) erro
 // after a linearizable read (resolve and checkFresh retry after one), and so is a refusal for
 // Permission; an anonymous caller's refusal skipped it (checkFresh), so it runs one now.
 // Otherwise the answer's latency would tell a refused PID from a missing one (measured on
-// loopback: 0.09 ms refused vs 1.8-2.1 ms missing without it; see docs/api.md).
+// loopback: 0.09 ms refused vs 1.8-2.1 ms missing without it; see docs/node.md).
 func (n *Node) asMissing(ctx context.Context, refusal, notFound error) error {
 	if errs.Is(refusal, errs.Unauthenticated) {
 		_ = n.raft.LinearizableRead(ctx) // only its duration matters; a failure changes nothing
