@@ -77,19 +77,22 @@ func (s *State) Search(sub policy.Subject, q Query) (Page, error) {
 	readable := make(map[string]bool)
 	var out []*Object
 	more := false
+	// A page says there is more only when another object sub may read matches: objects it
+	// may not read must not show, not even as a next cursor that leads to an empty page.
 	err = s.scan(q.Catalog, after, func(o *Object) bool {
-		if len(out) == limit {
-			more = true
-			return false
-		}
 		ok, seen := readable[o.Catalog]
 		if !seen {
 			ok = s.Authorize(sub, policy.Read, o.Catalog) == nil
 			readable[o.Catalog] = ok
 		}
-		if ok && c.match(o) {
-			out = append(out, o)
+		if !ok || !c.match(o) {
+			return true
 		}
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		out = append(out, o)
 		return true
 	})
 	return page(out, more), err
