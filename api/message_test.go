@@ -46,3 +46,21 @@ func TestErrorAnswersCarryNoOps(t *testing.T) {
 		t.Fatalf("statusError message %q", msg)
 	}
 }
+
+// FuzzPublicText: whatever text an error carries (it may echo request text), the answer holds
+// no op name of this module and cleaning it again changes nothing.
+func FuzzPublicText(f *testing.F) {
+	for _, s := range []string{"node.dataKey: member m2", "a (policy.Can: node.X: b)", "node.example.org: x",
+		`no catalog "node.X: y"`, "x,catalog.Resolve: y", "node.a: node.b: node.c: "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := publicText(s)
+		if opPrefix.MatchString(out) {
+			t.Fatalf("publicText(%q) = %q still names an op", s, out)
+		}
+		if again := publicText(out); again != out {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, out, again)
+		}
+	})
+}
