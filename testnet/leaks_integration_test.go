@@ -159,6 +159,16 @@ func TestIntegrationNoLeaks(t *testing.T) {
 	exists := leakTarget{pid: strings.TrimPrefix(obj.PID, pid.Scheme), cat: "secret", name: "leak.bin"}
 	missing := leakTarget{pid: missingPID(t), cat: "absent", name: "gone.bin"}
 
+	// Every node must have applied the users, the revocation, the grant and the publish
+	// before the table runs (a lagging replica would call bob's token unknown: 401).
+	for i := 0; i < c.Len(); i++ {
+		waitUntil(t, ctx, fmt.Sprintf("node%d to apply the setup", i), func() bool {
+			last := askLeak(t, ctx, c.Endpoint(i), tokens["idle"], leakRoutes[0], missing) // the last user added
+			return askLeak(t, ctx, c.Endpoint(i), tokens["alice"], leakRoutes[0], exists).status == http.StatusOK &&
+				askLeak(t, ctx, c.Endpoint(i), tokens["carol"], leakRoutes[0], exists).status == http.StatusUnauthorized &&
+				last.status == http.StatusNotFound
+		})
+	}
 	callers := []struct {
 		name, token string
 		presented   bool // a token that is presented and invalid: 401 in both columns
