@@ -22,12 +22,18 @@ func (pl *Plan) computeCaps() (caps, error) {
 	if pl.short {
 		pool = pl.holders()
 	}
-	c.member = pl.memberCap(c, pool)
+	if !pl.fixed {
+		c.member = pl.memberCap(c, pool)
+	}
 	switch {
 	case pl.short:
 		return c, errs.Errorf(op, errs.Unavailable,
 			"k+m=%d shards need %d eligible nodes (one shard per node), have %d%s: add nodes, free space, allow more regions or members, or lower k+m",
 			n, n, len(pl.eligible), pl.ineligibleSummary())
+	case !pl.feasible(c, pool, nil) && pl.fixed && pl.feasible(c.withMember(n), pool, nil):
+		return c, errs.Errorf(op, errs.Unavailable,
+			"member cap: each member may hold at most %d of the %d shards of a stripe, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back or add nodes in other members",
+			c.member, n, pl.memberSummary())
 	case !pl.feasible(c, pool, nil):
 		return c, errs.Errorf(op, errs.Unavailable,
 			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the eligible nodes (%s) cannot spread that far: add nodes in more regions, allow more regions, or raise m / lower k",
@@ -101,26 +107,39 @@ func (pl *Plan) ineligibleSummary() string {
 
 // regionSummary lists eligible nodes per region, e.g. "JP:3 TW:2".
 func (pl *Plan) regionSummary() string {
-	names := make([]string, pl.caps.regions)
-	counts := make([]int, pl.caps.regions)
-	for _, e := range pl.entries {
-		names[e.region] = e.node.Region
+	return pl.summary(pl.caps.regions, func(e *entry) (int, string) { return e.region, e.node.Region }, pl.eligible)
+}
+
+// memberSummary lists eligible nodes per member, e.g. "aist:2 nchc:3".
+func (pl *Plan) memberSummary() string {
+	return pl.summary(pl.caps.members, func(e *entry) (int, string) { return e.member, e.node.Member }, pl.eligible)
+}
+
+// summary counts the nodes idx per domain (domain gives an entry's index and name) and lists
+// the non-empty domains in index order.
+func (pl *Plan) summary(size int, domain func(*entry) (int, string), idx []int) string {
+	names := make([]string, size)
+	counts := make([]int, size)
+	for i := range pl.entries {
+		d, name := domain(&pl.entries[i])
+		names[d] = name
 	}
-	for _, i := range pl.eligible {
-		counts[pl.entries[i].region]++
+	for _, i := range idx {
+		d, _ := domain(&pl.entries[i])
+		counts[d]++
 	}
 	var b strings.Builder
-	for r, name := range names {
-		if counts[r] == 0 {
+	for d, name := range names {
+		if counts[d] == 0 {
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		if name == "" {
-			name = "(no region)"
+			name = "(none)"
 		}
-		fmt.Fprintf(&b, "%s:%d", name, counts[r])
+		fmt.Fprintf(&b, "%s:%d", name, counts[d])
 	}
 	return b.String()
 }
