@@ -26,8 +26,8 @@ func (pl *Plan) Detour(key [32]byte, assignment []string, shard int) (string, er
 	var kept []int
 	for s, id := range assignment {
 		i, ok := pl.byID[id]
-		if s == shard || !ok {
-			continue
+		if s == shard || !ok || !pl.entries[i].node.Active {
+			continue // a holder that failed (inactive in pl) is itself being replaced
 		}
 		kept = append(kept, i)
 		mc[pl.entries[i].member]++

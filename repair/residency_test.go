@@ -1,0 +1,158 @@
+package repair
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/meridian-fed/meridian/placement"
+)
+
+// resTopology is a random federation for the repair half of the residency property test: the
+// catalog's nodes, the catalog's constraints, the nodes that do not answer, and a stripe layout
+// placed before the last nodes joined (so rebalance has work).
+type resTopology struct {
+	nodes  []placement.Node
+	policy placement.Policy
+	down   []string
+	before []string
+}
+
+func randomResTopology(t *testing.T, rng *rand.Rand, trial int) (resTopology, bool) {
+	regions := []string{"TW", "JP", "FR", "US"}[:1+rng.IntN(4)]
+	members := 1 + rng.IntN(5)
+	var nodes []placement.Node
+	for m := range members {
+		home := regions[rng.IntN(len(regions))]
+		for range 1 + rng.IntN(4) {
+			r := home
+			if rng.IntN(5) == 0 {
+				r = regions[rng.IntN(len(regions))]
+			}
+			nodes = append(nodes, placement.Node{ID: peerID(t, fmt.Sprintf("res%d-%d", trial, len(nodes))),
+				Member: fmt.Sprintf("m%d", m), Region: r, Active: true, FreeBytes: 1 << 40})
+		}
+	}
+	p := placement.Policy{K: 1 + rng.IntN(4), M: rng.IntN(4)}
+	p.Jurisdiction = p.K >= 2 && p.M >= 1 && rng.IntN(2) == 0
+	if rng.IntN(4) == 0 {
+		p.ExcludedMembers = []string{fmt.Sprintf("m%d", rng.IntN(members))}
+	}
+	joined := rng.IntN(3)
+	if len(nodes) <= joined {
+		return resTopology{}, false
+	}
+	earlier, err := placement.NewPlan(nodes[:len(nodes)-joined], p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := earlier.Place(key(trial))
+	if err != nil {
+		return resTopology{}, false
+	}
+	tp := resTopology{nodes: nodes, policy: p, before: before}
+	for _, n := range nodes {
+		if rng.IntN(5) == 0 {
+			tp.down = append(tp.down, n.ID)
+		}
+	}
+	return tp, true
+}
+
+// resBreaches checks a layout against the constraints, computed here apart from the member cap
+// of the whole membership: known, answering and allowed holders, one shard per node, member cap,
+// and in jurisdiction mode fewer than k and at most m shards per region.
+func resBreaches(tp resTopology, memberCap int, layout []string) []string {
+	var out []string
+	perMember, perRegion, seen := map[string]int{}, map[string]int{}, map[string]bool{}
+	for s, id := range layout {
+		i := slices.IndexFunc(tp.nodes, func(n placement.Node) bool { return n.ID == id })
+		switch {
+		case id == "":
+			continue
+		case i < 0 || slices.Contains(tp.down, id):
+			out = append(out, fmt.Sprintf("shard %d on an unknown or down node", s))
+			continue
+		case slices.Contains(tp.policy.ExcludedMembers, tp.nodes[i].Member):
+			out = append(out, fmt.Sprintf("shard %d on excluded member %s", s, tp.nodes[i].Member))
+		case seen[id]:
+			out = append(out, fmt.Sprintf("shard %d on a node holding another shard", s))
+		}
+		seen[id] = true
+		perMember[tp.nodes[i].Member]++
+		perRegion[tp.nodes[i].Region]++
+	}
+	for m, c := range perMember {
+		if c > memberCap {
+			out = append(out, fmt.Sprintf("member %s holds %d, cap %d", m, c, memberCap))
+		}
+	}
+	for r, c := range perRegion {
+		if tp.policy.Jurisdiction && (c >= tp.policy.K || c > tp.policy.M) {
+			out = append(out, fmt.Sprintf("jurisdiction: region %s holds %d", r, c))
+		}
+	}
+	return out
+}
+
+// apply returns the layout after a plan's rebuilds and copies (and rebalance moves).
+func apply(layout []string, moves ...[]Move) []string {
+	out := slices.Clone(layout)
+	for _, ms := range moves {
+		for _, mv := range ms {
+			out[mv.Shard] = mv.To
+		}
+	}
+	return out
+}
+
+// TestRepairResidencyProperty drives random topologies, constraints and down nodes through
+// repair's placing paths (rebuild and copy targets of PlanStripe, Rebalance) and checks every
+// resulting layout against the catalog's constraints. Shards on down nodes are treated as lost.
+func TestRepairResidencyProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 17))
+	repaired, rebalanced := 0, 0
+	for trial := range 3000 {
+		tp, ok := randomResTopology(t, rng, trial)
+		if !ok {
+			continue
+		}
+		full, err := placement.NewPlan(tp.nodes, tp.policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := NewPlanner(full, nil, tp.down) // lost: rebuilt now, not pending
+		holders := one(tp.before)
+		for i, h := range tp.before {
+			if slices.Contains(tp.down, h) {
+				holders[i] = nil
+			}
+		}
+		sp := pl.PlanStripe(key(trial), holders)
+		if sp.Err != nil || len(sp.Pending) > 0 {
+			continue // repair waits: nothing moves
+		}
+		after := apply(tp.before, sp.Rebuild, sp.Copy)
+		if sp.Work() {
+			repaired++
+		}
+		if b := resBreaches(tp, full.MemberCap(), after); len(b) > 0 {
+			t.Fatalf("trial %d repair: %v\n%+v", trial, b, tp)
+		}
+		moves := pl.Rebalance(key(trial), one(after))
+		if len(moves) > 0 {
+			rebalanced++
+			if b := resBreaches(tp, full.MemberCap(), apply(after, moves)); len(b) > 0 {
+				t.Fatalf("trial %d rebalance: %v\n%+v", trial, b, tp)
+			}
+		}
+	}
+	t.Logf("3000 topologies: %d stripes repaired, %d rebalanced", repaired, rebalanced)
+	if repaired < 200 || rebalanced < 200 {
+		t.Fatalf("only %d repaired and %d rebalanced: the test covers too little", repaired, rebalanced)
+	}
+}
+
+func key(i int) [32]byte { return sha256.Sum256(fmt.Appendf(nil, "residency %d", i)) }
