@@ -173,6 +173,9 @@ func residencyTrial(t *testing.T, tp topology, k [32]byte, d detourFunc) (breach
 		for _, b := range breaches(tp, cap, layout) {
 			breach = append(breach, path+": "+b)
 		}
+		for _, b := range full.Audit(asHolders(layout)) { // verify --placement must agree
+			breach = append(breach, path+" (audit): "+b)
+		}
 	}
 	published, err := publish(tp, full, k, d)
 	if err != nil {
@@ -280,10 +283,62 @@ func TestResidencyIssueScenario(t *testing.T) {
 		old, _ := publish(tp, full, key(s), oldDetour)
 		if len(breaches(tp, full.MemberCap(), old)) > 0 {
 			oldBreaches++
+			if len(full.Audit(asHolders(old))) == 0 {
+				t.Fatalf("stripe %d: Audit finds nothing wrong with the old detour's layout %v", s, old)
+			}
 		}
 	}
 	if oldBreaches == 0 {
 		t.Fatal("the old detour rule breaks no constraint in the issue's scenario")
 	}
 	t.Logf("old detour rule: %d of 200 stripes breach a constraint", oldBreaches)
+}
+
+// asHolders turns an assignment into Audit's form: one holder per shard, none where missing.
+func asHolders(layout []string) [][]string {
+	out := make([][]string, len(layout))
+	for i, id := range layout {
+		if id != "" {
+			out[i] = []string{id}
+		}
+	}
+	return out
+}
+
+func TestAudit(t *testing.T) {
+	nodes := makeNodes(t, "au", "a/TW", "a/TW", "a/TW", "b/JP", "b/JP", "c/FR", "c/FR", "x/US")
+	id := func(i int) []string { return []string{nodes[i].ID} }
+	p := Policy{K: 3, M: 2, Jurisdiction: true, ExcludedMembers: []string{"x"}}
+	pl, err := NewPlan(nodes, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		holders [][]string
+		want    []string // substrings, one per finding, in order
+	}{
+		{"good", [][]string{id(0), id(1), id(3), id(4), id(5)}, nil},
+		{"missing shards are not breaches", [][]string{id(0), nil, id(3), nil, id(5)}, nil},
+		{"TW holds 3: member and region", [][]string{id(0), id(1), id(2), id(3), id(5)},
+			[]string{"member cap: member a holds 3", "jurisdiction: region TW holds 3"}},
+		{"two copies of one shard count once", [][]string{{nodes[0].ID, nodes[2].ID}, id(1), id(3), id(5), id(6)}, nil},
+		{"a surplus copy of another shard counts", [][]string{id(0), id(1), {nodes[3].ID, nodes[2].ID}, id(5), id(6)},
+			[]string{"member cap: member a holds 3", "jurisdiction: region TW holds 3"}},
+		{"excluded member", [][]string{id(0), id(7), id(3), id(4), id(5)}, []string{"does not allow"}},
+		{"two shards on one node", [][]string{id(0), id(0), id(3), id(4), id(5)}, []string{"holds shards [0 1]"}},
+		{"unknown node", [][]string{id(0), {peerID(t, "stranger")}, id(3), id(4), id(5)}, []string{"not a node of the federation"}},
+	}
+	for _, tc := range cases {
+		got := pl.Audit(tc.holders)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: Audit = %q, want %d findings %q", tc.name, got, len(tc.want), tc.want)
+			continue
+		}
+		for i := range got {
+			if !strings.Contains(got[i], tc.want[i]) {
+				t.Errorf("%s: finding %d = %q, want it to say %q", tc.name, i, got[i], tc.want[i])
+			}
+		}
+	}
 }
