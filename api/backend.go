@@ -255,6 +255,8 @@ type Verification struct {
 	ContentOK      bool           `json:"content_ok"`
 	Stripes        []StripeHealth `json:"stripes,omitempty"`
 	Problems       []string       `json:"problems,omitempty"`
+	// Placement: where every shard is and whether the catalog's constraints hold (placement.go).
+	Placement *PlacementAudit `json:"placement,omitempty"`
 }
 
 // StripeHealth is how many shards of a stripe answered.
