@@ -34,6 +34,10 @@ func (pl *Plan) computeCaps() (caps, error) {
 		return c, errs.Errorf(op, errs.Unavailable,
 			"member cap: each member may hold at most %d of the %d shards of a stripe, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back or add nodes in other members",
 			c.member, n, pl.memberSummary())
+	case !pl.feasible(c, pool, nil) && pl.fixed:
+		return c, errs.Errorf(op, errs.Unavailable,
+			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back, or add nodes in more regions",
+			c.region, n, pl.regionSummary())
 	case !pl.feasible(c, pool, nil):
 		return c, errs.Errorf(op, errs.Unavailable,
 			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the eligible nodes (%s) cannot spread that far: add nodes in more regions, allow more regions, or raise m / lower k",

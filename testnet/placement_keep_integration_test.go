@@ -28,8 +28,8 @@ func TestIntegrationCatalogKeepsPlacement(t *testing.T) {
 	_, err = admin.CreateCatalog(ctx, api.Catalog{Name: "jp", Scope: "member",
 		Placement: api.Placement{AllowedRegions: []string{"JP"}, Jurisdiction: true}})
 	t.Logf("JP-only jurisdiction catalog: %v", err)
-	if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "jurisdiction") {
-		t.Fatalf("JP-only jurisdiction catalog: err = %v, want invalid naming jurisdiction", err)
+	if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "can never hold a stripe") {
+		t.Fatalf("JP-only jurisdiction catalog: err = %v, want invalid saying the federation can never meet it", err)
 	}
 	// Constraints the four TW and JP nodes can meet: kept, read back from another node.
 	if _, err := admin.CreateCatalog(ctx, api.Catalog{Name: "nofr", Scope: "member",
