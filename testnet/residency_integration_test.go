@@ -62,7 +62,7 @@ func TestIntegrationResidency(t *testing.T) {
 	}
 
 	plain := put(t, ctx, admin, "plain", data)
-	auditOK(t, ctx, admin, plain, 4) // TW 2, FR 2: the fifth shard waits for JP
+	auditOK(t, ctx, admin, plain, 4)          // TW 2, FR 2: the fifth shard waits for JP
 	mustGet(t, ctx, c.Client(3), plain, data) // node 3: member m1, in the catalog's scope
 	var why string
 	waitUntil(t, ctx, "a node's status saying repair waits for placement", func() bool {
@@ -79,7 +79,7 @@ func TestIntegrationResidency(t *testing.T) {
 	if !strings.Contains(why, "member cap") && !strings.Contains(why, "jurisdiction") {
 		t.Fatalf("repair waits because %q, want the constraint named (member cap for the plain object, jurisdiction for the first)", why)
 	}
-	auditOK(t, ctx, admin, plain, 4) // repair broke nothing while it waited
+	auditOK(t, ctx, admin, plain, 4)  // repair broke nothing while it waited
 	auditOK(t, ctx, admin, before, 3) // nor for the jurisdiction object: JP's shards wait (TW, FR at 2)
 }
 
