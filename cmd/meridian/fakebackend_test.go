@@ -32,12 +32,14 @@ type fakeBackend struct {
 	order    []string
 	users    map[string]*api.User
 	// fault knobs
-	wrongCID  bool // Publish records the content CID of other bytes (sha256 still right)
-	corrupt   bool // ReadContent flips the first byte
-	tamper    bool // Publish and Object answer with the record's name changed
-	stripes   []api.StripeHealth
-	placement *api.PlacementAudit // what Verify reports for --placement
-	searched  api.Query           // the last query Search received
+	wrongCID   bool // Publish records the content CID of other bytes (sha256 still right)
+	corrupt    bool // ReadContent flips the first byte
+	tamper     bool // Publish and Object answer with the record's name changed
+	stripes    []api.StripeHealth
+	placement  *api.PlacementAudit // what Verify reports for --placement
+	waiting    int                 // what Status reports as stripes repair leaves waiting for placement
+	waitingWhy string              // and why
+	searched   api.Query           // the last query Search received
 }
 
 func newFakeBackend() *fakeBackend {
