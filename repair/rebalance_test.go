@@ -111,14 +111,3 @@ func TestRebalance(t *testing.T) {
 		t.Fatalf("the joined node holds nothing of the chosen key's stripe: %v", after)
 	}
 }
-
-// without returns the shards of differ whose ideal holder is not node.
-func without(differ []int, ideal []string, node string) []int {
-	var out []int
-	for _, i := range differ {
-		if ideal[i] != node {
-			out = append(out, i)
-		}
-	}
-	return out
-}
