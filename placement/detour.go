@@ -36,14 +36,18 @@ func (pl *Plan) Detour(key [32]byte, assignment []string, shard int) (string, er
 	var atMember, atRegion []string
 	for _, r := range pl.rank(key, pl.eligible) {
 		e := &pl.entries[r.i]
-		switch {
-		case slices.Contains(kept, r.i):
-		case mc[e.member] >= pl.caps.member:
-			atMember = appendNew(atMember, e.node.Member)
-		case rc[e.region] >= pl.caps.region:
-			atRegion = appendNew(atRegion, e.node.Region)
-		default:
+		if slices.Contains(kept, r.i) {
+			continue
+		}
+		overM, overR := mc[e.member] >= pl.caps.member, rc[e.region] >= pl.caps.region
+		if !overM && !overR {
 			return e.node.ID, nil
+		}
+		if overM {
+			atMember = appendNew(atMember, e.node.Member)
+		}
+		if overR {
+			atRegion = appendNew(atRegion, e.node.Region)
 		}
 	}
 	return "", pl.detourErr(shard, atMember, atRegion)
@@ -59,14 +63,23 @@ func (pl *Plan) detourErr(shard int, atMember, atRegion []string) error {
 	}
 	var why []string
 	if len(atMember) > 0 {
-		why = append(why, fmt.Sprintf("member cap: %s already hold %d shards each", strings.Join(atMember, ", "), pl.caps.member))
+		why = append(why, "member cap: "+atCap("member", atMember, pl.caps.member))
 	}
 	if len(atRegion) > 0 {
-		why = append(why, fmt.Sprintf("jurisdiction: region %s already holds min(k-1, m)=%d shards", strings.Join(atRegion, ", "), pl.caps.region))
+		why = append(why, "jurisdiction: "+atCap("region", atRegion, pl.caps.region))
 	}
 	return errs.Errorf(op, errs.Unavailable,
 		"no node may take shard %d without breaking the catalog's constraints (%s): bring back the nodes that do not answer, or add nodes in other members or regions",
 		shard, strings.Join(why, "; "))
+}
+
+// atCap says that the named domains hold their cap: "member tw already holds 2 shards",
+// "regions TW, FR already hold 2 shards each".
+func atCap(what string, names []string, c int) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("%s %s already holds %d shards", what, names[0], c)
+	}
+	return fmt.Sprintf("%ss %s already hold %d shards each", what, strings.Join(names, ", "), c)
 }
 
 func appendNew(s []string, v string) []string {

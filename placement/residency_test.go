@@ -342,3 +342,51 @@ func TestAudit(t *testing.T) {
 		}
 	}
 }
+
+func TestAcceptAndDetourErrors(t *testing.T) {
+	nodes := makeNodes(t, "acc", "tw/TW", "tw/TW", "tw/TW", "jp/JP", "jp/JP", "fr/FR", "fr/FR")
+	id := func(i int) string { return nodes[i].ID }
+	jur, err := NewPlan(nodes, Policy{K: 3, M: 2, Jurisdiction: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := NewPlan(nodes, Policy{K: 3, M: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		pl     *Plan
+		layout []string
+		want   string // "" accepted, else a substring of the refusal
+	}{
+		{"all stored", jur, []string{id(0), id(1), id(3), id(4), id(5)}, ""},
+		{"jurisdiction, one shard missing, every region loss leaves k", jur, []string{id(0), id(3), id(4), id(5), ""}, "losing region JP would leave 2"},
+		{"jurisdiction, TW 2 + FR 2", jur, []string{id(0), id(1), "", id(5), id(6)}, "jurisdiction: 4 of 5 shards could be stored (FR:2 TW:2)"},
+		{"plain, TW 2 + FR 2: degraded, accepted", plain, []string{id(0), id(1), "", id(5), id(6)}, ""},
+		{"fewer than k", plain, []string{id(0), "", "", id(5), ""}, "only 2 of 5 shards could be stored"},
+	}
+	for _, tc := range cases {
+		err := tc.pl.Accept(tc.layout)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: Accept = %v, want accepted", tc.name, err)
+		case tc.want != "" && (!errs.Is(err, errs.Unavailable) || !strings.Contains(fmt.Sprint(err), tc.want)):
+			t.Errorf("%s: Accept = %v, want unavailable saying %q", tc.name, err, tc.want)
+		}
+	}
+	// JP down: TW and FR are at their caps of 2; the only node left (TW's third) would break both.
+	_, err = jur.Without(id(3), id(4)).Detour(key(1), []string{id(0), id(1), id(3), id(5), id(6)}, 2)
+	if !errs.Is(err, errs.Unavailable) || !strings.Contains(err.Error(), "(member cap: member tw already holds 2 shards; jurisdiction: region TW already holds 2 shards)") {
+		t.Fatalf("Detour with JP down: %v", err)
+	}
+	_, err = plain.Without(id(3), id(4)).Detour(key(1), []string{id(0), id(1), id(3), id(5), id(6)}, 2)
+	if !errs.Is(err, errs.Unavailable) || !strings.Contains(err.Error(), "(member cap: member tw already holds 2 shards)") {
+		t.Fatalf("Detour with JP down, plain: %v", err)
+	}
+	// Every node that answers holds a shard already.
+	_, err = plain.Without(id(2), id(3), id(4)).Detour(key(1), []string{id(0), id(1), id(3), id(5), id(6)}, 2)
+	if !errs.Is(err, errs.Unavailable) || !strings.Contains(err.Error(), "no eligible node is left for shard 2") {
+		t.Fatalf("Detour with no node left: %v", err)
+	}
+}
