@@ -33,24 +33,34 @@ func (pl *Plan) Detour(key [32]byte, assignment []string, shard int) (string, er
 		mc[pl.entries[i].member]++
 		rc[pl.entries[i].region]++
 	}
-	var atMember, atRegion []string
-	for _, r := range pl.rank(key, pl.eligible) {
-		e := &pl.entries[r.i]
-		if slices.Contains(kept, r.i) {
+	ranked := pl.rank(key, pl.eligible)
+	order := make([]int, len(ranked))
+	for j, r := range ranked {
+		order[j] = r.i
+	}
+	if chosen, ok := pl.greedy(order, kept, len(kept)+1); ok {
+		return pl.entries[chosen[len(kept)]].node.ID, nil
+	}
+	atMember, atRegion := pl.blocked(order, kept, mc, rc)
+	return "", pl.detourErr(shard, atMember, atRegion)
+}
+
+// blocked lists the members and regions whose caps keep each node of order (other than kept)
+// from taking one more shard.
+func (pl *Plan) blocked(order, kept []int, mc, rc []int) (atMember, atRegion []string) {
+	for _, i := range order {
+		e := &pl.entries[i]
+		if slices.Contains(kept, i) {
 			continue
 		}
-		overM, overR := mc[e.member] >= pl.caps.member, rc[e.region] >= pl.caps.region
-		if !overM && !overR {
-			return e.node.ID, nil
-		}
-		if overM {
+		if mc[e.member] >= pl.caps.member {
 			atMember = appendNew(atMember, e.node.Member)
 		}
-		if overR {
+		if rc[e.region] >= pl.caps.region {
 			atRegion = appendNew(atRegion, e.node.Region)
 		}
 	}
-	return "", pl.detourErr(shard, atMember, atRegion)
+	return atMember, atRegion
 }
 
 // detourErr says why no node could take a shard: which caps the remaining nodes would break.
