@@ -55,9 +55,12 @@ func randomResTopology(t *testing.T, rng *rand.Rand, trial int) (resTopology, bo
 		return resTopology{}, false
 	}
 	tp := resTopology{nodes: nodes, policy: p, before: before}
-	for _, n := range nodes {
-		if rng.IntN(5) == 0 {
+	for i, n := range nodes {
+		switch rng.IntN(8) {
+		case 0, 1:
 			tp.down = append(tp.down, n.ID)
+		case 2: // draining since the stripe was placed: repair copies its shard off (drain)
+			tp.nodes[i].Active = false
 		}
 	}
 	return tp, true
@@ -74,8 +77,8 @@ func resBreaches(tp resTopology, memberCap int, layout []string) []string {
 		switch {
 		case id == "":
 			continue
-		case i < 0 || slices.Contains(tp.down, id):
-			out = append(out, fmt.Sprintf("shard %d on an unknown or down node", s))
+		case i < 0 || slices.Contains(tp.down, id) || !tp.nodes[i].Active:
+			out = append(out, fmt.Sprintf("shard %d on an unknown, down or draining node", s))
 			continue
 		case slices.Contains(tp.policy.ExcludedMembers, tp.nodes[i].Member):
 			out = append(out, fmt.Sprintf("shard %d on excluded member %s", s, tp.nodes[i].Member))
@@ -119,13 +122,14 @@ func moved(shard int, moves ...[]Move) bool {
 	return false
 }
 
-// TestRepairResidencyProperty drives random topologies, constraints and down nodes through
-// repair's placing paths (rebuild and copy targets of PlanStripe, Rebalance) and checks every
-// resulting layout against the catalog's constraints. Shards on down nodes are treated as lost.
+// TestRepairResidencyProperty drives random topologies, constraints, down and draining nodes
+// through repair's placing paths (rebuild and drain-copy targets of PlanStripe, Rebalance) and
+// checks every resulting layout against the catalog's constraints. Shards on down nodes are
+// treated as lost.
 func TestRepairResidencyProperty(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 17))
-	repaired, partial, rebalanced := 0, 0, 0
-	for trial := range 3000 {
+	repaired, partial, drained, rebalanced := 0, 0, 0, 0
+	for trial := range 4000 {
 		tp, ok := randomResTopology(t, rng, trial)
 		if !ok {
 			continue
@@ -161,6 +165,9 @@ func TestRepairResidencyProperty(t *testing.T) {
 			}
 		}
 		after = apply(after, sp.Rebuild, sp.Copy)
+		if len(sp.Copy) > 0 {
+			drained++
+		}
 		if sp.Work() {
 			repaired++
 			if sp.Err != nil {
@@ -181,8 +188,9 @@ func TestRepairResidencyProperty(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("3000 topologies: %d stripes repaired (%d only in part: the rest waits), %d rebalanced", repaired, partial, rebalanced)
-	if repaired < 200 || partial < 20 || rebalanced < 200 {
+	t.Logf("4000 topologies: %d stripes repaired (%d only in part: the rest waits; %d with copies off draining nodes), %d rebalanced",
+		repaired, partial, drained, rebalanced)
+	if repaired < 200 || partial < 20 || drained < 100 || rebalanced < 150 {
 		t.Fatalf("only %d repaired and %d rebalanced: the test covers too little", repaired, rebalanced)
 	}
 }
