@@ -145,6 +145,14 @@ func TestRepairResidencyProperty(t *testing.T) {
 				holders[i] = nil
 			}
 		}
+		// Manifest copies: repair tops up m+1 copies along the allowed nodes only.
+		to, _ := PlanReplicas(allowedOnly(full.Ranked(key(trial)), tp.policy), nil, tp.policy.M+1,
+			func(id string) bool { return !slices.Contains(tp.down, id) })
+		for _, id := range to {
+			if b := resBreaches(tp, full.MemberCap(), []string{id}); len(b) > 0 {
+				t.Fatalf("trial %d manifest copy: %v\n%+v", trial, b, tp)
+			}
+		}
 		sp := pl.PlanStripe(key(trial), holders)
 		if len(sp.Pending) > 0 {
 			continue // repair waits: nothing moves
