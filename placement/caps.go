@@ -11,7 +11,9 @@ import (
 // ⌈(k+m)/members⌉ when every member has enough nodes, higher when members are uneven (then
 // members with more nodes take the rest, still one shard per node). The region cap is hard.
 // With too few eligible nodes the caps are computed over every node that may hold shards
-// (active and allowed, full or not), so Check and Repair still judge existing holders.
+// (active and allowed, full or not), so Check and Repair still judge existing holders. A plan
+// derived by Without keeps its parent's member cap (pl.fixed: failures do not relax it) and
+// only says which cap the nodes that answer cannot meet.
 func (pl *Plan) computeCaps() (caps, error) {
 	const op = "placement.Place"
 	c := pl.caps
@@ -30,20 +32,31 @@ func (pl *Plan) computeCaps() (caps, error) {
 		return c, errs.Errorf(op, errs.Unavailable,
 			"k+m=%d shards need %d eligible nodes (one shard per node), have %d%s: add nodes, free space, allow more regions or members, or lower k+m",
 			n, n, len(pl.eligible), pl.ineligibleSummary())
-	case !pl.feasible(c, pool, nil) && pl.fixed && pl.feasible(c.withMember(n), pool, nil):
-		return c, errs.Errorf(op, errs.Unavailable,
-			"member cap: each member may hold at most %d of the %d shards of a stripe, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back or add nodes in other members",
-			c.member, n, pl.memberSummary())
-	case !pl.feasible(c, pool, nil) && pl.fixed:
-		return c, errs.Errorf(op, errs.Unavailable,
-			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back, or add nodes in more regions",
-			c.region, n, pl.regionSummary())
+	case pl.fixed:
+		return c, pl.fixedCapsErr(c, pool)
 	case !pl.feasible(c, pool, nil):
 		return c, errs.Errorf(op, errs.Unavailable,
 			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the eligible nodes (%s) cannot spread that far: add nodes in more regions, allow more regions, or raise m / lower k",
 			c.region, n, pl.regionSummary())
 	}
 	return c, nil
+}
+
+// fixedCapsErr says which inherited cap the nodes that answer cannot meet, or nil.
+func (pl *Plan) fixedCapsErr(c caps, pool []int) error {
+	const op = "placement.Place"
+	n := pl.policy.Shards()
+	switch {
+	case pl.feasible(c, pool, nil):
+		return nil
+	case pl.feasible(c.withMember(n), pool, nil):
+		return errs.Errorf(op, errs.Unavailable,
+			"member cap: each member may hold at most %d of the %d shards of a stripe, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back or add nodes in other members",
+			c.member, n, pl.memberSummary())
+	}
+	return errs.Errorf(op, errs.Unavailable,
+		"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back, or add nodes in more regions",
+		c.region, n, pl.regionSummary())
 }
 
 // memberCap returns the smallest per-member cap under which pool can hold k+m shards, or k+m.
