@@ -234,6 +234,11 @@ type Redundancy struct {
 	RepairQueue int       `json:"repair_queue"`
 	ScrubAge    string    `json:"scrub_age,omitempty"`
 	Measured    time.Time `json:"measured"`
+
+	// Waiting counts stripes repair leaves short because no node that answers may take their
+	// missing shards within the catalog's constraints; WaitingWhy is placement's reason for one.
+	Waiting    int    `json:"waiting_for_placement,omitempty"`
+	WaitingWhy string `json:"waiting_why,omitempty"`
 }
 
 // ScrubReport is the outcome of one scrub of a node's store.
@@ -255,6 +260,8 @@ type Verification struct {
 	ContentOK      bool           `json:"content_ok"`
 	Stripes        []StripeHealth `json:"stripes,omitempty"`
 	Problems       []string       `json:"problems,omitempty"`
+	// Placement: where every shard is and whether the catalog's constraints hold (placement.go).
+	Placement *PlacementAudit `json:"placement,omitempty"`
 }
 
 // StripeHealth is how many shards of a stripe answered.

@@ -43,6 +43,11 @@ func (b *CreateCatalog) check(s *State, x *exec) error {
 	if err != nil {
 		return err
 	}
+	if x.proposing {
+		if err := s.placeableLocked(op, p); err != nil {
+			return err
+		}
+	}
 	b.Placement = p
 	return nil
 }
@@ -191,7 +196,10 @@ func (b *SetPlacement) check(s *State, x *exec) error {
 			return err
 		}
 	}
-	return s.validPlacementLocked(op, &b.Placement)
+	if err := s.validPlacementLocked(op, &b.Placement); err != nil || !x.proposing {
+		return err
+	}
+	return s.placeableLocked(op, b.Placement)
 }
 
 func (b *SetPlacement) apply(s *State, x *exec) {

@@ -18,7 +18,11 @@ func (f *fixture) check(actor string, body Body) error {
 // federation's default and keeps the regions, excluded members and jurisdiction mode asked.
 func TestCreateKeepsConstraints(t *testing.T) {
 	f := newFixture(t)
-	asked := Placement{AllowedRegions: []string{"JP", "TW"}, ExcludedMembers: []string{"esa"}, Jurisdiction: true}
+	f.addNodes("nchc", 1)
+	f.addNodes("aist", 1)
+	f.addNodes("esa", 1) // two nodes in each of TW, JP, FR: enough for 3+2 in jurisdiction mode
+	asked := Placement{AllowedRegions: []string{"FR", "JP", "TW"}, ExcludedMembers: []string{"jaxa"}, Jurisdiction: true}
+	f.must("nchc-admin", &AddMember{Member: member("jaxa"), Admin: &User{ID: "jaxa-admin", Member: "jaxa", Roles: policy.RoleAdmin}})
 	body := &CreateCatalog{Name: "jp", Owner: "nchc", Scope: mustScope(t, "member"), Placement: asked}
 	if err := f.check("nchc-admin", body); err != nil {
 		t.Fatalf("Check: %v", err)
@@ -28,7 +32,7 @@ func TestCreateKeepsConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Placement{K: 3, M: 2, AllowedRegions: []string{"JP", "TW"}, ExcludedMembers: []string{"esa"}, Jurisdiction: true}
+	want := Placement{K: 3, M: 2, AllowedRegions: []string{"FR", "JP", "TW"}, ExcludedMembers: []string{"jaxa"}, Jurisdiction: true}
 	if !equalPlacement(c.Placement, want) {
 		t.Fatalf("placement %+v, want %+v", c.Placement, want)
 	}
@@ -68,6 +72,7 @@ func TestCodingPaired(t *testing.T) {
 			t.Fatal("Check changed the state")
 		}
 	}
+	f.addNodes("aist", 2) // three nodes in JP: 2+1 can be placed there
 	if err := f.check("nchc-admin", &SetPlacement{Catalog: "c", Placement: Placement{K: 2, M: 1, AllowedRegions: []string{"JP"}}}); err != nil {
 		t.Fatalf("k and m given: %v", err)
 	}

@@ -116,8 +116,8 @@ func (p *deletePolicy) decide(ctx context.Context, from string, c cid.Cid) strin
 
 // designated returns the nodes placement puts the block on, for every reference: shard i of a
 // stripe goes to Place(key)[i] as the repair planner computes it (Planner.Rebalance's ideal
-// holder), a manifest to the first m+1 active nodes in its rank order (repair.PlanReplicas with
-// no holders yet). ok is false when some reference cannot be placed.
+// holder), a manifest to the first m+1 active nodes the catalog allows in its rank order
+// (placement.Plan.CopyOrder, as repair.PlanReplicas uses it, with no holders yet). ok is false when some reference cannot be placed.
 func (p *deletePolicy) designated(refs []blockRef) (out []string, ok bool) {
 	nodes := p.nodes()
 	plans := map[string]*placement.Plan{}
@@ -129,7 +129,7 @@ func (p *deletePolicy) designated(refs []blockRef) (out []string, ok bool) {
 			continue
 		}
 		if r.Stripe < 0 {
-			to, _ := repair.PlanReplicas(plan.Ranked(repair.ManifestKey(r.Manifest)), nil, plan.Policy().M+1, func(string) bool { return true })
+			to, _ := repair.PlanReplicas(plan.CopyOrder(repair.ManifestKey(r.Manifest)), nil, plan.Policy().M+1, func(string) bool { return true })
 			out = append(out, to...)
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -85,49 +86,78 @@ func cloneStripe(s *chunker.EncodedStripe) *chunker.EncodedStripe {
 }
 
 // storeStripe sends each shard of s to its holder in parallel. A holder that fails is replaced
-// by the next eligible node in XOR order (the DHT announces the detour), so a publish succeeds
-// while enough nodes answer; it fails when fewer than k+m distinct nodes take the stripe.
+// by the node placement.Plan.Detour picks, which keeps every constraint of the catalog (member
+// and region caps, allowed regions, excluded members) given the other holders; the DHT announces
+// the detour. A shard no node may take within the constraints stays missing, and the stripe is
+// acknowledged only if placement.Plan.Accept allows it.
 func (v *placementView) storeStripe(ctx context.Context, s *chunker.EncodedStripe) error {
 	holders, err := v.plan.Place(s.PlacementKey)
 	if err != nil {
 		return err
 	}
-	ranked := v.plan.Ranked(s.PlacementKey)
-	var mu sync.Mutex
-	used := make(map[string]bool, len(holders))
-	for _, h := range holders {
-		used[h] = true
-	}
+	sh := &stripeHolders{plan: v.plan, key: s.PlacementKey, assign: holders}
 	var wg sync.WaitGroup
 	errc := make([]error, len(s.Shards))
 	for i := range s.Shards {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errc[i] = v.storeShard(ctx, s.CIDs[i], s.Shards[i], holders[i], ranked, &mu, used)
+			errc[i] = v.storeShard(ctx, s.CIDs[i], s.Shards[i], i, sh)
 		}()
 	}
 	wg.Wait()
-	return v.settle(s, errc)
+	return v.settle(s, errc, sh)
 }
 
-// errNoHolder marks a shard that no reachable node could take.
+// stripeHolders is one stripe's holders while its shards are being stored. Detours are chosen
+// one at a time under mu, each from the current holders of the other shards, so parallel
+// detours cannot together put more shards in a member or region than its cap.
+type stripeHolders struct {
+	plan   *placement.Plan
+	key    [32]byte
+	mu     sync.Mutex
+	assign []string // guarded by mu: holder per shard, "" where no node may take it
+	tried  []string // guarded by mu: nodes that failed to take a shard of this stripe
+}
+
+// detour records that failed did not take shard and returns the holder to try next.
+func (h *stripeHolders) detour(shard int, failed string) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.Contains(h.tried, failed) {
+		h.tried = append(h.tried, failed)
+	}
+	next, err := h.plan.Without(h.tried...).Detour(h.key, h.assign, shard)
+	h.assign[shard] = next
+	return next, err
+}
+
+// layout returns the final holders and the nodes that failed.
+func (h *stripeHolders) layout() (assign, tried []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.assign), slices.Clone(h.tried)
+}
+
+// errNoHolder marks a shard that no reachable node could take within the constraints.
 var errNoHolder = errs.Errorf("node.storeShard", errs.Unavailable, "no eligible node left to hold the shard")
 
-// noHolder is errNoHolder with the last holder's error (a full disk, a dead node).
-type noHolder struct{ last error }
+// noHolder is errNoHolder with the last holder's error (a full disk, a dead node) and why no
+// other node may take the shard (placement's answer, naming the constraint).
+type noHolder struct{ last, why error }
 
 func (e noHolder) Error() string {
-	return fmt.Sprintf("no node could take the shard (last error: %v)", e.last)
+	return fmt.Sprintf("no node could take the shard: %v (last error: %v)", e.why, e.last)
 }
 func (e noHolder) Is(target error) bool { return target == errNoHolder }
 func (e noHolder) Unwrap() error        { return e.last }
 
 // settle decides whether a stripe is durable enough to acknowledge. Every shard must be stored
-// except those for which no reachable node was left (nodes down: the failures the design
-// tolerates); at least k must be stored, so the object reads back. Missing shards are counted as
-// degraded and restored by repair when nodes return.
-func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
+// except those for which no reachable node was left within the constraints (nodes down: the
+// failures the design tolerates), and placement.Plan.Accept must allow what was stored (at
+// least k; in jurisdiction mode, k left after losing any one region). Missing shards are counted
+// as degraded and restored by repair when nodes return.
+func (v *placementView) settle(s *chunker.EncodedStripe, errc []error, sh *stripeHolders) error {
 	stored := 0
 	var first, last error
 	for i, err := range errc {
@@ -143,11 +173,13 @@ func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
 	if first != nil {
 		return first
 	}
-	if stored < v.policy.K {
-		if errs.Is(last, errs.NoSpace) {
-			return errs.Errorf("node.storeStripe", errs.NoSpace, "stripe %d: only %d of %d shards could be stored, %d needed: the nodes are full (%v); free space or add nodes", s.Index, stored, len(errc), v.policy.K, last)
-		}
-		return errs.Errorf("node.storeStripe", errs.Unavailable, "stripe %d: only %d of %d shards could be stored, %d needed (%v); bring nodes back", s.Index, stored, len(errc), v.policy.K, last)
+	if stored < v.policy.K && errs.Is(last, errs.NoSpace) {
+		return errs.Errorf("node.storeStripe", errs.NoSpace, "stripe %d: only %d of %d shards could be stored, %d needed: the nodes are full (%v); free space or add nodes", s.Index, stored, len(errc), v.policy.K, last)
+	}
+	layout, tried := sh.layout()
+	if err := v.plan.Accept(layout); err != nil {
+		return errs.Errorf("node.storeStripe", errs.Unavailable, "stripe %d refused: %v. Nodes that did not take a shard: %s; %v. Bring those nodes back, or add nodes in other members or regions, and publish again",
+			s.Index, err, strings.Join(tried, ", "), last)
 	}
 	if missing := len(errc) - stored; missing > 0 {
 		v.n.metrics.degradedShards.Add(float64(missing))
@@ -157,9 +189,10 @@ func (v *placementView) settle(s *chunker.EncodedStripe, errc []error) error {
 	return nil
 }
 
-func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, first string, ranked []placement.Node, mu *sync.Mutex, used map[string]bool) error {
-	target := first
-	var lastErr error
+func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, shard int, sh *stripeHolders) error {
+	sh.mu.Lock()
+	target := sh.assign[shard]
+	sh.mu.Unlock()
 	for {
 		id, err := peer.Decode(target)
 		if err == nil {
@@ -171,21 +204,12 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 		if ctx.Err() != nil || errs.Is(err, errs.Corrupt) {
 			return err
 		}
-		lastErr = err
-		v.n.log.Warn("shard holder failed; trying the next node in placement order", "holder", target, "err", err)
-		mu.Lock()
-		target = ""
-		for _, cand := range ranked {
-			if cand.Active && v.policy.Eligible(cand) && !used[cand.ID] {
-				used[cand.ID] = true
-				target = cand.ID
-				break
-			}
+		v.n.log.Warn("shard holder failed; trying the node placement picks within the catalog's constraints", "holder", target, "err", err)
+		next, why := sh.detour(shard, target)
+		if why != nil {
+			return noHolder{last: err, why: why}
 		}
-		mu.Unlock()
-		if target == "" {
-			return noHolder{last: lastErr}
-		}
+		target = next
 	}
 }
 
@@ -201,15 +225,16 @@ func (v *placementView) storeManifest(ctx context.Context, c cid.Cid, data []byt
 	return <-local
 }
 
-// storeManifestRemote puts the manifest on the m nearest other active nodes, moving on along
-// the XOR order past nodes that fail.
+// storeManifestRemote puts the manifest on the m nearest other active nodes that the catalog's
+// region allow-list and member exclusions allow, moving on along the XOR order past nodes that
+// fail.
 func (v *placementView) storeManifestRemote(ctx context.Context, c cid.Cid, data []byte) error {
 	want := v.policy.M + 1
 	self := v.n.PeerID().String()
 	var targets []peer.ID
 	key := sha256.Sum256(c.Bytes())
-	for _, cand := range v.plan.Ranked(key) {
-		if id, err := peer.Decode(cand.ID); err == nil && cand.Active && cand.ID != self {
+	for _, cand := range v.plan.CopyOrder(key) { // active nodes the catalog's constraints allow
+		if id, err := peer.Decode(cand.ID); err == nil && cand.ID != self {
 			targets = append(targets, id)
 		}
 	}

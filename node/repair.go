@@ -187,7 +187,8 @@ func (n *Node) redundancy() *api.Redundancy {
 	if st.Measured.IsZero() {
 		return nil
 	}
-	out := &api.Redundancy{Full: st.Full, Degraded: st.Degraded, Critical: st.Critical, Lost: st.Lost, RepairQueue: st.RepairQueue, Measured: st.Measured}
+	out := &api.Redundancy{Full: st.Full, Degraded: st.Degraded, Critical: st.Critical, Lost: st.Lost, RepairQueue: st.RepairQueue, Measured: st.Measured,
+		Waiting: st.Last.Unplaceable, WaitingWhy: st.Last.UnplaceableWhy}
 	if age := n.scrubber.Age(); age > 0 {
 		out.ScrubAge = age.Round(time.Second).String()
 	}

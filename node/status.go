@@ -3,8 +3,6 @@ package node
 import (
 	"context"
 	"io"
-	"sync"
-	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -92,7 +90,13 @@ func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bo
 		v.Problems = append(v.Problems, "manifest: "+err.Error())
 		return v, nil
 	}
-	v.Stripes = n.stripeHealth(ctx, m)
+	holders := n.shardHolders(ctx, m)
+	v.Stripes = stripeHealth(m, holders)
+	if cat, err := n.state.Catalog(o.Catalog); err != nil {
+		v.Problems = append(v.Problems, "placement: "+err.Error())
+	} else if v.Placement, err = n.placementAudit(toPlacementPolicy(cat.Placement), m, holders); err != nil {
+		v.Problems = append(v.Problems, "placement: "+err.Error())
+	}
 	if content {
 		v.ContentChecked = true
 		if err := n.checkContent(ctx, sub, p, o.Content); err != nil {
@@ -104,44 +108,13 @@ func (n *Node) Verify(ctx context.Context, sub api.Subject, p string, content bo
 	return v, nil
 }
 
-// stripeHealth asks every node that may hold shards which of each stripe's shards it has.
-func (n *Node) stripeHealth(ctx context.Context, m *chunker.Manifest) []api.StripeHealth {
-	var all []cid.Cid
-	for _, s := range m.Stripes {
-		all = append(all, s.Shards...)
-	}
-	present := make(map[cid.Cid]bool, len(all))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, nd := range n.placementNodesAll() {
-		id, err := peer.Decode(nd.ID)
-		if err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() { // every node at once, each bounded: a dead node costs one timeout, not one each
-			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-			have, err := n.shards.has(cctx, id, all)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for i, h := range have {
-				if h {
-					present[all[i]] = true
-				}
-			}
-		}()
-	}
-	wg.Wait()
+// stripeHealth counts, for each stripe, the shards that at least one node answered for.
+func stripeHealth(m *chunker.Manifest, holders map[cid.Cid][]string) []api.StripeHealth {
 	out := make([]api.StripeHealth, len(m.Stripes))
 	for i, s := range m.Stripes {
 		out[i] = api.StripeHealth{Index: i, Needed: m.K, Total: m.K + m.M}
 		for _, c := range s.Shards {
-			if present[c] {
+			if len(holders[c]) > 0 {
 				out[i].Reachable++
 			}
 		}

@@ -11,7 +11,9 @@ import (
 // ⌈(k+m)/members⌉ when every member has enough nodes, higher when members are uneven (then
 // members with more nodes take the rest, still one shard per node). The region cap is hard.
 // With too few eligible nodes the caps are computed over every node that may hold shards
-// (active and allowed, full or not), so Check and Repair still judge existing holders.
+// (active and allowed, full or not), so Check and Repair still judge existing holders. A plan
+// derived by Without keeps its parent's member cap (pl.fixed: failures do not relax it) and
+// only says which cap the nodes that answer cannot meet.
 func (pl *Plan) computeCaps() (caps, error) {
 	const op = "placement.Place"
 	c := pl.caps
@@ -22,18 +24,39 @@ func (pl *Plan) computeCaps() (caps, error) {
 	if pl.short {
 		pool = pl.holders()
 	}
-	c.member = pl.memberCap(c, pool)
+	if !pl.fixed {
+		c.member = pl.memberCap(c, pool)
+	}
 	switch {
 	case pl.short:
 		return c, errs.Errorf(op, errs.Unavailable,
 			"k+m=%d shards need %d eligible nodes (one shard per node), have %d%s: add nodes, free space, allow more regions or members, or lower k+m",
 			n, n, len(pl.eligible), pl.ineligibleSummary())
+	case pl.fixed:
+		return c, pl.fixedCapsErr(c, pool)
 	case !pl.feasible(c, pool, nil):
 		return c, errs.Errorf(op, errs.Unavailable,
 			"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the eligible nodes (%s) cannot spread that far: add nodes in more regions, allow more regions, or raise m / lower k",
 			c.region, n, pl.regionSummary())
 	}
 	return c, nil
+}
+
+// fixedCapsErr says which inherited cap the nodes that answer cannot meet, or nil.
+func (pl *Plan) fixedCapsErr(c caps, pool []int) error {
+	const op = "placement.Place"
+	n := pl.policy.Shards()
+	switch {
+	case pl.feasible(c, pool, nil):
+		return nil
+	case pl.feasible(c.withMember(n), pool, nil):
+		return errs.Errorf(op, errs.Unavailable,
+			"member cap: each member may hold at most %d of the %d shards of a stripe, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back or add nodes in other members",
+			c.member, n, pl.memberSummary())
+	}
+	return errs.Errorf(op, errs.Unavailable,
+		"jurisdiction mode: each region may hold at most min(k-1, m)=%d of the %d shards, and the nodes that answer (%s) cannot spread that far: bring the unreachable nodes back, or add nodes in more regions",
+		c.region, n, pl.regionSummary())
 }
 
 // memberCap returns the smallest per-member cap under which pool can hold k+m shards, or k+m.
@@ -101,26 +124,39 @@ func (pl *Plan) ineligibleSummary() string {
 
 // regionSummary lists eligible nodes per region, e.g. "JP:3 TW:2".
 func (pl *Plan) regionSummary() string {
-	names := make([]string, pl.caps.regions)
-	counts := make([]int, pl.caps.regions)
-	for _, e := range pl.entries {
-		names[e.region] = e.node.Region
+	return pl.summary(pl.caps.regions, func(e *entry) (int, string) { return e.region, e.node.Region }, pl.eligible)
+}
+
+// memberSummary lists eligible nodes per member, e.g. "aist:2 nchc:3".
+func (pl *Plan) memberSummary() string {
+	return pl.summary(pl.caps.members, func(e *entry) (int, string) { return e.member, e.node.Member }, pl.eligible)
+}
+
+// summary counts the nodes idx per domain (domain gives an entry's index and name) and lists
+// the non-empty domains in index order.
+func (pl *Plan) summary(size int, domain func(*entry) (int, string), idx []int) string {
+	names := make([]string, size)
+	counts := make([]int, size)
+	for i := range pl.entries {
+		d, name := domain(&pl.entries[i])
+		names[d] = name
 	}
-	for _, i := range pl.eligible {
-		counts[pl.entries[i].region]++
+	for _, i := range idx {
+		d, _ := domain(&pl.entries[i])
+		counts[d]++
 	}
 	var b strings.Builder
-	for r, name := range names {
-		if counts[r] == 0 {
+	for d, name := range names {
+		if counts[d] == 0 {
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		if name == "" {
-			name = "(no region)"
+			name = "(none)"
 		}
-		fmt.Fprintf(&b, "%s:%d", name, counts[r])
+		fmt.Fprintf(&b, "%s:%d", name, counts[d])
 	}
 	return b.String()
 }

@@ -37,7 +37,7 @@ func (pl *Plan) Repair(key [32]byte, assignment []string) ([]string, error) {
 	for j, r := range ranked {
 		order[j] = r.i
 	}
-	chosen, ok := pl.greedy(order, kept)
+	chosen, ok := pl.greedy(order, kept, n)
 	if !ok {
 		chosen, ok = pl.careful(order, kept)
 	}
@@ -86,11 +86,11 @@ func (pl *Plan) keptEntries(bad []Misplaced, out []string) []int {
 	return kept
 }
 
-// greedy takes nodes in order while their member and region are under the caps. For a
-// membership where each member sits in one region (the usual case) the caps form a laminar
-// matroid and greedy finds a full placement whenever one exists.
-func (pl *Plan) greedy(order, kept []int) ([]int, bool) {
-	n := pl.policy.Shards()
+// greedy takes nodes in order while their member and region are under the caps, until n are
+// chosen (kept first). For a membership where each member sits in one region (the usual case)
+// the caps form a laminar matroid and greedy finds a full placement whenever one exists. Place,
+// Repair and Detour all choose through it.
+func (pl *Plan) greedy(order, kept []int, n int) ([]int, bool) {
 	chosen := append(make([]int, 0, n), kept...)
 	var mbuf, rbuf [16]int
 	mc, rc := counts(mbuf[:0], pl.caps.members), counts(rbuf[:0], pl.caps.regions)

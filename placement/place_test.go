@@ -222,7 +222,7 @@ func TestFallbackWhenGreedyStuck(t *testing.T) {
 	for _, r := range pl.rank(key(0), pl.eligible) {
 		order = append(order, r.i)
 	}
-	if _, ok := pl.greedy(order, nil); ok {
+	if _, ok := pl.greedy(order, nil, pl.policy.Shards()); ok {
 		t.Fatal("greedy placed key(0); pick a membership where it gets stuck")
 	}
 	if _, ok := pl.careful(order, nil); !ok {

@@ -20,6 +20,7 @@ type Plan struct {
 	caps     caps
 	err      error // why no placement is possible under this membership, or nil
 	short    bool  // fewer eligible nodes than shards: Place fails, Repair may still work
+	fixed    bool  // caps inherited from the full membership (Without): never relaxed
 }
 
 type entry struct {
@@ -68,8 +69,12 @@ func (pl *Plan) prepare() {
 // holder that does not answer though the catalog still lists it (a publish retrying a shard
 // elsewhere, repair avoiding an unreachable node). Unknown IDs are ignored. It reuses the
 // decoded peer IDs, so it is much cheaper than NewPlan.
+//
+// The caps stay those of pl: a node that does not answer is a failure, not a change of the
+// membership, so it never lets another member or region take more shards of a stripe. When
+// the nodes left cannot meet them, Place, Repair and Detour refuse instead.
 func (pl *Plan) Without(ids ...string) *Plan {
-	out := &Plan{policy: pl.policy, byID: pl.byID, caps: pl.caps}
+	out := &Plan{policy: pl.policy, byID: pl.byID, caps: pl.caps, fixed: true}
 	out.entries = slices.Clone(pl.entries)
 	for _, id := range ids {
 		if i, ok := pl.byID[id]; ok {

@@ -163,6 +163,10 @@ func (r *Report) add(o *Report) {
 	r.Deleted += o.Deleted
 	r.Failed += o.Failed
 	r.Pending += o.Pending
+	r.Unplaceable += o.Unplaceable
+	if r.UnplaceableWhy == "" {
+		r.UnplaceableWhy = o.UnplaceableWhy
+	}
 	r.Queued += o.Queued
 	r.ManifestCopies += o.ManifestCopies
 	r.ManifestDeletes += o.ManifestDeletes

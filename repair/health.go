@@ -67,6 +67,10 @@ type Report struct {
 	Draining    bool // this node is draining
 	LocalShards int  // shards of committed objects still held here (counted only when draining)
 	Drained     bool // draining, and holds no shard of any committed object: it may be removed
+
+	// UnplaceableWhy is placement's reason for the first unplaceable stripe of the pass (which
+	// constraint the nodes that answer cannot meet): repair waits rather than break it.
+	UnplaceableWhy string
 }
 
 func (r *Report) count(h Health, before bool) {

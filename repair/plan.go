@@ -91,8 +91,10 @@ func (p *Planner) PlanStripe(key [32]byte, holders [][]string) StripePlan {
 	target, err := p.avail.Repair(key, assign)
 	if err != nil {
 		sp.Err = err
-		p.drainOnly(&sp, holders, assign, pending)
-		return sp
+		if target = p.partial(key, assign, pending); target == nil {
+			p.drainOnly(&sp, holders, assign, pending)
+			return sp
+		}
 	}
 	for i := range n {
 		p.planShard(&sp, i, at(holders, i), assign[i], target[i], pending[i])
@@ -109,7 +111,7 @@ func (p *Planner) PlanStripe(key [32]byte, holders [][]string) StripePlan {
 // planShard adds what shard i needs: nothing, a rebuild, a copy, deletes from draining nodes.
 func (p *Planner) planShard(sp *StripePlan, i int, hs []string, assigned, target string, pending bool) {
 	switch {
-	case pending:
+	case pending || target == "": // target "": no node may take it within the constraints
 		return
 	case len(hs) == 0:
 		sp.Rebuild = append(sp.Rebuild, Move{Shard: i, To: target})
@@ -122,6 +124,33 @@ func (p *Planner) planShard(sp *StripePlan, i int, hs []string, assigned, target
 			sp.Delete = append(sp.Delete, Move{Shard: i, From: h, To: target})
 		}
 	}
+}
+
+// partial returns, when Repair cannot place every misplaced shard of a stripe within the
+// constraints, an assignment in which as many as can be are placed, one at a time by
+// placement.Plan.Detour (the publish path's rule), and the others are "": repair rebuilds what
+// fits and waits for the rest rather than break a cap. It returns nil when none can be placed,
+// or when a shard is pending (its holder may return, and would count against the caps).
+func (p *Planner) partial(key [32]byte, assign []string, pending []bool) []string {
+	bad, err := p.avail.Check(assign)
+	if err != nil || len(bad) == 0 || slices.Contains(pending, true) {
+		return nil
+	}
+	out := slices.Clone(assign)
+	for _, b := range bad {
+		out[b.Shard] = ""
+	}
+	placed := 0
+	for _, b := range bad {
+		if id, err := p.avail.Detour(key, out, b.Shard); err == nil {
+			out[b.Shard] = id
+			placed++
+		}
+	}
+	if placed == 0 {
+		return nil
+	}
+	return out
 }
 
 // drainOnly plans, when no new holders can be found, the deletes of draining copies whose shard

@@ -33,7 +33,32 @@ func (p *Planner) Rebalance(key [32]byte, holders [][]string) []Move {
 		}
 		moves = append(moves, Move{Shard: i, From: hs[0], To: to})
 	}
+	if !p.keepsConstraints(ideal, holders, moves) {
+		return nil // a partial move (some ideal holders are down) would break a cap: wait
+	}
 	return moves
+}
+
+// keepsConstraints reports whether the stripe's layout after moves keeps every constraint of
+// the catalog, judged by placement's Check over the nodes that answer: a shard whose ideal
+// holder is down stays where it is, and next to the moved ones it could put its member or
+// region over the cap.
+func (p *Planner) keepsConstraints(ideal []string, holders [][]string, moves []Move) bool {
+	after := make([]string, len(ideal))
+	for i := range after {
+		hs := at(holders, i)
+		switch {
+		case slices.Contains(hs, ideal[i]):
+			after[i] = ideal[i]
+		case len(hs) > 0:
+			after[i] = hs[0]
+		}
+	}
+	for _, mv := range moves {
+		after[mv.Shard] = mv.To
+	}
+	bad, err := p.avail.Check(after)
+	return err == nil && len(bad) == 0
 }
 
 // rebalanceJob is a healthy stripe whose shards are not where placement puts them.

@@ -69,7 +69,20 @@ func (p *pass) queueManifest(o Object, pl *Planner) {
 	if Responsible(ranked, p.isTrusted) != p.r.cfg.Self {
 		return
 	}
-	p.mbatch = append(p.mbatch, &manifestJob{obj: o.ID, c: o.ManifestCID, m: o.Manifest, copies: o.Policy.M + 1, ranked: ranked})
+	p.mbatch = append(p.mbatch, &manifestJob{obj: o.ID, c: o.ManifestCID, m: o.Manifest, copies: o.Policy.M + 1,
+		ranked: allowedOnly(ranked, pl.Policy())})
+}
+
+// allowedOnly marks the nodes that the catalog's region allow-list or member exclusions keep
+// from holding copies as inactive, so PlanReplicas treats them as draining: never a target, and
+// their copies are dropped once allowed nodes hold enough. Publish uses the same rule
+// (placement.Plan.CopyOrder: active and allowed).
+func allowedOnly(ranked []placement.Node, pol placement.Policy) []placement.Node {
+	out := slices.Clone(ranked)
+	for i := range out {
+		out[i].Active = out[i].Active && pol.Allowed(out[i])
+	}
+	return out
 }
 
 // fixManifests tops up the replicas of the batch's manifests, given who holds them.

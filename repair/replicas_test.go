@@ -3,6 +3,8 @@ package repair
 import (
 	"slices"
 	"testing"
+
+	"github.com/meridian-fed/meridian/placement"
 )
 
 func TestPlanReplicas(t *testing.T) {
@@ -39,5 +41,17 @@ func TestPlanReplicas(t *testing.T) {
 	to, drop := PlanReplicas(nodes, id(1), 4, usable) // 4 copies, 3 usable active nodes
 	if len(to) != 3 || drop != nil {
 		t.Errorf("too few places: to %v drop %v; want every usable node and the draining copy kept", to, drop)
+	}
+}
+
+// TestPlanReplicasKeepsToAllowedNodes: a manifest copy never goes to a node of an excluded
+// member, and a copy found there is dropped once allowed nodes hold enough.
+func TestPlanReplicasKeepsToAllowedNodes(t *testing.T) {
+	nodes := makeNodes(t, "a", "b", "c", "d", "e")
+	pol := placement.Policy{K: 2, M: 1, ExcludedMembers: []string{nodes[2].Member}}
+	ranked := allowedOnly(nodes, pol)
+	to, drop := PlanReplicas(ranked, []string{nodes[0].ID, nodes[2].ID}, 2, func(string) bool { return true })
+	if !slices.Equal(to, []string{nodes[1].ID}) || !slices.Equal(drop, []string{nodes[2].ID}) {
+		t.Fatalf("to %v drop %v; want the copy moved from the excluded member's node to the next allowed one", to, drop)
 	}
 }

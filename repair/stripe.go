@@ -40,6 +40,9 @@ func (p *pass) record(j *stripeJob, sp *StripePlan, res *fixResult) {
 	}
 	if sp.Err != nil {
 		rep.Unplaceable++
+		if rep.UnplaceableWhy == "" {
+			rep.UnplaceableWhy = sp.Err.Error()
+		}
 		r.cfg.Log.Warn("stripe cannot be fully repaired", "object", j.obj, "stripe", j.index, "err", sp.Err)
 	}
 	if sp.Work() {

@@ -32,11 +32,14 @@ type fakeBackend struct {
 	order    []string
 	users    map[string]*api.User
 	// fault knobs
-	wrongCID bool // Publish records the content CID of other bytes (sha256 still right)
-	corrupt  bool // ReadContent flips the first byte
-	tamper   bool // Publish and Object answer with the record's name changed
-	stripes  []api.StripeHealth
-	searched api.Query // the last query Search received
+	wrongCID   bool // Publish records the content CID of other bytes (sha256 still right)
+	corrupt    bool // ReadContent flips the first byte
+	tamper     bool // Publish and Object answer with the record's name changed
+	stripes    []api.StripeHealth
+	placement  *api.PlacementAudit // what Verify reports for --placement
+	waiting    int                 // what Status reports as stripes repair leaves waiting for placement
+	waitingWhy string              // and why
+	searched   api.Query           // the last query Search received
 }
 
 func newFakeBackend() *fakeBackend {
@@ -234,7 +237,7 @@ func (f *fakeBackend) Verify(ctx context.Context, sub api.Subject, p string, con
 	defer f.mu.Unlock()
 	return &api.Verification{PID: o.PID, RecordHashOK: true, SignatureOK: true, ContentChecked: content, ContentOK: content,
 		AuditEntry: &api.AuditEntry{Index: o.PublishIndex, Actor: "aist/root", Kind: "publish", Digest: "d"},
-		Stripes:    append([]api.StripeHealth(nil), f.stripes...)}, nil
+		Stripes:    append([]api.StripeHealth(nil), f.stripes...), Placement: f.placement}, nil
 }
 
 func (f *fakeBackend) ListObjects(ctx context.Context, sub api.Subject, catalog, cursor string, limit int) (*api.ObjectPage, error) {

@@ -48,6 +48,9 @@ func printStatus(w io.Writer, st *api.Status) error {
 		// counts it: a node's counts are its share, and the nodes' counts add up to the whole.
 		fmt.Fprintf(tw, "stripes\t%d full, %d degraded, %d critical, %d lost (those this node repairs; the nodes' counts add up to the federation's)\n", r.Full, r.Degraded, r.Critical, r.Lost)
 		fmt.Fprintf(tw, "repair queue\t%d\n", r.RepairQueue)
+		if r.Waiting > 0 {
+			fmt.Fprintf(tw, "repair waits\t%d stripes: no node that answers may take their missing shards within the catalog's constraints (%s)\n", r.Waiting, r.WaitingWhy)
+		}
 		if r.ScrubAge != "" {
 			fmt.Fprintf(tw, "scrub age\t%s\n", r.ScrubAge)
 		}

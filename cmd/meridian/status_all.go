@@ -62,6 +62,10 @@ func allStatus(ctx context.Context, c *api.Client) (*fedStatus, error) {
 		out.Total.Critical += r.Critical
 		out.Total.Lost += r.Lost
 		out.Total.RepairQueue += r.RepairQueue
+		out.Total.Waiting += r.Waiting
+		if out.Total.WaitingWhy == "" {
+			out.Total.WaitingWhy = r.WaitingWhy
+		}
 		if out.Total.Measured.IsZero() || r.Measured.Before(out.Total.Measured) {
 			out.Total.Measured = r.Measured // the oldest share dates the sum
 		}
@@ -91,6 +95,9 @@ func printAllStatus(w io.Writer, fs *fedStatus) error {
 	if t := fs.Total; t != nil {
 		fmt.Fprintf(w, "federation: %d full, %d degraded, %d critical, %d lost; repair queue %d (%d of %d nodes, oldest count %v ago)\n",
 			t.Full, t.Degraded, t.Critical, t.Lost, t.RepairQueue, fs.Answered, len(fs.Nodes), time.Since(t.Measured).Round(time.Second))
+		if t.Waiting > 0 {
+			fmt.Fprintf(w, "repair waits: %d stripes cannot get their missing shards within the catalogs' constraints (%s)\n", t.Waiting, t.WaitingWhy)
+		}
 		return nil
 	}
 	fmt.Fprintf(w, "federation: no total: %d of %d nodes answered with counts; stripes of the others are not counted (each stripe is counted by one node)\n", countWith(fs), len(fs.Nodes))

@@ -12,7 +12,7 @@ import (
 )
 
 func newVerifyCmd() *cobra.Command {
-	var content bool
+	var content, place bool
 	cmd := &cobra.Command{
 		Use:   "verify PID",
 		Short: "Check a PID for an auditor: record hash, signature, audit entry, shards, content",
@@ -21,13 +21,18 @@ trust no node: the record, re-encoded canonically, must hash to the PID and its 
 verify under the publisher key; with --content the bytes are downloaded and must give the
 record's content CID, sha256 and size. Checks marked (node) are the answering node's: its own
 record checks, the audit log entry that accepted the object, and how many shards of every
-stripe answered. Exit code 6 when a hash, signature, entry or content check fails, 5 when
-only shards are missing, 0 when all pass.`,
+stripe answered. With --placement it also lists each shard's node, member and region and says
+whether the catalog's placement constraints (member cap, allowed regions, excluded members,
+jurisdiction) hold for every stripe. Exit code 6 when a hash, signature, entry, content or
+placement check fails, 5 when only shards are missing, 0 when all pass.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().BoolVar(&content, "content", false, "also download the content and check its content CID")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runVerify(cmd, cf, args[0], content) }
+	cmd.Flags().BoolVar(&place, "placement", false, "also list where every shard is and check the catalog's placement constraints")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return runVerify(cmd, cf, args[0], verifyOpts{content: content, placement: place})
+	}
 	return cmd
 }
 
@@ -40,18 +45,22 @@ type check struct {
 }
 
 type verifyReport struct {
-	PID      string             `json:"pid"`
-	OK       bool               `json:"ok"`
-	Checks   []check            `json:"checks"`
-	Stripes  []api.StripeHealth `json:"stripes,omitempty"`
-	Problems []string           `json:"problems,omitempty"`
+	PID       string              `json:"pid"`
+	OK        bool                `json:"ok"`
+	Checks    []check             `json:"checks"`
+	Stripes   []api.StripeHealth  `json:"stripes,omitempty"`
+	Placement *api.PlacementAudit `json:"placement,omitempty"` // with --placement
+	Problems  []string            `json:"problems,omitempty"`
 }
 
+// verifyOpts are verify's optional checks.
+type verifyOpts struct{ content, placement bool }
+
 // runVerify prints the report of every check, then fails unless all of them passed.
-func runVerify(cmd *cobra.Command, cf *clientFlags, p string, content bool) error {
+func runVerify(cmd *cobra.Command, cf *clientFlags, p string, opts verifyOpts) error {
 	var rep *verifyReport // kept for its verdict, printed first
 	run := func(ctx context.Context, c *api.Client) (*verifyReport, error) {
-		r, err := verify(ctx, c, p, content)
+		r, err := verify(ctx, c, p, opts)
 		rep = r
 		return r, err
 	}
@@ -61,8 +70,10 @@ func runVerify(cmd *cobra.Command, cf *clientFlags, p string, content bool) erro
 	return rep.err()
 }
 
-// verify runs the checks of p: the record here, the node's own, and with content the bytes.
-func verify(ctx context.Context, c *api.Client, p string, content bool) (*verifyReport, error) {
+// verify runs the checks of p: the record here, the node's own, with content the bytes, and
+// with placement where the shards are.
+func verify(ctx context.Context, c *api.Client, p string, opts verifyOpts) (*verifyReport, error) {
+	content := opts.content
 	obj, err := c.Object(ctx, p)
 	if err != nil {
 		return nil, err
@@ -77,6 +88,10 @@ func verify(ctx context.Context, c *api.Client, p string, content bool) (*verify
 	if content {
 		rep.Checks = append(rep.Checks, check{Name: "content CID (node)", OK: v.ContentChecked && v.ContentOK, kind: errs.Corrupt})
 		rep.Checks = append(rep.Checks, localContentCheck(ctx, c, p, obj.Record))
+	}
+	if opts.placement {
+		rep.Placement = v.Placement
+		rep.Checks = append(rep.Checks, placementCheck(v.Placement))
 	}
 	rep.OK = rep.err() == nil
 	return rep, nil
@@ -181,6 +196,9 @@ func printVerify(w io.Writer, rep *verifyReport) error {
 		fmt.Fprintln(w)
 		if c.Name == shardCheckName {
 			printStripes(w, rep.Stripes) // the detail of this check, under it
+		}
+		if c.Name == placementCheckName && rep.Placement != nil {
+			printPlacement(w, rep.Placement)
 		}
 	}
 	for _, p := range rep.Problems {
