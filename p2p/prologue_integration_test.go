@@ -5,6 +5,7 @@ package p2p
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"io"
 	"net"
 	"testing"
@@ -76,5 +77,30 @@ func TestIntegrationNoPnet(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("the listener's first bytes are %q, want the multistream header in the clear (is pnet back?)", got)
+	}
+}
+
+// Migration: a node that read its key from a legacy pnet key file and one that read the same
+// key from a current file connect; both derive the same prologue.
+func TestIntegrationLegacyKeyFileInterop(t *testing.T) {
+	k := mustPSK(t)
+	legacy, err := DecodePSK([]byte("/key/swarm/psk/1.0.0/\n/base16/\n" + hex.EncodeToString(k) + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := DecodePSK(EncodePSK(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := NewStaticMembership()
+	a := newTestNode(t, nodeOpts{psk: legacy, members: members})
+	b := newTestNode(t, nodeOpts{psk: current, members: members})
+	members.Add(a.Host().ID())
+	members.Add(b.Host().ID())
+	if err := b.Host().Connect(testCtx(t), addrInfo(a)); err != nil {
+		t.Fatalf("legacy and current key files of one key do not connect: %v", err)
+	}
+	if _, err := b.Host().NewStream(testCtx(t), a.Host().ID(), JoinID); err != nil {
+		t.Fatalf("no stream between them: %v", err)
 	}
 }
