@@ -23,8 +23,9 @@ import (
 const DHTPrefix = "/meridian"
 
 // New starts a node: loads (or creates) its identity, starts the host with the federation
-// key (bound into the Noise handshake) and gate, the DHT in server mode, the shard protocol (when a store is configured) and
-// the join protocol. It does not connect anywhere; call Connect.
+// key (bound into the Noise handshake) and gate, the DHT in server mode, the shard protocol
+// (when a store is configured) and the join protocol. It does not connect anywhere; call
+// Connect.
 func New(ctx context.Context, cfg Config) (*Node, error) {
 	const op = "p2p.New"
 	if err := cfg.Validate(); err != nil {
