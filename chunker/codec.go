@@ -9,6 +9,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/reedsolomon"
+	"github.com/meridian-fed/meridian/blockhash"
 	"github.com/meridian-fed/meridian/chunker/crypt"
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -153,7 +154,7 @@ func (c *codec) encode(index int, last bool, s *scratch) Stripe {
 	s.cids = slices.Grow(s.cids[:0], len(s.slots))[:len(s.slots)]
 	var wg sync.WaitGroup
 	for i, sh := range s.slots {
-		wg.Go(func() { s.cids[i] = rawCID(sha256.Sum256(sh)) })
+		wg.Go(func() { s.cids[i] = blockhash.Shard(sh) })
 	}
 	wg.Wait()
 	return Stripe{Length: len(s.plain), Compressed: compressed, Sealed: sealedLen,

@@ -1,9 +1,7 @@
 package chunker
 
 import (
-	"bytes"
-	"crypto/sha256"
-
+	"github.com/meridian-fed/meridian/blockhash"
 	"github.com/meridian-fed/meridian/errs"
 )
 
@@ -22,7 +20,7 @@ func (c *codec) verifyShards(st *Stripe, got [][]byte, s *scratch, trusted bool)
 		if i < len(got) {
 			sh = got[i]
 		}
-		if len(sh) == size && (trusted || bytes.Equal(rawCID(sha256.Sum256(sh)).Bytes(), want.Bytes())) {
+		if len(sh) == size && (trusted || blockhash.Matches(want, sh)) {
 			s.slots = append(s.slots, sh)
 			ok++
 			continue

@@ -11,6 +11,7 @@ import (
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
 	"github.com/ipld/go-ipld-prime/node/basicnode"
+	"github.com/meridian-fed/meridian/blockhash"
 	"github.com/meridian-fed/meridian/chunker/crypt"
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -110,9 +111,14 @@ func stripeNode(s *Stripe) qp.Assemble {
 	})
 }
 
-// ManifestCID is the CIDv1 (dag-cbor, sha2-256) of encoded manifest bytes.
-func ManifestCID(encoded []byte) cid.Cid {
-	return cid.NewCidV1(cid.DagCBOR, sha256Multihash(sha256.Sum256(encoded)))
+// ManifestCID is the CIDv1 (dag-cbor, blake3) of encoded manifest bytes.
+func ManifestCID(encoded []byte) cid.Cid { return blockhash.Manifest(encoded) }
+
+// ManifestMatches reports whether encoded manifest bytes hash to c, which may be a manifest
+// CID of today (blake3) or of before (sha2-256): check fetched manifests with it, not by
+// comparing with ManifestCID.
+func ManifestMatches(c cid.Cid, encoded []byte) bool {
+	return c.Defined() && c.Type() == cid.DagCBOR && blockhash.Matches(c, encoded)
 }
 
 // Validate checks that m is internally consistent: parameters in range, stripe lengths that add
@@ -165,7 +171,7 @@ func (m *Manifest) validateStripe(i int) error {
 	}
 	for j, c := range s.Shards {
 		if !isShardCID(c) {
-			return fmt.Errorf("shard %d CID %v is not CIDv1 raw sha2-256", j, c)
+			return fmt.Errorf("shard %d CID %v is not CIDv1 raw blake3 (or sha2-256)", j, c)
 		}
 	}
 	return nil
@@ -175,8 +181,7 @@ func isShardCID(c cid.Cid) bool {
 	if !c.Defined() {
 		return false
 	}
-	p := c.Prefix()
-	return p.Version == 1 && p.Codec == cid.Raw && p.MhType == sha256Code && p.MhLength == 32
+	return c.Version() == 1 && c.Type() == cid.Raw && blockhash.Supported(c)
 }
 
 // stripeCount is the number of stripes of an object: at least one, so that the last-stripe flag

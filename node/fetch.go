@@ -101,7 +101,7 @@ func (n *Node) manifest(ctx context.Context, c cid.Cid) (*chunker.Manifest, erro
 	if err != nil {
 		return nil, err
 	}
-	if !chunker.ManifestCID(b).Equals(c) {
+	if !chunker.ManifestMatches(c, b) {
 		return nil, errs.Errorf("node.manifest", errs.Corrupt, "manifest bytes do not hash to %s", c)
 	}
 	n.manifests.Add(c, m)

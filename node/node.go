@@ -154,6 +154,9 @@ func (n *Node) openP2P(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if p2p.IsLegacyKey(pskBytes) {
+		n.log.Info("federation key file is in the legacy pnet format; its key now binds the Noise handshake (no pnet), so every member must run this version", "fingerprint", p2p.Fingerprint(psk))
+	}
 	boot, err := parseAddrInfos(n.cfg.Bootstrap)
 	if err != nil {
 		return err

@@ -57,9 +57,8 @@ func TestIntegrationGateRefusesOutsiders(t *testing.T) {
 	// the dialer may briefly believe it is connected; the listener never lists it and the
 	// connection dies at once.
 	//
-	// With a wrong key the listener decrypts garbage, which multistream may read as a long
-	// length prefix and wait for: the handshake then stalls until the dialer gives up. A short
-	// dial deadline keeps the test fast; the listener counts the failure when the dialer hangs up.
+	// With a wrong key (another Noise prologue) the handshake fails at once; the short dial
+	// deadline only bounds the test if it ever stalls.
 	for name, o := range outsiders {
 		dctx, cancel := context.WithTimeout(testCtx(t), time.Second)
 		_ = o.Host().Connect(dctx, addrInfo(a))

@@ -23,8 +23,9 @@ import (
 const DHTPrefix = "/meridian"
 
 // New starts a node: loads (or creates) its identity, starts the host with the federation
-// key and gate, the DHT in server mode, the shard protocol (when a store is configured) and
-// the join protocol. It does not connect anywhere; call Connect.
+// key (bound into the Noise handshake) and gate, the DHT in server mode, the shard protocol
+// (when a store is configured) and the join protocol. It does not connect anywhere; call
+// Connect.
 func New(ctx context.Context, cfg Config) (*Node, error) {
 	const op = "p2p.New"
 	if err := cfg.Validate(); err != nil {
@@ -75,15 +76,12 @@ func (n *Node) hostOptions(key crypto.PrivKey) ([]libp2p.Option, connmgr.ConnMan
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(n.cfg.ListenAddrs...),
 		libp2p.Transport(tcp.NewTCPTransport),
-		libp2p.Security(noise.ID, noise.New),
+		n.security(),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.ResourceManager(&guard{ResourceManager: rm, members: n.cfg.Membership, log: n.denials}),
 		libp2p.ConnectionManager(cm),
 		libp2p.DisableRelay(),
-	}
-	if len(n.cfg.PSK) > 0 {
-		opts = append(opts, libp2p.PrivateNetwork(n.cfg.PSK))
 	}
 	if n.cfg.Registerer != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(n.cfg.Registerer))
@@ -91,6 +89,16 @@ func (n *Node) hostOptions(key crypto.PrivKey) ([]libp2p.Option, connmgr.ConnMan
 		opts = append(opts, libp2p.DisableMetrics())
 	}
 	return opts, cm, nil
+}
+
+// security is Noise, bound to the federation key by its prologue when there is one. There
+// is no pnet: Noise encrypts each connection once, and the key only decides who can finish
+// a handshake.
+func (n *Node) security() libp2p.Option {
+	if len(n.cfg.PSK) == 0 {
+		return libp2p.Security(noise.ID, noise.New)
+	}
+	return libp2p.Security(noise.ID, noiseWithPrologue(Prologue(n.cfg.PSK)))
 }
 
 func (n *Node) startProtocols() error {

@@ -25,7 +25,7 @@ import (
 type Config struct {
 	DataDir  string   // holds the identity key unless KeyFile is set
 	KeyFile  string   // identity key path; default DataDir/identity.key
-	PSK      pnet.PSK // the federation key; required unless Insecure
+	PSK      pnet.PSK // the federation key (bound into Noise as its prologue; no pnet runs); required unless Insecure
 	Insecure bool     // development only: run without a federation key
 
 	ListenAddrs []string        // multiaddrs, TCP only

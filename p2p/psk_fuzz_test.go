@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/meridian-fed/meridian/errs"
@@ -15,6 +16,8 @@ func FuzzDecodePSK(f *testing.F) {
 	f.Add([]byte("/key/swarm/psk/1.0.0/\n/base64/\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"))
 	f.Add([]byte("/key/swarm/psk/1.0.0/\r\n/bin/\r\n0123456789abcdef0123456789abcdef"))
 	f.Add([]byte("/key/swarm/psk/1.0.0/\n/base16/\nzz"))
+	f.Add([]byte("/key/meridian/federation/1.0.0/\r\n/base16/\r\n" + strings.Repeat("0f", 32)))
+	f.Add([]byte("/key/meridian/federation/1.0.0/\n/base16/\n" + strings.Repeat("g", 64)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		k, err := DecodePSK(b)
 		if err != nil {

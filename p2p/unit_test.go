@@ -3,8 +3,10 @@ package p2p
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,13 +27,25 @@ func TestPSKRoundTrip(t *testing.T) {
 	if err != nil || !bytes.Equal(got, k) {
 		t.Fatalf("DecodePSK(EncodePSK) = %x, %v", got, err)
 	}
-	// The base64 form that other IPFS tools write.
+	if !bytes.HasPrefix(EncodePSK(k), []byte(KeyHeader+"\n")) || IsLegacyKey(EncodePSK(k)) {
+		t.Errorf("EncodePSK wrote %q", EncodePSK(k))
+	}
+	// Legacy pnet swarm key files (the base16 form earlier versions wrote, and the base64
+	// form of other IPFS tools) still decode to the same key.
+	legacy := []byte("/key/swarm/psk/1.0.0/\n/base16/\n" + hex.EncodeToString(k) + "\n")
+	if got, err := DecodePSK(legacy); err != nil || !bytes.Equal(got, k) || !IsLegacyKey(legacy) {
+		t.Fatalf("legacy base16 key: %x, %v", got, err)
+	}
 	b64 := []byte("/key/swarm/psk/1.0.0/\n/base64/\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")
 	got, err = DecodePSK(b64)
 	if err != nil || got[31] != 31 {
 		t.Fatalf("base64 key: %x, %v", got, err)
 	}
-	for _, bad := range []string{"", "/key/swarm/psk/1.0.0/\n/base16/\nabc\n", "/key/other/\n/base16/\n00\n"} {
+	for _, bad := range []string{"", "/key/swarm/psk/1.0.0/\n/base16/\nabc\n", "/key/other/\n/base16/\n00\n",
+		KeyHeader + "\n/base16/\n" + hex.EncodeToString(k[:31]) + "\n",
+		KeyHeader + "\n/base64/\n" + hex.EncodeToString(k) + "\n",
+		KeyHeader + "\n/base16/\n" + hex.EncodeToString(k) + "\nextra\n",
+		KeyHeader + "\n/base16/\n" + strings.Repeat("zz", 32) + "\n"} {
 		if _, err := DecodePSK([]byte(bad)); !errs.Is(err, errs.Invalid) {
 			t.Errorf("DecodePSK(%q) = %v", bad, err)
 		}

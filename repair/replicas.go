@@ -123,7 +123,7 @@ func (p *pass) fixManifests(ctx context.Context, jobs []*manifestJob, has map[st
 // canonical) and must hash to the manifest's CID.
 func (r *Repairer) replicate(ctx context.Context, j *manifestJob, to, drop []string, rep *Report) error {
 	b, err := j.m.Encode()
-	if err == nil && !chunker.ManifestCID(b).Equals(j.c) {
+	if err == nil && !chunker.ManifestMatches(j.c, b) {
 		err = errMismatch(j.c)
 	}
 	if err != nil {

@@ -18,6 +18,8 @@ func FuzzParseName(f *testing.F) {
 	f.Add(cid.NewCidV0(h).String() + blockExt)
 	f.Add("B" + key(c)[1:] + blockExt)
 	f.Add(blockExt)
+	b3, _ := multihash.Sum([]byte("block"), multihash.BLAKE3, 32) // how shards are named now
+	f.Add(key(cid.NewCidV1(cid.Raw, b3)) + blockExt)
 	f.Fuzz(func(t *testing.T, name string) {
 		got, ok := parseName(name)
 		if !ok {

@@ -26,7 +26,7 @@ const (
 func key(c cid.Cid) string {
 	s, err := c.StringOfBase(multibase.Base32)
 	if err != nil {
-		return c.String() // CIDv0 cannot reach here: digest() refuses it
+		return c.String() // CIDv0 cannot reach here: check() refuses it
 	}
 	return s
 }

@@ -1,54 +1,28 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/meridian-fed/meridian/blockhash"
 	"github.com/meridian-fed/meridian/errs"
-	mh "github.com/multiformats/go-multihash"
 )
 
 // MaxBlockSize is the largest block a store accepts. Shards of 4 MiB stripes and manifests are
 // far smaller; the limit keeps a single Get's memory bounded.
 const MaxBlockSize = 32 << 20
 
-// digest returns the sha2-256 digest named by c, or an Invalid error when c is not a CIDv1
-// with a 32-byte sha2-256 multihash. Any codec is accepted (shards are raw, manifests dag-cbor).
-func digest(op string, c cid.Cid) ([]byte, error) {
-	if !c.Defined() {
-		return nil, errs.Errorf(op, errs.Invalid, "empty CID")
-	}
-	if c.Version() != 1 {
-		return nil, errs.Errorf(op, errs.Invalid, "CID %s is version 0; blocks are named by CIDv1", c)
-	}
-	d, err := mh.Decode(c.Hash())
-	if err != nil {
-		return nil, errs.Errorf(op, errs.Invalid, "CID %s: %v", c, err)
-	}
-	if d.Code != mh.SHA2_256 || len(d.Digest) != sha256.Size {
-		return nil, errs.Errorf(op, errs.Invalid, "CID %s uses hash %s; blocks must use sha2-256", c, mh.Codes[d.Code])
-	}
-	return d.Digest, nil
-}
-
-// Verify checks that data hashes to c. It returns Invalid for an unsupported CID and Corrupt
-// when the bytes do not match.
+// Verify checks that data hashes to c (blake3 or sha2-256, 32 bytes, any codec: shards are
+// raw, manifests dag-cbor). It returns Invalid for an unsupported CID and Corrupt when the
+// bytes do not match.
 func Verify(c cid.Cid, data []byte) error {
 	return verify("store.Verify", c, data)
 }
 
 func verify(op string, c cid.Cid, data []byte) error {
-	want, err := digest(op, c)
-	if err != nil {
-		return err
-	}
-	if got := sha256.Sum256(data); !bytes.Equal(got[:], want) {
-		return errs.Errorf(op, errs.Corrupt, "block %s: bytes do not match the CID (sha256 %x)", c, got[:6])
-	}
-	return nil
+	return blockhash.Verify(op, c, data)
 }
 
 // checkPut does the checks every Put starts with: context, size and hash.
@@ -67,8 +41,7 @@ func check(ctx context.Context, op string, c cid.Cid) error {
 	if err := ctxErr(ctx, op); err != nil {
 		return err
 	}
-	_, err := digest(op, c)
-	return err
+	return blockhash.CheckCID(op, c)
 }
 
 // ctxErr turns a done context into an error with a kind: Timeout for a deadline, Other for a

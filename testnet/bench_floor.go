@@ -10,9 +10,9 @@ import (
 // it does about copies, system calls, disks and scheduling. Passes count bytes processed per
 // byte of the object.
 type Floor struct {
-	SHA256, AESGCM, Transport float64 // passes per object byte; Transport is shard traffic
-	CPUPerGB                  float64 // CPU seconds per GB of the object
-	MaxMBs                    float64 // the rate that leaves on all the machine's cores
+	SHA256, BLAKE3, AESGCM, Transport float64 // passes per object byte; Transport is shard traffic
+	CPUPerGB                          float64 // CPU seconds per GB of the object
+	MaxMBs                            float64 // the rate that leaves on all the machine's cores
 }
 
 // remoteShare is how many bytes of shards cross the network per object byte when one node
@@ -24,31 +24,31 @@ func (r *BenchReport) remoteShare(shards int) float64 {
 }
 
 // PutFloor prices a publish: the content CID's leaves and the whole-content sha256 (DESIGN
-// "Write and read paths" step 1), the k+m shard CIDs, every receiving holder hashing its shard
-// again before it acks, one AES-GCM pass, and the shard traffic encrypted and decrypted by
-// pnet (XSalsa20) and noise (ChaCha20-Poly1305) at both ends.
+// "Write and read paths" step 1), the k+m blake3 shard CIDs, every receiving holder hashing
+// its shard again (blake3) before it acks, one AES-GCM pass, and the shard traffic encrypted
+// and decrypted by noise (ChaCha20-Poly1305) at both ends; no pnet since issue 12.
 func (r *BenchReport) PutFloor(cores int) Floor {
 	remote := r.remoteShare(r.K + r.M)
-	f := Floor{SHA256: 2 + float64(r.K+r.M)/float64(r.K) + remote, AESGCM: 1, Transport: remote}
+	f := Floor{SHA256: 2, BLAKE3: float64(r.K+r.M)/float64(r.K) + remote, AESGCM: 1, Transport: remote}
 	return r.price(f, cores)
 }
 
-// GetFloor prices a whole read: each of the k shards checked against its CID, the content CID,
-// the client's sha256 against Repr-Digest (the benchmark's client runs on this machine), one
-// AES-GCM pass, and the remote shards through pnet and noise at both ends.
+// GetFloor prices a whole read: each of the k shards checked against its blake3 CID, the
+// content CID's sha256 leaves, the client's sha256 against Repr-Digest (the benchmark's client
+// runs on this machine), one AES-GCM pass, and the remote shards through noise at both ends.
 func (r *BenchReport) GetFloor(cores int) Floor {
 	remote := r.remoteShare(r.K)
-	f := Floor{SHA256: 3, AESGCM: 1, Transport: remote}
+	f := Floor{SHA256: 2, BLAKE3: 1, AESGCM: 1, Transport: remote}
 	return r.price(f, cores)
 }
 
 func (r *BenchReport) price(f Floor, cores int) Floor {
 	l := r.Limits
-	if l.SHA256MBs <= 0 || l.AESGCMMBs <= 0 || l.XSalsa20MBs <= 0 || l.ChaChaPolyMBs <= 0 {
+	if l.SHA256MBs <= 0 || l.BLAKE3MBs <= 0 || l.AESGCMMBs <= 0 || l.ChaChaPolyMBs <= 0 {
 		return f
 	}
-	perMB := f.SHA256/l.SHA256MBs + f.AESGCM/l.AESGCMMBs +
-		2*f.Transport/l.XSalsa20MBs + 2*f.Transport/l.ChaChaPolyMBs // seconds per MB
+	perMB := f.SHA256/l.SHA256MBs + f.BLAKE3/l.BLAKE3MBs + f.AESGCM/l.AESGCMMBs +
+		2*f.Transport/l.ChaChaPolyMBs // seconds per MB
 	f.CPUPerGB = perMB * 1e3
 	f.MaxMBs = float64(cores) / perMB
 	return f

@@ -18,7 +18,7 @@ func TestIntegrationBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	rates := map[string]float64{"raw": r.RawStreamMBs, "encode": r.CodecEncodeMBs, "decode": r.CodecDecodeMBs,
-		"put": r.PutMBs, "get": r.GetMBs, "memcpy": r.Limits.MemcpyMBs, "sha256": r.Limits.SHA256MBs,
+		"put": r.PutMBs, "get": r.GetMBs, "memcpy": r.Limits.MemcpyMBs, "sha256": r.Limits.SHA256MBs, "blake3": r.Limits.BLAKE3MBs,
 		"aes": r.Limits.AESGCMMBs, "rs": r.Limits.RSEncodeMBs, "disk": r.Limits.DiskFsyncMBs, "bound": r.PutBoundMBs()}
 	for name, v := range rates {
 		if !(v > 0) {
@@ -29,6 +29,17 @@ func TestIntegrationBench(t *testing.T) {
 		if d <= 0 {
 			t.Errorf("%s = %v", name, d)
 		}
+	}
+	if len(r.Transports) != 3 {
+		t.Errorf("%d transports measured, want noise+prologue, pnet+noise and tls", len(r.Transports))
+	}
+	for _, tr := range r.Transports {
+		if !(tr.MBs > 0) || !(tr.CPUPerGB > 0) {
+			t.Errorf("transport %s: %v MB/s, %v CPU-s/GB", tr.Name, tr.MBs, tr.CPUPerGB)
+		}
+	}
+	if !(r.CodecEncodeCPUPerGB > 0) || !(r.CodecDecodeCPUPerGB > 0) {
+		t.Errorf("codec CPU not measured: %v / %v", r.CodecEncodeCPUPerGB, r.CodecDecodeCPUPerGB)
 	}
 	if r.K != 3 || r.M != 2 || r.Nodes != 5 {
 		t.Errorf("federation %d nodes %d+%d, want 5 nodes 3+2", r.Nodes, r.K, r.M)

@@ -54,7 +54,7 @@ type Scorecard struct {
 	RepairCPUPerGB       float64       // CPU-seconds the process spent in RepairWindow per GB rebuilt
 
 	// Limits measured in the same run, just before the loss (a busy machine shows in both):
-	TransportMBs float64 // libp2p streams (pnet, noise, yamux, TCP), 3 node pairs at once, both ends in this process
+	TransportMBs float64 // libp2p streams (noise with the key prologue, yamux, TCP), 3 node pairs at once, both ends in this process
 	RSDecodeMBs  float64 // Reed-Solomon rebuild of one lost shard of 3+2, shard bytes out per second, one core
 	// RepairBoundMBs = TransportMBs / k: every rebuilt byte crosses the transport k times (k-1
 	// fetches and one store, or k fetches), so repair cannot beat it on this machine.

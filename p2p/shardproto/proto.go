@@ -12,15 +12,12 @@
 package shardproto
 
 import (
-	"bytes"
-	"hash"
 	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/protocol"
-	"github.com/meridian-fed/meridian/errs"
-	"github.com/multiformats/go-multihash"
-	mhcore "github.com/multiformats/go-multihash/core"
+
+	"github.com/meridian-fed/meridian/blockhash"
 )
 
 // ID is the protocol identifier.
@@ -65,40 +62,22 @@ func (l Limits) deadline(size int64) time.Time {
 	return time.Now().Add(l.BaseTimeout + time.Duration(size*int64(time.Second)/l.MinRate))
 }
 
-// digester hashes bytes the way a CID names them.
-type digester struct {
-	h    hash.Hash
-	want []byte
-}
+// digester hashes bytes the way a CID names them (blake3, or sha2-256 for shards named
+// before blake3), as they arrive.
+type digester struct{ *blockhash.Digester }
 
 func newDigester(c cid.Cid) (*digester, error) {
-	const op = "shardproto.verify"
-	dm, err := multihash.Decode(c.Hash())
+	d, err := blockhash.New("shardproto.verify", c)
 	if err != nil {
-		return nil, errs.E(op, errs.Invalid, err)
+		return nil, err
 	}
-	h, err := mhcore.GetHasher(dm.Code)
-	if err != nil || h.Size() != dm.Length {
-		return nil, errs.Errorf(op, errs.Invalid, "unsupported multihash %s/%d in %s; shards use sha2-256", dm.Name, dm.Length, c)
-	}
-	return &digester{h: h, want: dm.Digest}, nil
+	return &digester{d}, nil
 }
 
-func (d *digester) Write(p []byte) { d.h.Write(p) }
+func (d *digester) check(cid.Cid) error { return d.Check("shardproto.verify") }
 
-func (d *digester) check(c cid.Cid) error {
-	if !bytes.Equal(d.h.Sum(nil), d.want) {
-		return errs.Errorf("shardproto.verify", errs.Corrupt, "bytes do not hash to %s", c)
-	}
-	return nil
-}
-
-// Verify checks that data hashes to c.
+// Verify checks that data hashes to c (blake3 or sha2-256): Invalid for a CID that cannot
+// name a shard, Corrupt for a mismatch.
 func Verify(c cid.Cid, data []byte) error {
-	d, err := newDigester(c)
-	if err != nil {
-		return err
-	}
-	d.Write(data)
-	return d.check(c)
+	return blockhash.Verify("shardproto.verify", c, data)
 }

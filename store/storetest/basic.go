@@ -65,10 +65,11 @@ func testMissing(t *testing.T, h Harness) {
 func testUnsupportedCID(t *testing.T, h Harness) {
 	s := h.New(t, 0)
 	data := []byte("hello")
-	v0 := cid.NewCidV0(CID(t, data, cid.DagProtobuf).Hash())
+	v0 := cid.NewCidV0(LegacyCID(t, data, cid.DagProtobuf).Hash())
 	sha512, _ := mh.Sum(data, mh.SHA2_512, -1)
 	ident, _ := mh.Sum(data, mh.IDENTITY, -1)
-	for _, c := range []cid.Cid{cid.Undef, v0, cid.NewCidV1(cid.Raw, sha512), cid.NewCidV1(cid.Raw, ident)} {
+	blake3x64, _ := mh.Sum(data, mh.BLAKE3, 64)
+	for _, c := range []cid.Cid{cid.Undef, v0, cid.NewCidV1(cid.Raw, sha512), cid.NewCidV1(cid.Raw, ident), cid.NewCidV1(cid.Raw, blake3x64)} {
 		if err := s.Put(ctx(t), c, data); !errs.Is(err, errs.Invalid) {
 			t.Errorf("Put %v: err = %v, want Invalid", c, err)
 		}

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
-	"github.com/meridian-fed/meridian/store"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/meridian-fed/meridian/blockhash"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // Harness tells the suite how to make and manipulate the store under test. Only New is
@@ -45,6 +47,7 @@ func TestHarness(t *testing.T, h Harness) {
 		{"Missing", testMissing},
 		{"UnsupportedCID", testUnsupportedCID},
 		{"PutMismatch", testPutMismatch},
+		{"LegacySHA256", testLegacySHA256},
 		{"PutTooBig", testPutTooBig},
 		{"PutTwice", testPutTwice},
 		{"Delete", testDelete},
@@ -76,8 +79,14 @@ func Block(t testing.TB, seed uint64, n int, codec uint64) (cid.Cid, []byte) {
 	return CID(t, b, codec), b
 }
 
-// CID returns the CIDv1 (sha2-256) of b with the given codec.
+// CID returns the CIDv1 (blake3, as shards and manifests are named) of b with the given codec.
 func CID(t testing.TB, b []byte, codec uint64) cid.Cid {
+	t.Helper()
+	return cid.NewCidV1(codec, blockhash.Shard(b).Hash())
+}
+
+// LegacyCID returns the CIDv1 (sha2-256, as blocks were named before blake3) of b.
+func LegacyCID(t testing.TB, b []byte, codec uint64) cid.Cid {
 	t.Helper()
 	m, err := mh.Sum(b, mh.SHA2_256, -1)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
 
+	"github.com/meridian-fed/meridian/blockhash"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/store"
 )
@@ -140,8 +141,11 @@ func (s *Store) Puts() int {
 	return s.puts
 }
 
-// CID names data as a shard: CIDv1, raw codec, sha2-256.
-func CID(data []byte) cid.Cid {
+// CID names data as a shard: CIDv1, raw codec, blake3.
+func CID(data []byte) cid.Cid { return blockhash.Shard(data) }
+
+// LegacyCID names data as shards were named before blake3: CIDv1, raw codec, sha2-256.
+func LegacyCID(data []byte) cid.Cid {
 	c, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: multihash.SHA2_256, MhLength: -1}.Sum(data)
 	if err != nil {
 		panic(err) // sha2-256 cannot fail
