@@ -1,6 +1,10 @@
 package consensus
 
-import "context"
+import (
+	"context"
+
+	"github.com/meridian-fed/meridian/errs"
+)
 
 // CatchUp returns once the local FSM reflects every write committed before the call began,
 // like LinearizableRead, but a follower's request writes no log entry: the leader answers
@@ -20,9 +24,14 @@ func (n *Node) CatchUp(ctx context.Context) error {
 	return n.fsm.waitApplied(ctx, idx, n.stopped)
 }
 
-// probeIndex asks the leader (perhaps this node) for a read index without a barrier.
+// probeIndex asks the leader (perhaps this node) for a read index without a barrier. A
+// leader of an older version refuses the op as Invalid; the probe then takes the
+// LinearizableRead path (with its barrier), so a rolling upgrade keeps followers fresh.
 func (n *Node) probeIndex(ctx context.Context) (uint64, error) {
 	resp, err := n.route(ctx, "consensus.CatchUp", &request{op: opProbeIndex})
+	if errs.Is(err, errs.Invalid) {
+		return n.readIndex(ctx)
+	}
 	if err != nil {
 		return 0, err
 	}

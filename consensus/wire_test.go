@@ -17,6 +17,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		{op: opPropose, cmds: [][]byte{[]byte("a"), nil, []byte("c")}},
 		{op: opAddVoter, peer: "12D3KooW", addrs: []string{"/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"}},
 		{op: opReadIndex},
+		{op: opProbeIndex, timeout: 375 * time.Millisecond},
 	} {
 		got, err := unmarshalRequest(r.marshal())
 		if err != nil || !reflect.DeepEqual(got, r) {
