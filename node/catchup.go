@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/meridian-fed/meridian/consensus"
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -82,7 +84,23 @@ func (n *Node) freshBound() time.Duration {
 // waits for it); it stops when ctx ends.
 func (n *Node) startCatchUp(ctx context.Context) {
 	n.catchUp.fresh.init(n.freshBound(), n.now())
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "meridian_fresh_age_seconds",
+		Help: "Seconds since the latest successful freshness probe began (-1: none yet); authenticated requests are refused above meridian_fresh_bound_seconds.",
+	}, n.freshAge), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "meridian_fresh_bound_seconds",
+		Help: "The fresh bound: the longest a revocation made through another node can take to hold on this node.",
+	}, func() float64 { return n.catchUp.fresh.bound.Seconds() }))
 	n.goFunc(func() { n.freshLoop(ctx) })
+}
+
+// freshAge is the age of the latest confirmation in seconds, -1 when there is none.
+func (n *Node) freshAge() float64 {
+	age, ok := n.catchUp.fresh.age(n.now())
+	if !ok {
+		return -1
+	}
+	return age.Seconds()
 }
 
 // confirmFresh records a probe that began at began and succeeded, and opens the start gate.
