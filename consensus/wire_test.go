@@ -81,6 +81,7 @@ func TestFrameCap(t *testing.T) {
 func FuzzUnmarshalRequest(f *testing.F) {
 	f.Add((&request{op: opPropose, cmds: [][]byte{[]byte("x"), []byte("y")}}).marshal())
 	f.Add((&request{op: opAddNonvoter, peer: "p", addrs: []string{"/ip4/1.2.3.4/tcp/5"}}).marshal())
+	f.Add((&request{op: opProbeIndex, timeout: time.Second}).marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalRequest(b)
 		if err != nil {
