@@ -20,6 +20,7 @@ import (
 // another node, and checks that the victim never serves it once the bound has passed since
 // the revocation returned, answers not_caught_up (503) instead, reports not ready, and after
 // the fault is lifted refuses the token as revoked (401) while it serves valid tokens again.
+// Anonymous reads of a public catalog are served by the stale node throughout.
 
 // revocationSlack is how long after the bound the test gives the refusal to be observed
 // (polling every 20 ms and HTTP round trips on a loaded 2-core machine).
@@ -67,6 +68,14 @@ func checkRevocationHolds(t *testing.T, ctx context.Context, c *Cluster, victim 
 	t.Helper()
 	data := randomBytes(3000)
 	p := put(t, ctx, c.Client(0), "default", data)
+	if _, err := c.Client(0).CreateCatalog(ctx, api.Catalog{Name: "open", Scope: "public"}); err != nil {
+		t.Fatal(err)
+	}
+	public := put(t, ctx, c.Client(0), "open", randomBytes(1000))
+	anon := onlyClient(t, c, victim, "")
+	if err := waitFor(ctx, func() error { _, err := anon.Object(ctx, public); return err }); err != nil {
+		t.Fatalf("node %d never served the public object anonymously: %v", victim, err)
+	}
 	tok, err := c.Client(0).AddUser(ctx, api.User{ID: "reader", Roles: []string{"read"}})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +104,9 @@ func checkRevocationHolds(t *testing.T, ctx context.Context, c *Cluster, victim 
 		victim, took, time.Since(faulted), bound)
 	if err := only.Ready(ctx); !errs.Is(err, errs.NotCaughtUp) {
 		t.Fatalf("/readyz of the stale node %d: %v, want not_caught_up", victim, err)
+	}
+	if _, err := anon.Object(ctx, public); err != nil {
+		t.Fatalf("the stale node %d refused an anonymous read of a public object: %v", victim, err)
 	}
 	if whileStale != nil {
 		whileStale()
