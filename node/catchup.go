@@ -41,6 +41,7 @@ const (
 type catchUp struct {
 	open  atomic.Bool // set by the first successful probe, never cleared
 	fresh freshness
+	probe func(context.Context) error // nil: the Raft node's CatchUp; unit tests replace it
 }
 
 // errCatchingUp is what a request gets before the first successful probe.
@@ -116,7 +117,11 @@ func (n *Node) probe(ctx context.Context, timeout time.Duration) error {
 	began := n.now()
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := n.raft.CatchUp(pctx); err != nil {
+	catchUp := n.catchUp.probe
+	if catchUp == nil {
+		catchUp = n.raft.CatchUp
+	}
+	if err := catchUp(pctx); err != nil {
 		return err
 	}
 	n.confirmFresh(began)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -25,18 +26,22 @@ import (
 type freshness struct {
 	bound time.Duration
 	base  time.Time    // reference point of last (monotonic when taken from time.Now)
-	last  atomic.Int64 // ns after base at which the latest confirmed probe began; 0: never
+	last  atomic.Int64 // ns after base at which the latest confirmed probe began; never: none
 }
+
+// never is last before the first confirmation.
+const never = math.MinInt64
 
 // init sets the bound and the reference time; call it before any other method.
 func (f *freshness) init(bound time.Duration, now time.Time) {
 	f.bound, f.base = bound, now
+	f.last.Store(never)
 }
 
 // confirm records a probe that began at began and succeeded. An older confirmation never
 // replaces a newer one.
 func (f *freshness) confirm(began time.Time) {
-	ns := max(began.Sub(f.base).Nanoseconds(), 1) // 0 means never
+	ns := began.Sub(f.base).Nanoseconds()
 	for {
 		old := f.last.Load()
 		if ns <= old || f.last.CompareAndSwap(old, ns) {
@@ -48,7 +53,7 @@ func (f *freshness) confirm(began time.Time) {
 // age returns how long ago the latest confirmed probe began; ok is false if none has.
 func (f *freshness) age(now time.Time) (time.Duration, bool) {
 	ns := f.last.Load()
-	if ns == 0 {
+	if ns == never || f.bound == 0 {
 		return 0, false
 	}
 	return now.Sub(f.base.Add(time.Duration(ns))), true

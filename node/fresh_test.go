@@ -2,7 +2,10 @@ package node
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,3 +80,72 @@ func TestAuthenticateRefusesTokensWhenStale(t *testing.T) {
 		t.Errorf("fresh again, valid token: %v", err)
 	}
 }
+
+// TestProbeCountsFromItsStart: a probe vouches for the state as of when it began, so a slow
+// probe does not stretch the window: after a probe that took 1 s of the 1.5 s bound, the node
+// is stale 0.5 s later, not 1.5 s later. A failed probe confirms nothing.
+func TestProbeCountsFromItsStart(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1000, 0)}
+	n := &Node{now: clk.now, log: discardLogger()}
+	n.catchUp.fresh.init(1500*time.Millisecond, clk.now())
+	n.catchUp.probe = func(context.Context) error { clk.advance(time.Second); return nil }
+	if err := n.probe(context.Background(), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.stale(); err != nil || !n.CaughtUp() {
+		t.Fatalf("right after a successful probe: %v (caught up %v)", err, n.CaughtUp())
+	}
+	clk.advance(500*time.Millisecond + time.Nanosecond)
+	if err := n.stale(); !errs.Is(err, errs.NotCaughtUp) {
+		t.Fatalf("bound after the probe began: %v, want NotCaughtUp", err)
+	}
+	n.catchUp.probe = func(context.Context) error { return errs.Errorf("test", errs.Timeout, "no leader") }
+	if err := n.probe(context.Background(), time.Second); err == nil {
+		t.Fatal("a failing probe reported success")
+	}
+	if err := n.stale(); !errs.Is(err, errs.NotCaughtUp) {
+		t.Fatalf("a failed probe made the node fresh: %v", err)
+	}
+}
+
+// TestFreshLoopRecoversAndStops: the owned probing goroutine turns the node fresh again soon
+// after probes start succeeding, and returns when its context ends.
+func TestFreshLoopRecoversAndStops(t *testing.T) {
+	n := &Node{now: time.Now, log: discardLogger()}
+	n.catchUp.fresh.init(400*time.Millisecond, time.Now())
+	var fail atomic.Bool
+	fail.Store(true)
+	n.catchUp.probe = func(context.Context) error {
+		if fail.Load() {
+			return errs.Errorf("test", errs.Unavailable, "cut off")
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); n.freshLoop(ctx) }()
+	waitCond(t, 2*time.Second, "the first probes to fail", func() bool { return n.stale() != nil })
+	fail.Store(false)
+	waitCond(t, 2*time.Second, "the node to turn fresh", func() bool { return n.stale() == nil })
+	fail.Store(true)
+	waitCond(t, 2*time.Second, "the node to turn stale", func() bool { return n.stale() != nil })
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("freshLoop did not return after its context ended")
+	}
+}
+
+func waitCond(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition under a deadline
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
