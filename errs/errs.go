@@ -27,7 +27,7 @@ const (
 	Unauthenticated             // missing or unknown credentials
 	Conflict                    // the request conflicts with the current state
 	WrongNode                   // this node may not serve the request (it acts for another member); another node may, and nothing was done
-	NotCaughtUp                 // this node's replica is not known to be current (cut off from the leader, or not applying); another node may serve
+	NotCaughtUp                 // this node's replica is not known to be current (cut off from the leader, or not applying); refused before acting: another node may serve
 )
 
 var kindNames = [...]string{
