@@ -53,9 +53,10 @@ func jsonRequest(method, path string, v any) (*request, error) {
 // 100-continue, so a node that refuses before reading gets nothing); the unread body is then
 // sent, as it is, to the next endpoint. Once any byte has gone out the node may have acted on
 // it (published, created a token), so the error is returned instead of silently repeating the
-// request — except after a 421, which promises that nothing was done: a JSON body, kept
-// whole, is then sent again; a stream, which cannot be, is not. Other requests without a body
-// move on only when the connection could not be made, or after a 421.
+// request — except after a 421 or a 503 not_caught_up, which promise that nothing was done:
+// a JSON body, kept whole, is then sent again; a stream, which cannot be, is not. Other
+// requests without a body move on only when the connection could not be made, or after a
+// 421 or not_caught_up.
 //
 // When every endpoint is down the error is the most informative answer (see failures.err).
 func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response, error) {
@@ -86,7 +87,7 @@ func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response
 		if !rq.retryable(f, sent) {
 			return nil, rq.notRepeated(f.err, sent)
 		}
-		if f.status == http.StatusMisdirectedRequest && sent > 0 {
+		if f.nothingDone() && sent > 0 {
 			body.reset(rq.raw)
 		}
 	}
@@ -101,7 +102,7 @@ func (rq *request) down(status int) bool {
 
 // retryable applies do's failover rules to a failed attempt.
 func (rq *request) retryable(f *failure, sent int64) bool {
-	wrongNode := f.status == http.StatusMisdirectedRequest
+	wrongNode := f.nothingDone()
 	switch {
 	case rq.idempotent():
 		return true
@@ -112,6 +113,13 @@ func (rq *request) retryable(f *failure, sent int64) bool {
 	}
 	var op *net.OpError
 	return errors.As(f.err, &op) && op.Op == "dial"
+}
+
+// nothingDone reports whether the node promised it did nothing with the request: 421
+// wrong_node, and not_caught_up (a node refuses with it before acting, while its replica may
+// be stale), so the request may go to the next endpoint whatever its method.
+func (f *failure) nothingDone() bool {
+	return f.status == http.StatusMisdirectedRequest || (f.node && errs.Is(f.err, errs.NotCaughtUp))
 }
 
 // notRepeated is the error of an attempt that do may not repeat elsewhere: err itself, or,

@@ -26,6 +26,7 @@ var statusOfKind = map[errs.Kind]int{
 	errs.NoSpace:         http.StatusInsufficientStorage, // 507
 	errs.Unavailable:     http.StatusServiceUnavailable,  // 503: retry, or another node
 	errs.NotLeader:       http.StatusServiceUnavailable,  // 503: retry, or another node
+	errs.NotCaughtUp:     http.StatusServiceUnavailable,  // 503: this replica may be stale; another node
 	errs.Timeout:         http.StatusGatewayTimeout,      // 504
 	errs.Corrupt:         http.StatusBadGateway,          // 502: bad bytes from a peer or disk
 	errs.Internal:        http.StatusInternalServerError, // 500
@@ -144,7 +145,7 @@ func kindOfStatus(status int) errs.Kind {
 		return errs.Internal
 	}
 	for k, s := range statusOfKind {
-		if s == status && k != errs.NotLeader && k != errs.Exist && k != errs.Internal && k != errs.Other {
+		if s == status && k != errs.NotLeader && k != errs.NotCaughtUp && k != errs.Exist && k != errs.Internal && k != errs.Other {
 			return k
 		}
 	}

@@ -26,6 +26,7 @@ func TestWireGolden(t *testing.T) {
 		{"request propose batch", (&request{op: opPropose, timeout: 2 * time.Second, cmds: [][]byte{[]byte(`{"op":"put"}`), []byte("x")}}).marshal()},
 		{"request add voter", (&request{op: opAddVoter, timeout: time.Second, peer: "12D3KooWExample", addrs: []string{"/ip4/127.0.0.1/tcp/4001"}}).marshal()},
 		{"request read index", (&request{op: opReadIndex, timeout: 500 * time.Millisecond}).marshal()},
+		{"request probe index", (&request{op: opProbeIndex, timeout: 500 * time.Millisecond}).marshal()},
 		{"response value", (&response{result: result{value: []byte("prev"), index: 77}}).marshal()},
 		{"response not leader", (&response{result: result{kind: errs.NotLeader, msg: "not leader"}, leader: "12D3KooWLeader"}).marshal()},
 		{"response batch", (&response{results: []result{{value: []byte("a"), index: 5}, {kind: errs.Conflict, rejected: true, msg: "a is 1"}}}).marshal()},

@@ -24,7 +24,7 @@ type Guard interface {
 // guardMembership applies the guard to a forwarded membership change.
 func (n *Node) guardMembership(from peer.ID, req *request) error {
 	g := n.cfg.Guard
-	if g == nil || req.op == opPropose || req.op == opReadIndex {
+	if g == nil || req.op == opPropose || req.op == opReadIndex || req.op == opProbeIndex {
 		return nil
 	}
 	target, err := peer.Decode(req.peer)

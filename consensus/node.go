@@ -29,11 +29,13 @@ type Node struct {
 	fsm       *fsmAdapter
 	trans     *raft.NetworkTransport
 	store     *raftboltdb.BoltStore
+	logFaults faultyLogs // store as raft's log store, failing writes on request (FailLogWrites)
 
 	leaderSeen   *notifier      // bumped on every leader observation
 	observer     *raft.Observer // feeds leaderSeen
 	members      memberCache
 	readRounds   rounds        // LinearizableRead: one call to the leader for many readers
+	probeRounds  rounds        // CatchUp: the same, without the follower's barrier
 	leaderRounds rounds        // on the leader, for its own readers: one VerifyLeader for many
 	barrierTerm  atomic.Uint64 // the term in which this node, as leader, committed a Barrier
 	// forwardRounds serves followers' read-index requests on the leader: VerifyLeader and a
@@ -74,6 +76,7 @@ func New(cfg Config) (*Node, error) {
 		forwardSlots: make(chan struct{}, maxForwardInflight), forwardQueue: make(chan *proposal, forwardQueueLen)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.readRounds.run, n.leaderRounds.run, n.forwardRounds.run = n.readIndex, n.leaderReadIndex, n.barrierReadIndex
+	n.probeRounds.run = n.probeIndex
 	if err := n.open(dir); err != nil {
 		n.cancel()
 		if n.raft != nil {
@@ -97,7 +100,8 @@ func (n *Node) open(dir string) error {
 		return errs.Errorf(op, errs.Unavailable, "open raft log %s: %w (is another node using this data dir?)", dir, err)
 	}
 	n.store = store
-	logs, err := raft.NewLogCache(2*n.cfg.MaxAppendEntries, store)
+	n.logFaults.LogStore = store
+	logs, err := raft.NewLogCache(2*n.cfg.MaxAppendEntries, &n.logFaults)
 	if err != nil {
 		return errs.E(op, errs.Internal, err)
 	}

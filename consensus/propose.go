@@ -90,7 +90,7 @@ func (n *Node) route(ctx context.Context, op string, req *request) (*response, e
 			resp, err = n.callSlotted(ctx, leader, req)
 		}
 		retry := errs.Is(err, errs.NotLeader) || errors.Is(err, errNotSent) ||
-			(req.op == opReadIndex && errs.Is(err, errs.Unavailable) && !errors.Is(err, errStoppedSentinel))
+			((req.op == opReadIndex || req.op == opProbeIndex) && errs.Is(err, errs.Unavailable) && !errors.Is(err, errStoppedSentinel))
 		if !retry {
 			return resp, err
 		}
@@ -115,7 +115,7 @@ func (n *Node) serveLocal(ctx context.Context, req *request) (*response, error) 
 			return &response{result: result{value: v, index: idx}}, err
 		}
 		return &response{results: n.applyBatchLocal(ctx, req.cmds)}, nil
-	case opReadIndex:
+	case opReadIndex, opProbeIndex:
 		idx, err := n.leaderRounds.join(ctx, n)
 		return &response{result: result{index: idx}}, err
 	}

@@ -36,6 +36,7 @@ const (
 	opAddNonvoter
 	opRemoveServer
 	opReadIndex
+	opProbeIndex // a read index without a follower's barrier (Node.CatchUp)
 )
 
 // request is a forwarded call.
@@ -98,7 +99,7 @@ func unmarshalRequest(b []byte) (*request, error) {
 	if err := d.finish(); err != nil {
 		return nil, errs.E(where, errs.Invalid, err)
 	}
-	if r.op < opPropose || r.op > opReadIndex {
+	if r.op < opPropose || r.op > opProbeIndex {
 		return nil, errs.Errorf(where, errs.Invalid, "unknown op %d", r.op)
 	}
 	if r.op == opPropose && len(r.cmds) == 0 {

@@ -17,6 +17,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		{op: opPropose, cmds: [][]byte{[]byte("a"), nil, []byte("c")}},
 		{op: opAddVoter, peer: "12D3KooW", addrs: []string{"/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"}},
 		{op: opReadIndex},
+		{op: opProbeIndex, timeout: 375 * time.Millisecond},
 	} {
 		got, err := unmarshalRequest(r.marshal())
 		if err != nil || !reflect.DeepEqual(got, r) {
@@ -80,6 +81,7 @@ func TestFrameCap(t *testing.T) {
 func FuzzUnmarshalRequest(f *testing.F) {
 	f.Add((&request{op: opPropose, cmds: [][]byte{[]byte("x"), []byte("y")}}).marshal())
 	f.Add((&request{op: opAddNonvoter, peer: "p", addrs: []string{"/ip4/1.2.3.4/tcp/5"}}).marshal())
+	f.Add((&request{op: opProbeIndex, timeout: time.Second}).marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalRequest(b)
 		if err != nil {

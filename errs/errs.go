@@ -27,6 +27,7 @@ const (
 	Unauthenticated             // missing or unknown credentials
 	Conflict                    // the request conflicts with the current state
 	WrongNode                   // this node may not serve the request (it acts for another member); another node may, and nothing was done
+	NotCaughtUp                 // this node's replica is not known to be current (cut off from the leader, or not applying); refused before acting: another node may serve
 )
 
 var kindNames = [...]string{
@@ -44,6 +45,7 @@ var kindNames = [...]string{
 	Unauthenticated: "unauthenticated",
 	Conflict:        "conflict",
 	WrongNode:       "wrong_node",
+	NotCaughtUp:     "not_caught_up",
 }
 
 // String returns the stable code of the kind, as used in JSON error bodies.

@@ -45,14 +45,15 @@ func TestKindStringRoundTrip(t *testing.T) {
 // parse them, so a code never changes once released.
 func TestKindNamesAreStable(t *testing.T) {
 	want := map[Kind]string{Invalid: "invalid", NotExist: "not_found", Permission: "permission_denied",
-		Unavailable: "unavailable", NotLeader: "not_leader", Conflict: "conflict", WrongNode: "wrong_node"}
+		Unavailable: "unavailable", NotLeader: "not_leader", Conflict: "conflict", WrongNode: "wrong_node",
+		NotCaughtUp: "not_caught_up"}
 	for k, s := range want {
 		if k.String() != s {
 			t.Errorf("%d.String() = %q, want %q", k, k.String(), s)
 		}
 	}
-	if len(kindNames) != int(WrongNode)+1 {
-		t.Errorf("%d kind names for %d kinds: name every kind", len(kindNames), int(WrongNode)+1)
+	if len(kindNames) != int(NotCaughtUp)+1 {
+		t.Errorf("%d kind names for %d kinds: name every kind", len(kindNames), int(NotCaughtUp)+1)
 	}
 	if KindFromString("no such code") != Other || Kind(200).String() != "kind(200)" {
 		t.Error("unknown kinds and codes must not alias a real one")

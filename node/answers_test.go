@@ -218,8 +218,8 @@ func TestAuthenticateWaitsForCatchUp(t *testing.T) {
 	f := newAnswersFixture(t)
 	ctx := context.Background()
 	for _, tok := range []string{"", fixtureToken, "unknown"} {
-		if _, err := f.n.Authenticate(ctx, tok); errs.KindOf(err) != errs.Unavailable || !strings.Contains(err.Error(), "catching up") {
-			t.Errorf("token %q before catch-up: %v, want Unavailable", tok, err)
+		if _, err := f.n.Authenticate(ctx, tok); errs.KindOf(err) != errs.NotCaughtUp || !strings.Contains(err.Error(), "catching up") {
+			t.Errorf("token %q before catch-up: %v, want NotCaughtUp", tok, err)
 		}
 	}
 	f.n.catchUp.open.Store(true)

@@ -19,13 +19,17 @@ var _ api.Backend = (*Node)(nil)
 // Authenticate implements api.Backend. Tokens are checked against their hashes in the local
 // replica, so any node of the federation authenticates any user. Until the replica has
 // caught up after a start (catchup.go) every request, anonymous ones included, is answered
-// Unavailable: a stale replica would call a new token unknown, or grant what was revoked.
+// NotCaughtUp: a stale replica would call a new token unknown, or grant what was revoked.
+// Later, a token is checked only while the replica is known to be current (fresh.go).
 func (n *Node) Authenticate(ctx context.Context, token string) (api.Subject, error) {
 	if err := n.catchingUp(); err != nil {
 		return api.Subject{Anonymous: true}, err
 	}
 	if token == "" {
 		return api.Subject{Anonymous: true}, nil
+	}
+	if err := n.stale(); err != nil {
+		return api.Subject{Anonymous: true}, err
 	}
 	s, err := n.state.Authenticate(catalog.TokenHash([]byte(token)))
 	if err != nil {

@@ -33,6 +33,10 @@ type Config struct {
 	RepairInterval time.Duration `mapstructure:"repair_interval"`
 	RepairRate     int64         `mapstructure:"repair_rate"` // repair traffic, bytes/s; 0: no limit
 	LogLevel       string        `mapstructure:"log_level"`
+	// FreshBound is how long a node that has lost touch with the Raft leader (or cannot apply
+	// what it commits) keeps answering authenticated requests; 0: 3 Raft heartbeat timeouts
+	// (1.5 s). It is the longest a revocation made through another node can take to hold here.
+	FreshBound time.Duration `mapstructure:"fresh_bound"`
 
 	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
 	Logger *slog.Logger `mapstructure:"-"`
@@ -74,6 +78,8 @@ func (c *Config) Validate() error {
 		return errs.Errorf(op, errs.Invalid, "transfers must be 1 to %d", chunker.MaxWorkers)
 	case c.RepairRate < 0:
 		return errs.Errorf(op, errs.Invalid, "repair_rate must be >= 0 bytes/s (0: no limit)")
+	case c.FreshBound != 0 && (c.FreshBound < 100*time.Millisecond || c.FreshBound > time.Hour):
+		return errs.Errorf(op, errs.Invalid, "fresh_bound %v out of range 100ms..1h (0: the default, 3 Raft heartbeat timeouts)", c.FreshBound)
 	case c.Capacity < 0:
 		return errs.Errorf(op, errs.Invalid, "capacity must be >= 0 (0 means the disk's free space)")
 	}
@@ -105,7 +111,7 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size", "transfers",
-		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "repair_rate", "log_level"} {
+		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "repair_rate", "log_level", "fresh_bound"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}
 	if err := v.ReadInConfig(); err != nil && !isNotFound(err) {

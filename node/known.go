@@ -61,12 +61,13 @@ func (n *Node) saveKnownPeers(last []nodeAddr) []nodeAddr {
 
 // inRaftConfig reports whether p is a server of the local Raft configuration.
 func (n *Node) inRaftConfig(p peer.ID) bool {
-	if n.raft == nil {
+	r := n.raftUp.Load() // the gater asks while consensus.New is still running
+	if r == nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	ms, err := n.raft.Members(ctx)
+	ms, err := r.Members(ctx)
 	if err != nil {
 		return false
 	}

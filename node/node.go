@@ -44,6 +44,7 @@ type Node struct {
 	store     *store.Disk
 	p2p       *p2p.Node
 	raft      *consensus.Node
+	raftUp    atomic.Pointer[consensus.Node] // raft, for the gater and apply, which run before openRaft returns
 	shards    *shardIO
 	trusted   *p2p.StaticMembership // peers trusted before the catalog knows them (bootstrap, join)
 	invites   *inviteBook
@@ -203,6 +204,7 @@ func (n *Node) openRaft(ctx context.Context) error {
 		return err
 	}
 	n.raft = r
+	n.raftUp.Store(r)
 	return nil
 }
 

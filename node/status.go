@@ -29,12 +29,16 @@ func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error)
 	}, nil
 }
 
-// Ready implements api.Backend: a leader is known, this node is registered, and at least k
+// Ready implements api.Backend: the replica is known to be current (catchup.go), a leader
+// is known, this node is registered, and at least k
 // nodes of the default placement are reachable (enough to read, and to write degraded).
 func (n *Node) Ready(ctx context.Context) error {
 	const op = "node.Ready"
 	if err := n.catchingUp(); err != nil {
 		return err // requests are refused until the replica has caught up: not ready either
+	}
+	if err := n.stale(); err != nil {
+		return err // authenticated requests are refused while the replica may be stale
 	}
 	if n.raft.Leader() == "" {
 		return errs.Errorf(op, errs.Unavailable, "no Raft leader known: a majority of voters must be up")

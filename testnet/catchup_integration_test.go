@@ -15,7 +15,7 @@ import (
 // TestIntegrationRestartedNodeCatchesUpBeforeAnswering: a node restarted from its data dir
 // holds the catalog as of its shutdown. A user added and an object published while it was
 // down are unknown to it until it has caught up, and in that window it must answer 503
-// (Unavailable: "try another node"), never 401 ("ask an admin for a new token") nor 404.
+// (NotCaughtUp: "try another node"), never 401 ("ask an admin for a new token") nor 404.
 func TestIntegrationRestartedNodeCatchesUpBeforeAnswering(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -47,11 +47,11 @@ func TestIntegrationRestartedNodeCatchesUpBeforeAnswering(t *testing.T) {
 			return nil
 		case err == nil:
 			return backoffStop{fmt.Errorf("asked for %s, got %s", p, o.PID)}
-		case errs.Is(err, errs.Unavailable):
+		case errs.Is(err, errs.NotCaughtUp):
 			unavailable++
 			return err
 		}
-		return backoffStop{fmt.Errorf("after %d answers of 503 and %v: %v (kind %v); want the object or Unavailable",
+		return backoffStop{fmt.Errorf("after %d answers of 503 and %v: %v (kind %v); want the object or NotCaughtUp",
 			unavailable, time.Since(start), err, errs.KindOf(err))}
 	})
 	if err != nil {

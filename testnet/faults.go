@@ -90,3 +90,11 @@ func (c *Cluster) peerID(i int) peer.ID {
 	defer c.mu.Unlock()
 	return c.ids[i]
 }
+
+// FillRaftDisk makes node i's Raft log unable to append, as when its disk is full (see
+// node.FillRaftDisk); full=false frees it again.
+func (c *Cluster) FillRaftDisk(i int, full bool) {
+	if n := c.Node(i); n != nil {
+		n.FillRaftDisk(full)
+	}
+}

@@ -89,6 +89,7 @@ func TestExitCodeOfKinds(t *testing.T) {
 		errs.Invalid: exitUsage, errs.NotExist: exitNotFound, errs.Permission: exitPermission,
 		errs.Unauthenticated: exitPermission, errs.WrongNode: exitPermission,
 		errs.Unavailable: exitUnavailable, errs.Timeout: exitUnavailable, errs.Corrupt: exitCorrupt,
+		errs.NotCaughtUp: exitUnavailable,
 	} {
 		if got := exitCode(errs.E("test", k, errors.New("x"))); got != want {
 			t.Errorf("exit code of a %v error = %d, want %d", k, got, want)

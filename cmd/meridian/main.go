@@ -41,7 +41,7 @@ func exitCode(err error) int {
 		return exitNotFound
 	case errs.Permission, errs.Unauthenticated, errs.WrongNode:
 		return exitPermission // WrongNode reaches here only when no configured node may serve it
-	case errs.Unavailable, errs.Timeout, errs.NotLeader:
+	case errs.Unavailable, errs.Timeout, errs.NotLeader, errs.NotCaughtUp:
 		return exitUnavailable
 	case errs.Corrupt:
 		return exitCorrupt
