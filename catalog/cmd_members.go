@@ -12,6 +12,9 @@ type Bootstrap struct {
 	Member     Member     `json:"member"`
 	Admin      User       `json:"admin"`
 	Node       *Node      `json:"node,omitempty"`
+	// Governed makes the governance rules bind the federation (governance.go); every new
+	// federation sets it. A log bootstrapped without it replays under the older rules.
+	Governed bool `json:"governed,omitempty"`
 
 	nodeKey []byte
 }
@@ -55,6 +58,7 @@ func (b *Bootstrap) check(s *State, x *exec) error {
 func (b *Bootstrap) apply(s *State, x *exec) {
 	fed := b.Federation
 	s.fed = &fed
+	s.gov.governed = b.Governed
 	s.addMemberLocked(b.Member)
 	s.addUserLocked(b.Admin)
 	if b.Node != nil {
@@ -95,6 +99,9 @@ func (b *AddMember) check(s *State, x *exec) error {
 	if s.members[b.Member.ID] != nil {
 		return errs.Errorf(op, errs.Exist, "member %s exists (ids of retired members are not reused); pick another id", b.Member.ID)
 	}
+	if s.gov.governed && !s.gov.admitted[b.Member.ID] {
+		return errs.Errorf(op, errs.Permission, "member %s is not admitted: an admin proposes it (meridian federation propose add-member %s) and admins of a majority of the members approve it", b.Member.ID, b.Member.ID)
+	}
 	if b.Admin == nil {
 		return nil
 	}
@@ -108,6 +115,7 @@ func (b *AddMember) check(s *State, x *exec) error {
 }
 
 func (b *AddMember) apply(s *State, x *exec) {
+	delete(s.gov.admitted, b.Member.ID)
 	s.addMemberLocked(b.Member)
 	if b.Admin != nil {
 		s.addUserLocked(*b.Admin)
@@ -134,13 +142,19 @@ func (b *RetireMember) check(s *State, x *exec) error {
 	if x.sub.Member == b.ID {
 		return errs.Errorf(op, errs.Conflict, "a member cannot retire itself; ask another member's admin")
 	}
+	if s.gov.governed {
+		return errs.Errorf(op, errs.Permission, "removing a member is a governance decision: propose it with meridian federation propose remove-member %s", b.ID)
+	}
 	return nil
 }
 
-func (b *RetireMember) apply(s *State, x *exec) {
-	s.members[b.ID].Retired = true
+func (b *RetireMember) apply(s *State, x *exec) { s.retireMemberLocked(b.ID) }
+
+// retireMemberLocked retires member id, marks its nodes gone and drops its wrapped keys.
+func (s *State) retireMemberLocked(id string) {
+	s.members[id].Retired = true
 	for _, n := range s.nodes {
-		if n.Member == b.ID {
+		if n.Member == id {
 			n.State = NodeGone
 		}
 	}
