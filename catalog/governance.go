@@ -35,11 +35,11 @@ const MaxOpenProposals = 64
 type Proposal struct {
 	ID        uint64     `json:"id"` // raft index of the GovPropose command
 	Action    GovAction  `json:"action"`
-	Member    string     `json:"member"`          // the member added, removed or given a voter
-	Voter     bool       `json:"voter,omitempty"` // add-member: its first node may join as a voter
-	Proposer  string     `json:"proposer"`        // user id
-	Time      int64      `json:"time"`            // leader time of the proposal
-	Approvals []Approval `json:"approvals"`       // in approval order; one per member
+	Member    string     `json:"member"`           // the member added, removed or given a voter
+	Voter     bool       `json:"voter,omitempty"`  // add-member: its first node may join as a voter
+	Proposer  string     `json:"proposer"`         // user id
+	Time      int64      `json:"time"`             // leader time of the proposal
+	Approvals []Approval `json:"approvals"`        // in approval order; one per member
 	Passed    uint64     `json:"passed,omitempty"` // raft index at which it passed; 0 while open
 }
 
