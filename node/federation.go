@@ -114,12 +114,7 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 			return nil, err
 		}
 	}
-	if iv.Voter {
-		err = n.raft.AddVoter(ctx, info)
-	} else {
-		err = n.raft.AddNonvoter(ctx, info)
-	}
-	if err != nil {
+	if err = n.addToRaft(ctx, info, iv.Voter); err != nil {
 		return nil, err
 	}
 	fed, _ := n.state.Federation()

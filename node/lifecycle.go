@@ -119,6 +119,7 @@ func (n *Node) bootstrapCatalog(ctx context.Context, spec FederationSpec) (strin
 		Member:     catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 		Admin:      admin,
 		Node:       self,
+		Governed:   true, // docs/node.md, "Governance"
 	}
 	if _, err := n.propose(ctx, admin.ID, body); err != nil {
 		return "", err
