@@ -97,6 +97,11 @@ func passProposal(ctx context.Context, req api.ProposalRequest, proposer *api.Cl
 		if p.Status == "passed" {
 			break
 		}
+		// The approver's node may still be catching up after its own join: wait until it
+		// answers a linearizable read, then approve once (an approval is not idempotent).
+		if err := waitFor(ctx, func() error { _, err := a.Proposals(ctx); return err }); err != nil {
+			return nil, err
+		}
 		if p, err = a.Approve(ctx, p.ID); err != nil {
 			return nil, err
 		}
