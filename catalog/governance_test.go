@@ -62,7 +62,9 @@ func wantKind(t *testing.T, what string, err error, k errs.Kind) {
 }
 
 // govThree builds nchc + aist + esa, each with one voter, through governance.
-func govThree(t *testing.T) *fixture {
+func govThree(t *testing.T) *fixture { return govThreeTB(t) }
+
+func govThreeTB(t testing.TB) *fixture {
 	f := newGovFixture(t)
 	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "aist", Voter: true}) // one member: passes alone
 	if r := f.join("aist", true); r.Err != nil {
@@ -215,10 +217,7 @@ func TestGovUngovernedKeepsOldRules(t *testing.T) {
 }
 
 func TestGovSnapshotRoundTrip(t *testing.T) {
-	f := govThree(t)
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
-	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID}) // passed: jaxa admitted with a grant
-	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "esa"})
+	f := govSnapshotFixture(t)
 	b := snapshotBytes(t, f.s)
 	golden(t, "snapshot-gov-v2.golden", b)
 	s, err := ReadSnapshot(bytes.NewReader(b))
@@ -253,4 +252,61 @@ func TestSnapshotV1StillReads(t *testing.T) {
 	if s.Governed() || s.Applied() == 0 {
 		t.Fatal("a version 1 snapshot must read as ungoverned")
 	}
+}
+
+// checkCanonical checks that a snapshot ReadSnapshot accepted re-encodes to exactly its
+// bytes; a version 1 snapshot (before governance) re-encodes as version 2, which must then
+// be a fixed point.
+func checkCanonical(t *testing.T, b []byte, s *State) {
+	t.Helper()
+	again := snapshotBytes(t, s)
+	if len(b) > len(snapshotMagic) && b[len(snapshotMagic)] == 1 {
+		s2, err := ReadSnapshot(bytes.NewReader(again))
+		if err != nil || !bytes.Equal(snapshotBytes(t, s2), again) || s2.Governed() {
+			t.Fatalf("version 1 snapshot does not convert to a canonical version 2 one: %v", err)
+		}
+		return
+	}
+	if !bytes.Equal(again, b) {
+		t.Fatalf("accepted a snapshot that re-encodes differently (%d -> %d bytes)", len(b), len(again))
+	}
+}
+
+// govSnapshotFixture is govThree with a passed add-member (an admitted member with a voter
+// grant) and an open remove-member.
+func govSnapshotFixture(t testing.TB) *fixture {
+	f := govThreeTB(t)
+	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
+	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
+	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "esa"})
+	return f
+}
+
+// FuzzApplyGoverned is FuzzApply over a governed state with proposals open and passed.
+func FuzzApplyGoverned(f *testing.F) {
+	fx := govSnapshotFixture(f)
+	base := snapshotBytes(f, fx.s)
+	baseDigest := fx.s.Digest()
+	for _, b := range fx.log {
+		f.Add(b)
+	}
+	open := fx.lastProposal().ID
+	f.Add(fx.encode("aist-admin", &GovApprove{ID: open}))
+	f.Add(fx.encode("nchc-admin", &GovPropose{Action: GovAddVoter, Member: "esa"}))
+	f.Add(fx.encode(NodePrefix+fx.peers["nchc"], &AddMember{Member: member("jaxa")}))
+	next := fx.s.Applied() + 1
+	f.Fuzz(func(t *testing.T, cmd []byte) {
+		a, err := ReadSnapshot(bytes.NewReader(base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := ReadSnapshot(bytes.NewReader(base))
+		ra, rb := a.Apply(next, cmd), b.Apply(next, cmd)
+		if (ra.Err == nil) != (rb.Err == nil) || a.Digest() != b.Digest() {
+			t.Fatalf("replicas disagree: %v / %v", ra.Err, rb.Err)
+		}
+		if ra.Err != nil && a.Digest() != baseDigest {
+			t.Fatalf("rejected command (%v) changed the state", ra.Err)
+		}
+	})
 }
