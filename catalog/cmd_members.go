@@ -79,7 +79,8 @@ func memberAdmin(x *exec, m string) error {
 }
 
 // AddMember adds a partner institution and, optionally, its first admin user (a new member
-// has nobody who could add one). Any member's admin may add a member.
+// has nobody who could add one). Any member's admin (or node) may add a member; in a governed
+// federation only a member admitted by a passed add-member decision (governance.go).
 type AddMember struct {
 	Member Member `json:"member"`
 	Admin  *User  `json:"admin,omitempty"`
@@ -123,7 +124,8 @@ func (b *AddMember) apply(s *State, x *exec) {
 }
 
 // RetireMember retires a member: its users stop authenticating, its nodes are marked gone and
-// its wrapped keys are deleted from every object. Retired ids are never reused.
+// its wrapped keys are deleted from every object. Retired ids are never reused. A governed
+// federation refuses it: a member is removed by a passed remove-member decision instead.
 type RetireMember struct {
 	ID string `json:"id"`
 }
