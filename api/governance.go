@@ -15,6 +15,7 @@ import (
 type Governance interface {
 	Propose(ctx context.Context, sub Subject, p ProposalRequest) (*Proposal, error)
 	Approve(ctx context.Context, sub Subject, id uint64) (*Proposal, error)
+	Withdraw(ctx context.Context, sub Subject, id uint64) (*Proposal, error)
 	Proposals(ctx context.Context, sub Subject) ([]Proposal, error)
 }
 
@@ -34,9 +35,10 @@ type Proposal struct {
 	Proposer  string             `json:"proposer"`
 	Time      time.Time          `json:"time"`
 	Approvals []ProposalApproval `json:"approvals"`
-	Status    string             `json:"status"`           // open | passed
-	Passed    uint64             `json:"passed,omitempty"` // audit index at which it passed
-	Needed    int                `json:"needed"`           // approvals a strict majority needs now
+	Status    string             `json:"status"`              // open | passed | withdrawn
+	Passed    uint64             `json:"passed,omitempty"`    // audit index at which it passed
+	Withdrawn uint64             `json:"withdrawn,omitempty"` // audit index at which it was withdrawn
+	Needed    int                `json:"needed"`              // approvals a strict majority needs now
 }
 
 // ProposalApproval is one member's approval.
@@ -54,6 +56,7 @@ func (s *server) governanceRoutes() {
 	s.mux.Handle("GET /v1/proposals", s.auth(s.listProposals))
 	s.mux.Handle("POST /v1/proposals", s.auth(s.propose))
 	s.mux.Handle("POST /v1/proposals/{id}/approve", s.auth(s.approve))
+	s.mux.Handle("POST /v1/proposals/{id}/withdraw", s.auth(s.withdraw))
 }
 
 func (s *server) governance() (Governance, error) {
@@ -93,15 +96,24 @@ func (s *server) propose(w http.ResponseWriter, r *http.Request, sub Subject) er
 }
 
 func (s *server) approve(w http.ResponseWriter, r *http.Request, sub Subject) error {
+	return s.closeProposal(w, r, sub, Governance.Approve)
+}
+
+func (s *server) withdraw(w http.ResponseWriter, r *http.Request, sub Subject) error {
+	return s.closeProposal(w, r, sub, Governance.Withdraw)
+}
+
+// closeProposal runs an approval or a withdrawal of the proposal named in the path.
+func (s *server) closeProposal(w http.ResponseWriter, r *http.Request, sub Subject, f func(Governance, context.Context, Subject, uint64) (*Proposal, error)) error {
 	g, err := s.governance()
 	if err != nil {
 		return err
 	}
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil || id == 0 {
-		return errs.Errorf("api.approve", errs.Invalid, "proposal id %q must be a positive integer; list them with meridian federation proposals", r.PathValue("id"))
+		return errs.Errorf("api.proposal", errs.Invalid, "proposal id %q must be a positive integer; list them with meridian federation proposals", r.PathValue("id"))
 	}
-	out, err := g.Approve(r.Context(), sub, id)
+	out, err := f(g, r.Context(), sub, id)
 	if err != nil {
 		return err
 	}
@@ -118,7 +130,12 @@ func (c *Client) Approve(ctx context.Context, id uint64) (*Proposal, error) {
 	return sendJSON[Proposal](ctx, c, "api.Approve", http.MethodPost, "/v1/proposals/"+strconv.FormatUint(id, 10)+"/approve", struct{}{})
 }
 
-// Proposals lists every governance proposal, open and passed.
+// Withdraw withdraws proposal id (made by the caller's member).
+func (c *Client) Withdraw(ctx context.Context, id uint64) (*Proposal, error) {
+	return sendJSON[Proposal](ctx, c, "api.Withdraw", http.MethodPost, "/v1/proposals/"+strconv.FormatUint(id, 10)+"/withdraw", struct{}{})
+}
+
+// Proposals lists every governance proposal, open, passed and withdrawn.
 func (c *Client) Proposals(ctx context.Context) ([]Proposal, error) {
 	var out proposalsBody
 	err := c.get(ctx, "api.Proposals", "/v1/proposals", nil, &out)

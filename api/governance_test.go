@@ -29,6 +29,10 @@ func (g *govFake) Approve(_ context.Context, sub Subject, id uint64) (*Proposal,
 	return &Proposal{ID: id, Status: "passed", Passed: 9}, nil
 }
 
+func (g *govFake) Withdraw(_ context.Context, sub Subject, id uint64) (*Proposal, error) {
+	return &Proposal{ID: id, Status: "withdrawn", Withdrawn: 10}, nil
+}
+
 func (g *govFake) Proposals(context.Context, Subject) ([]Proposal, error) {
 	return []Proposal{{ID: 7, Action: "add-member", Member: "jaxa", Status: "open"}}, nil
 }
@@ -53,6 +57,9 @@ func TestGovernanceRoutes(t *testing.T) {
 	}
 	if _, err := c.Approve(ctx, 8); !errs.Is(err, errs.NotExist) {
 		t.Fatalf("approve unknown: %v", err)
+	}
+	if p, err := c.Withdraw(ctx, 7); err != nil || p.Status != "withdrawn" {
+		t.Fatalf("withdraw: %+v, %v", p, err)
 	}
 	if ps, err := c.Proposals(ctx); err != nil || len(ps) != 1 || ps[0].Member != "jaxa" {
 		t.Fatalf("proposals: %+v, %v", ps, err)

@@ -39,6 +39,7 @@ var bodyTypes = map[Kind]func() Body{
 	KindAddKeys:       func() Body { return new(AddKeys) },
 	KindGovPropose:    func() Body { return new(GovPropose) },
 	KindGovApprove:    func() Body { return new(GovApprove) },
+	KindGovWithdraw:   func() Body { return new(GovWithdraw) },
 }
 
 // exec is the context of one command being checked or applied.

@@ -94,8 +94,8 @@ func (b *GovApprove) check(s *State, x *exec) error {
 	if p == nil {
 		return errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", b.ID)
 	}
-	if p.Passed != 0 {
-		return errs.Errorf(op, errs.Conflict, "proposal %d passed at index %d already", b.ID, p.Passed)
+	if !p.Open() {
+		return errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", b.ID, p.Passed, p.Withdrawn)
 	}
 	for _, a := range p.Approvals {
 		if a.Member == x.sub.Member {
@@ -118,3 +118,32 @@ func (b *GovApprove) apply(s *State, x *exec) {
 	p.Approvals = append(p.Approvals, Approval{Member: x.sub.Member, User: x.cmd.Actor, Index: x.index})
 	s.decideLocked(p, x.index)
 }
+
+// GovWithdraw closes an open proposal without effect. Only an admin of the proposer's member
+// may withdraw it.
+type GovWithdraw struct {
+	ID uint64 `json:"id"`
+}
+
+// Kind implements Body.
+func (*GovWithdraw) Kind() Kind { return KindGovWithdraw }
+
+func (b *GovWithdraw) check(s *State, x *exec) error {
+	const op = "catalog.GovWithdraw"
+	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	p := s.gov.proposals[b.ID]
+	if p == nil {
+		return errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", b.ID)
+	}
+	if !p.Open() {
+		return errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", b.ID, p.Passed, p.Withdrawn)
+	}
+	if p.Approvals[0].Member != x.sub.Member {
+		return errs.Errorf(op, errs.Permission, "only an admin of %s, which proposed it, may withdraw proposal %d", p.Approvals[0].Member, b.ID)
+	}
+	return nil
+}
+
+func (b *GovWithdraw) apply(s *State, x *exec) { s.gov.proposals[b.ID].Withdrawn = x.index }

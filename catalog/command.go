@@ -37,6 +37,7 @@ const (
 	KindAddKeys       Kind = "object.keys"
 	KindGovPropose    Kind = "gov.propose"
 	KindGovApprove    Kind = "gov.approve"
+	KindGovWithdraw   Kind = "gov.withdraw"
 )
 
 // Command is the envelope of every state change. It is encoded as JSON (encoding/json with

@@ -35,13 +35,17 @@ const MaxOpenProposals = 64
 type Proposal struct {
 	ID        uint64     `json:"id"` // raft index of the GovPropose command
 	Action    GovAction  `json:"action"`
-	Member    string     `json:"member"`           // the member added, removed or given a voter
-	Voter     bool       `json:"voter,omitempty"`  // add-member: its first node may join as a voter
-	Proposer  string     `json:"proposer"`         // user id
-	Time      int64      `json:"time"`             // leader time of the proposal
-	Approvals []Approval `json:"approvals"`        // in approval order; one per member
-	Passed    uint64     `json:"passed,omitempty"` // raft index at which it passed; 0 while open
+	Member    string     `json:"member"`              // the member added, removed or given a voter
+	Voter     bool       `json:"voter,omitempty"`     // add-member: its first node may join as a voter
+	Proposer  string     `json:"proposer"`            // user id
+	Time      int64      `json:"time"`                // leader time of the proposal
+	Approvals []Approval `json:"approvals"`           // in approval order; one per member
+	Passed    uint64     `json:"passed,omitempty"`    // raft index at which it passed; 0 while open
+	Withdrawn uint64     `json:"withdrawn,omitempty"` // raft index at which its proposer's member withdrew it
 }
+
+// Open reports whether the proposal still waits for approvals.
+func (p *Proposal) Open() bool { return p.Passed == 0 && p.Withdrawn == 0 }
 
 // Approval is one member's approval of a proposal.
 type Approval struct {
@@ -69,7 +73,7 @@ func (s *State) Governed() bool {
 	return s.gov.governed
 }
 
-// Proposals returns every governance proposal (open ones have Passed == 0), by id.
+// Proposals returns every governance proposal (open, passed and withdrawn), by id.
 func (s *State) Proposals() []Proposal {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -87,6 +91,9 @@ func (s *State) GovernanceAt(index uint64) string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, p := range s.gov.proposals {
+		if p.Withdrawn == index {
+			return "proposal " + uitoa(p.ID) + " (" + string(p.Action) + " " + p.Member + "): withdrawn by " + p.Approvals[0].Member
+		}
 		for i, a := range p.Approvals {
 			if a.Index != index {
 				continue
@@ -166,7 +173,7 @@ func (s *State) approvedLocked(p *Proposal) int {
 // decideLocked passes p when a strict majority of the active members approved it, and
 // applies its effect.
 func (s *State) decideLocked(p *Proposal, index uint64) {
-	if p.Passed != 0 || 2*s.approvedLocked(p) <= s.activeMembersLocked() {
+	if !p.Open() || 2*s.approvedLocked(p) <= s.activeMembersLocked() {
 		return
 	}
 	p.Passed = index
@@ -228,7 +235,7 @@ func (s *State) pendingGrantsLocked(m string) (total, mine int) {
 // openProposalLocked returns the open proposal of action a on member m, or nil.
 func (s *State) openProposalLocked(a GovAction, m string) *Proposal {
 	for _, p := range s.gov.proposals {
-		if p.Passed == 0 && p.Action == a && p.Member == m {
+		if p.Open() && p.Action == a && p.Member == m {
 			return p
 		}
 	}
@@ -238,7 +245,7 @@ func (s *State) openProposalLocked(a GovAction, m string) *Proposal {
 func (s *State) openProposalsLocked() int {
 	n := 0
 	for _, p := range s.gov.proposals {
-		if p.Passed == 0 {
+		if p.Open() {
 			n++
 		}
 	}

@@ -224,7 +224,7 @@ func TestGovSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(snapshotBytes(t, s), b) || !s.Governed() || s.VoterGrants("jaxa") != 1 || len(s.Proposals()) != 4 {
+	if !bytes.Equal(snapshotBytes(t, s), b) || !s.Governed() || s.VoterGrants("jaxa") != 1 || len(s.Proposals()) != 6 || s.Proposals()[4].Withdrawn == 0 {
 		t.Fatal("governance state not restored")
 	}
 	// The restored state goes on deciding as the original does.
@@ -279,6 +279,9 @@ func govSnapshotFixture(t testing.TB) *fixture {
 	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
 	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
 	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "esa"})
+	f.must("aist-admin", &GovPropose{Action: GovAddVoter, Member: "aist"})
+	f.must("aist-admin", &GovWithdraw{ID: f.lastProposal().ID})
+	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "aist"}) // last: open
 	return f
 }
 
@@ -309,4 +312,23 @@ func FuzzApplyGoverned(f *testing.F) {
 			t.Fatalf("rejected command (%v) changed the state", ra.Err)
 		}
 	})
+}
+
+func TestGovWithdraw(t *testing.T) {
+	f := govThree(t)
+	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
+	id := f.lastProposal().ID
+	wantKind(t, "withdraw by another member", f.run("aist-admin", &GovWithdraw{ID: id}).Err, errs.Permission)
+	wantKind(t, "withdraw by a node", f.run(NodePrefix+f.peers["nchc"], &GovWithdraw{ID: id}).Err, errs.Permission)
+	r := f.must("nchc-admin", &GovWithdraw{ID: id})
+	if got := f.s.GovernanceAt(r.Index); got != fmt.Sprintf("proposal %d (add-member jaxa): withdrawn by nchc", id) {
+		t.Fatalf("GovernanceAt = %q", got)
+	}
+	wantKind(t, "approve a withdrawn proposal", f.run("aist-admin", &GovApprove{ID: id}).Err, errs.Conflict)
+	wantKind(t, "withdraw twice", f.run("nchc-admin", &GovWithdraw{ID: id}).Err, errs.Conflict)
+	wantKind(t, "join after a withdrawal", f.join("jaxa", false).Err, errs.Permission)
+	// The same decision may be proposed again.
+	f.must("aist-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
+	f.must("esa-admin", &GovApprove{ID: f.lastProposal().ID})
+	wantKind(t, "withdraw a passed proposal", f.run("aist-admin", &GovWithdraw{ID: f.lastProposal().ID}).Err, errs.Conflict)
 }

@@ -64,6 +64,7 @@ func (e *encoder) proposal(p *Proposal) {
 		e.uvarint(a.Index)
 	}
 	e.uvarint(p.Passed)
+	e.uvarint(p.Withdrawn)
 }
 
 // gov reads the governance section, checking order and references.
@@ -75,7 +76,7 @@ func (d *decoder) gov(s *State) {
 		if d.err != nil {
 			return
 		}
-		if p.ID <= last || p.ID > s.applied || p.Passed > s.applied {
+		if p.ID <= last || p.ID > s.applied || p.Passed > s.applied || p.Withdrawn > s.applied {
 			d.fail("proposal %d out of order or after the applied index", p.ID)
 			return
 		}
@@ -111,7 +112,10 @@ func (d *decoder) proposal(s *State) *Proposal {
 		}
 		p.Approvals = append(p.Approvals, a)
 	}
-	p.Passed = d.uvarint()
+	p.Passed, p.Withdrawn = d.uvarint(), d.uvarint()
+	if p.Passed != 0 && p.Withdrawn != 0 {
+		d.fail("proposal %d both passed and withdrawn", p.ID)
+	}
 	switch p.Action {
 	case GovAddMember, GovRemoveMember, GovAddVoter:
 	default:

@@ -30,6 +30,14 @@ func (n *Node) Approve(ctx context.Context, sub api.Subject, id uint64) (*api.Pr
 	return n.proposal(id)
 }
 
+// Withdraw implements api.Governance.
+func (n *Node) Withdraw(ctx context.Context, sub api.Subject, id uint64) (*api.Proposal, error) {
+	if _, err := n.propose(ctx, actorOf(sub), &catalog.GovWithdraw{ID: id}); err != nil {
+		return nil, err
+	}
+	return n.proposal(id)
+}
+
 // Proposals implements api.Governance, after a linearizable read: an admin asked to approve
 // must see the proposal that was just made.
 func (n *Node) Proposals(ctx context.Context, sub api.Subject) ([]api.Proposal, error) {
@@ -70,7 +78,7 @@ func (n *Node) approvalsNeeded() int {
 
 // auditDetail says what a governance entry did (see catalog.State.GovernanceAt).
 func (n *Node) auditDetail(e catalog.AuditEntry) string {
-	if e.Kind != catalog.KindGovPropose && e.Kind != catalog.KindGovApprove {
+	if e.Kind != catalog.KindGovPropose && e.Kind != catalog.KindGovApprove && e.Kind != catalog.KindGovWithdraw {
 		return ""
 	}
 	return n.state.GovernanceAt(e.Index)
@@ -79,9 +87,13 @@ func (n *Node) auditDetail(e catalog.AuditEntry) string {
 func toAPIProposal(p catalog.Proposal, needed int) api.Proposal {
 	out := api.Proposal{ID: p.ID, Action: string(p.Action), Member: p.Member, Voter: p.Voter, Proposer: p.Proposer,
 		Time: time.Unix(0, p.Time).UTC(), Status: "open", Passed: p.Passed, Needed: needed}
-	if p.Passed != 0 {
+	switch {
+	case p.Passed != 0:
 		out.Status = "passed"
+	case p.Withdrawn != 0:
+		out.Status = "withdrawn"
 	}
+	out.Withdrawn = p.Withdrawn
 	for _, a := range p.Approvals {
 		out.Approvals = append(out.Approvals, api.ProposalApproval{Member: a.Member, User: a.User, Index: a.Index})
 	}

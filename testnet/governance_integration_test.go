@@ -99,7 +99,8 @@ func TestIntegrationGovernance(t *testing.T) {
 		t.Fatalf("add-voter giving m1 3 of 6 voters: err = %v, want conflict", err)
 	}
 	// m3 (1 of 5) may get a second voter, but only once a majority approves.
-	if _, err := m1.Propose(ctx, api.ProposalRequest{Action: "add-voter", Member: "m3"}); err != nil {
+	av, err := m1.Propose(ctx, api.ProposalRequest{Action: "add-voter", Member: "m3"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	m3 := c.ClientWithToken(2, c.MemberTokens["m3"])
@@ -118,8 +119,15 @@ func TestIntegrationGovernance(t *testing.T) {
 	if err := tryJoin(t, ctx, c, 0, "m4", true, "m4-node"); err != nil {
 		t.Fatalf("join after the decision passed: %v", err)
 	}
-	if _, err := m3.Proposals(ctx); err != nil {
-		t.Fatal(err)
+	// Only the proposer's member may withdraw the open add-voter; then nobody can approve it.
+	if _, err := m3.Withdraw(ctx, av.ID); !errs.Is(err, errs.Permission) {
+		t.Fatalf("withdrawal by another member: %v, want permission_denied", err)
+	}
+	if w, err := m1.Withdraw(ctx, av.ID); err != nil || w.Status != "withdrawn" {
+		t.Fatalf("withdrawal by the proposer: %+v, %v", w, err)
+	}
+	if _, err := m3.Approve(ctx, av.ID); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("approval of a withdrawn proposal: %v, want conflict", err)
 	}
 
 	// The audit log shows the proposal, the approval, that it passed, and the join.

@@ -16,7 +16,8 @@ import (
 // addGovernanceCmds adds the client commands of federation governance to the federation
 // group: propose, approve, proposals.
 func addGovernanceCmds(fed *cobra.Command) {
-	fed.AddCommand(newProposeCmd(), newApproveCmd(), newProposalsCmd())
+	fed.AddCommand(newProposeCmd(), newProposalCloseCmd("approve", "Approve a governance proposal for your member", (*api.Client).Approve),
+		newProposalCloseCmd("withdraw", "Withdraw a governance proposal your member made", (*api.Client).Withdraw), newProposalsCmd())
 }
 
 func newProposeCmd() *cobra.Command {
@@ -47,10 +48,11 @@ more of the voters.`,
 	return cmd
 }
 
-func newApproveCmd() *cobra.Command {
+// newProposalCloseCmd builds approve or withdraw: one proposal id, call, show.
+func newProposalCloseCmd(use, short string, call func(*api.Client, context.Context, uint64) (*api.Proposal, error)) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "approve ID",
-		Short: "Approve a governance proposal for your member",
+		Use:   use + " ID",
+		Short: short,
 		Args:  usageArgs(cobra.ExactArgs(1)),
 	}
 	cf := addClientFlags(cmd)
@@ -60,7 +62,7 @@ func newApproveCmd() *cobra.Command {
 			return usageError{fmt.Errorf("proposal id %q must be a positive integer; list them with meridian federation proposals", args[0])}
 		}
 		return callAndShow(cmd, cf, func(ctx context.Context, c *api.Client) (*api.Proposal, error) {
-			return c.Approve(ctx, id)
+			return call(c, ctx, id)
 		}, showProposal)
 	}
 	return cmd
@@ -69,7 +71,7 @@ func newApproveCmd() *cobra.Command {
 func newProposalsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "proposals",
-		Short: "List governance proposals, open and passed, with their approvals",
+		Short: "List governance proposals, open, passed and withdrawn, with their approvals",
 		Args:  usageArgs(cobra.NoArgs),
 	}
 	cf := addClientFlags(cmd)
