@@ -104,12 +104,30 @@ func (s *State) GovernanceAt(index uint64) string {
 			}
 			out := "proposal " + uitoa(p.ID) + " (" + string(p.Action) + " " + p.Member + "): " + verb + " " + a.Member
 			if p.Passed == index {
-				out += "; passed"
+				out += "; passed" + s.passedAlongLocked(p.ID, index)
 			}
 			return out
 		}
 	}
 	return ""
+}
+
+// passedAlongLocked names the other proposals that passed at index (after a removal left
+// fewer members), in id order.
+func (s *State) passedAlongLocked(except, index uint64) string {
+	var ids []uint64
+	for id, p := range s.gov.proposals {
+		if id != except && p.Passed == index {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := ""
+	for _, id := range ids {
+		p := s.gov.proposals[id]
+		out += "; with it proposal " + uitoa(id) + " (" + string(p.Action) + " " + p.Member + ") passed"
+	}
+	return out
 }
 
 // VoterGrants returns how many voters member m may still register under passed decisions.
@@ -186,8 +204,24 @@ func (s *State) decideLocked(p *Proposal, index uint64) {
 	case GovRemoveMember:
 		s.retireMemberLocked(p.Member)
 		delete(s.gov.grants, p.Member)
+		s.redecideLocked(index) // fewer members: open proposals may have a majority now
 	case GovAddVoter:
 		s.gov.grants[p.Member]++
+	}
+}
+
+// redecideLocked decides every open proposal again, in id order (a pass may retire another
+// member and so on; each proposal passes at most once, so this ends).
+func (s *State) redecideLocked(index uint64) {
+	var ids []uint64
+	for id, p := range s.gov.proposals {
+		if p.Open() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s.decideLocked(s.gov.proposals[id], index)
 	}
 }
 

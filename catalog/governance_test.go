@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/meridian-fed/meridian/errs"
@@ -331,4 +332,33 @@ func TestGovWithdraw(t *testing.T) {
 	f.must("aist-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
 	f.must("esa-admin", &GovApprove{ID: f.lastProposal().ID})
 	wantKind(t, "withdraw a passed proposal", f.run("aist-admin", &GovWithdraw{ID: f.lastProposal().ID}).Err, errs.Conflict)
+}
+
+func TestGovRemovalRedecidesOpenProposals(t *testing.T) {
+	// An open proposal with 2 approvals of 4 members passes when a removal leaves 3.
+	f := govThree(t)
+	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
+	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
+	if r := f.join("jaxa", true); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	// Four members: nchc's and aist's approvals (2 of 4) do not pass add-voter esa.
+	f.must("nchc-admin", &GovPropose{Action: GovAddVoter, Member: "esa"})
+	voter := f.lastProposal().ID
+	f.must("aist-admin", &GovApprove{ID: voter})
+	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "jaxa"})
+	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
+	r := f.must("esa-admin", &GovApprove{ID: f.lastProposal().ID}) // 3 of 4: jaxa leaves
+	// Three members now: the add-voter's 2 approvals are a majority, and it passed with it.
+	for _, p := range f.s.Proposals() {
+		if p.ID == voter && p.Passed != r.Index {
+			t.Fatalf("add-voter esa: passed = %d, want %d", p.Passed, r.Index)
+		}
+	}
+	if f.s.VoterGrants("esa") != 1 {
+		t.Fatal("no voter grant for esa")
+	}
+	if got := f.s.GovernanceAt(r.Index); !strings.Contains(got, fmt.Sprintf("with it proposal %d (add-voter esa) passed", voter)) {
+		t.Fatalf("GovernanceAt = %q", got)
+	}
 }
