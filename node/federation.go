@@ -60,13 +60,16 @@ type joinRequest struct {
 	Addrs    []string       `json:"addrs"`
 	Capacity int64          `json:"capacity"`
 	Member   catalog.Member `json:"member"` // used only when the member is new
+	// AdminTokenHash is the hash of the token the joiner made for a new member's first admin
+	// (used only when the member is new): the redeeming node never sees the token.
+	AdminTokenHash *catalog.Hash `json:"admin_token_hash,omitempty"`
 }
 
 // joinAnswer is what the inviting node answers once the joiner is registered.
 type joinAnswer struct {
-	Federation string     `json:"federation"`
-	Nodes      []nodeAddr `json:"nodes"`
-	AdminToken string     `json:"admin_token,omitempty"` // for a new member's first admin
+	Federation   string     `json:"federation"`
+	Nodes        []nodeAddr `json:"nodes"`
+	AdminCreated bool       `json:"admin_created,omitempty"` // the member was new: its first admin holds the joiner's token
 }
 
 type nodeAddr struct {
@@ -103,9 +106,10 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	actor := catalog.NodePrefix + n.PeerID().String()
 	var ans joinAnswer
 	if _, err := n.state.Member(iv.Member); err != nil {
-		if ans.AdminToken, err = n.addMember(ctx, actor, iv.Member, req.Member); err != nil {
+		if err = n.addMember(ctx, actor, iv.Member, req.Member, req.AdminTokenHash); err != nil {
 			return nil, err
 		}
+		ans.AdminCreated = true
 	}
 	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
 	if prev, err := n.state.Node(node.PeerID); err != nil || prev.Member != node.Member || prev.State != catalog.NodeActive {
@@ -126,19 +130,16 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	return json.Marshal(ans)
 }
 
-// addMember registers a new member with a first admin user, and returns that admin's token.
-func (n *Node) addMember(ctx context.Context, actor, id string, m catalog.Member) (string, error) {
+// addMember registers a new member with a first admin user holding the token whose hash the
+// joiner sent.
+func (n *Node) addMember(ctx context.Context, actor, id string, m catalog.Member, token *catalog.Hash) error {
+	if token == nil {
+		return errs.Errorf("node.redeem", errs.Invalid, "the joining node sent no admin token hash for new member %s: upgrade it", id)
+	}
 	m.ID = id
-	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin}
-	secret, err := newSecret()
-	if err != nil {
-		return "", err
-	}
-	admin.Tokens = []catalog.Hash{catalog.TokenHash([]byte(secret))}
-	if _, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin}); err != nil {
-		return "", err
-	}
-	return secret, nil
+	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin, Tokens: []catalog.Hash{*token}}
+	_, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin})
+	return err
 }
 
 func addrInfo(id peer.ID, addrs []string) (peer.AddrInfo, error) {

@@ -155,7 +155,7 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		os.Remove(pskPath)
 		return nil, "", err
 	}
-	ans, err := n.join(ctx, iv, spec)
+	ans, token, err := n.join(ctx, iv, spec)
 	if err != nil {
 		n.Close()
 		os.Remove(pskPath)
@@ -171,8 +171,8 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		n.Close()
 		return nil, "", err
 	}
-	if ans.AdminToken != "" && spec.AdminTokenTo != "" {
-		if err := writeFileSync(spec.AdminTokenTo, []byte(ans.AdminToken+"\n"), 0o600); err != nil {
+	if token != "" && spec.AdminTokenTo != "" {
+		if err := writeFileSync(spec.AdminTokenTo, []byte(token+"\n"), 0o600); err != nil {
 			n.Close()
 			return nil, "", err
 		}
@@ -181,7 +181,7 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		n.Close()
 		return nil, "", err
 	}
-	return n, ans.AdminToken, nil
+	return n, token, nil
 }
 
 // markMember records in the data dir that this node has become part of a federation (after
@@ -191,22 +191,33 @@ func (n *Node) markMember(federation string) error {
 	return writeFileSync(filepath.Join(n.cfg.DataDir, StateFile), b, 0o600)
 }
 
-func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer, error) {
+// join redeems the invite. It makes the token of a new member's first admin itself and sends
+// only its hash, so the redeeming node (of another member) never holds it; the token is
+// returned when the join created the member.
+func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer, string, error) {
 	infos, err := parseAddrInfos(iv.Inviter)
 	if err != nil || len(infos) == 0 {
-		return nil, errs.Errorf("node.join", errs.Invalid, "invite has no usable inviter address")
+		return nil, "", errs.Errorf("node.join", errs.Invalid, "invite has no usable inviter address")
 	}
+	token, err := newSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	hash := catalog.TokenHash([]byte(token))
 	req, _ := json.Marshal(joinRequest{
-		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity,
+		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, AdminTokenHash: &hash,
 		Member: catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 	})
 	out, err := n.p2p.Join(ctx, infos[0], []byte(iv.Secret), req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var ans joinAnswer
 	if err := json.Unmarshal(out, &ans); err != nil {
-		return nil, errs.E("node.join", errs.Corrupt, err)
+		return nil, "", errs.E("node.join", errs.Corrupt, err)
+	}
+	if !ans.AdminCreated {
+		token = ""
 	}
 	for _, nd := range ans.Nodes {
 		if id, err := peer.Decode(nd.ID); err == nil {
@@ -217,11 +228,11 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	for !n.state.IsRegisteredPeer(n.PeerID().String()) {
 		select {
 		case <-ctx.Done():
-			return nil, errs.Errorf("node.join", errs.Timeout, "joined, but the catalog has not replicated to this node yet; check that it can reach the voters")
+			return nil, "", errs.Errorf("node.join", errs.Timeout, "joined, but the catalog has not replicated to this node yet; check that it can reach the voters")
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return &ans, nil
+	return &ans, token, nil
 }
 
 // openGateNow tries to catch up at once, so a node that has just bootstrapped or joined a
