@@ -24,6 +24,7 @@ type ProposalRequest struct {
 	Action string `json:"action"` // add-member | remove-member | add-voter
 	Member string `json:"member"`
 	Voter  bool   `json:"voter,omitempty"` // add-member: its first node may join as a voter
+	Node   string `json:"node,omitempty"`  // add-member: peer ID of its first node (required)
 }
 
 // Proposal is a governance proposal with its approvals.
@@ -32,6 +33,7 @@ type Proposal struct {
 	Action    string             `json:"action"`
 	Member    string             `json:"member"`
 	Voter     bool               `json:"voter,omitempty"`
+	Node      string             `json:"node,omitempty"`
 	Proposer  string             `json:"proposer"`
 	Time      time.Time          `json:"time"`
 	Approvals []ProposalApproval `json:"approvals"`

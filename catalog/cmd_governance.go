@@ -11,6 +11,7 @@ type GovPropose struct {
 	Action GovAction `json:"action"`
 	Member string    `json:"member"`
 	Voter  bool      `json:"voter,omitempty"` // add-member only
+	Node   string    `json:"node,omitempty"`  // add-member only, required: peer ID of the first node
 }
 
 // Kind implements Body.
@@ -21,8 +22,8 @@ func (b *GovPropose) check(s *State, x *exec) error {
 	if err := govAdmin(op, x); err != nil {
 		return err
 	}
-	if b.Voter && b.Action != GovAddMember {
-		return invalid(op, "voter applies to add-member only; an existing member asks for a voter with add-voter")
+	if (b.Voter || b.Node != "") && b.Action != GovAddMember {
+		return invalid(op, "voter and node apply to add-member only; an existing member asks for a voter with add-voter")
 	}
 	if s.openProposalsLocked() >= MaxOpenProposals {
 		return errs.Errorf(op, errs.Conflict, "%d proposals are open: approve or let members decide those first", MaxOpenProposals)
@@ -32,6 +33,12 @@ func (b *GovPropose) check(s *State, x *exec) error {
 	}
 	switch b.Action {
 	case GovAddMember:
+		if _, err := nodeKey(op, b.Node); err != nil {
+			return invalid(op, "add-member names the peer ID of the new member's first node ('meridian node init' prints it): %v", err)
+		}
+		if s.nodes[b.Node] != nil {
+			return errs.Errorf(op, errs.Exist, "peer %s is registered already; the new member's node needs its own identity", b.Node)
+		}
 		return s.checkAddMemberProposal(op, b.Member)
 	case GovRemoveMember:
 		if x.sub.Member == b.Member {
@@ -70,7 +77,7 @@ func (s *State) checkAddVoterProposal(op, m string) error {
 }
 
 func (b *GovPropose) apply(s *State, x *exec) {
-	p := &Proposal{ID: x.index, Action: b.Action, Member: b.Member, Voter: b.Voter, Proposer: x.cmd.Actor, Time: x.cmd.Time,
+	p := &Proposal{ID: x.index, Action: b.Action, Member: b.Member, Voter: b.Voter, Node: b.Node, Proposer: x.cmd.Actor, Time: x.cmd.Time,
 		Approvals: []Approval{{Member: x.sub.Member, User: x.cmd.Actor, Index: x.index}}}
 	s.gov.proposals[p.ID] = p
 	s.decideLocked(p, x.index)

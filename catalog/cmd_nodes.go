@@ -38,6 +38,9 @@ func (b *AddNode) check(s *State, x *exec) error {
 	if err := s.checkVoterGrant(op, &b.Node); err != nil {
 		return err
 	}
+	if err := s.checkFirstNode(op, &b.Node); err != nil {
+		return err
+	}
 	b.key = key
 	return nil
 }
@@ -46,6 +49,7 @@ func (b *AddNode) apply(s *State, x *exec) {
 	if b.Node.Voter && s.gov.governed {
 		s.useVoterGrantLocked(b.Node.Member)
 	}
+	delete(s.gov.firstNode, b.Node.Member)
 	n := b.Node
 	n.Addrs = append([]string(nil), n.Addrs...)
 	s.nodes[n.PeerID] = &nodeEntry{Node: n, key: b.key}

@@ -42,12 +42,14 @@ func (s *State) decideLocked(p *Proposal, index uint64) {
 	switch p.Action {
 	case GovAddMember:
 		s.gov.admitted[p.Member] = true
+		s.gov.firstNode[p.Member] = p.Node
 		if p.Voter {
 			s.gov.grants[p.Member]++
 		}
 	case GovRemoveMember:
 		s.retireMemberLocked(p.Member)
 		delete(s.gov.grants, p.Member)
+		delete(s.gov.firstNode, p.Member)
 		s.redecideLocked(index) // fewer members: open proposals may have a majority now
 	case GovAddVoter:
 		s.gov.grants[p.Member]++
@@ -156,4 +158,15 @@ func (s *State) useVoterGrantLocked(m string) {
 	if s.gov.grants[m]--; s.gov.grants[m] <= 0 {
 		delete(s.gov.grants, m)
 	}
+}
+
+// checkFirstNode lets the first node of an admitted member be only the peer its add-member
+// decision named: the node that registers it is another member's (the new member has none),
+// which must not slip in a peer of its own as the new member's node (and act as its admin).
+func (s *State) checkFirstNode(op string, n *Node) error {
+	want, ok := s.gov.firstNode[n.Member]
+	if !ok || want == n.PeerID {
+		return nil
+	}
+	return errs.Errorf(op, errs.Permission, "the first node of member %s must be peer %s, as its admission decided; this node is %s", n.Member, want, n.PeerID)
 }

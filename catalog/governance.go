@@ -32,6 +32,7 @@ type Proposal struct {
 	Action    GovAction  `json:"action"`
 	Member    string     `json:"member"`              // the member added, removed or given a voter
 	Voter     bool       `json:"voter,omitempty"`     // add-member: its first node may join as a voter
+	Node      string     `json:"node,omitempty"`      // add-member: peer ID of the member's first node
 	Proposer  string     `json:"proposer"`            // user id
 	Time      int64      `json:"time"`                // leader time of the proposal
 	Approvals []Approval `json:"approvals"`           // in approval order; one per member
@@ -54,11 +55,12 @@ type govState struct {
 	governed  bool
 	proposals map[uint64]*Proposal // every proposal, open and passed
 	admitted  map[string]bool      // members admitted by a passed add-member, not created yet
+	firstNode map[string]string    // admitted member -> the peer its first node must be, until registered
 	grants    map[string]int       // voters a member may still register, by passed decisions
 }
 
 func newGovState() govState {
-	return govState{proposals: map[uint64]*Proposal{}, admitted: map[string]bool{}, grants: map[string]int{}}
+	return govState{proposals: map[uint64]*Proposal{}, admitted: map[string]bool{}, firstNode: map[string]string{}, grants: map[string]int{}}
 }
 
 // Governed reports whether the governance rules bind this federation.

@@ -67,11 +67,11 @@ func govThree(t *testing.T) *fixture { return govThreeTB(t) }
 
 func govThreeTB(t testing.TB) *fixture {
 	f := newGovFixture(t)
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "aist", Voter: true}) // one member: passes alone
+	f.must("nchc-admin", f.admitBody("aist", true)) // one member: passes alone
 	if r := f.join("aist", true); r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "esa", Voter: true})
+	f.must("nchc-admin", f.admitBody("esa", true))
 	if f.lastProposal().Passed != 0 {
 		t.Fatal("add-member passed with 1 of 2 members")
 	}
@@ -85,7 +85,7 @@ func govThreeTB(t testing.TB) *fixture {
 func TestGovFirstMemberBootstrapsAlone(t *testing.T) {
 	f := newGovFixture(t)
 	wantKind(t, "member.add without a decision", f.join("aist", false).Err, errs.Permission)
-	r := f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "aist"})
+	r := f.must("nchc-admin", f.admitBody("aist", false))
 	if p := f.lastProposal(); p.Passed != r.Index {
 		t.Fatalf("proposal in a federation of one member: passed = %d, want %d", p.Passed, r.Index)
 	}
@@ -98,7 +98,7 @@ func TestGovFirstMemberBootstrapsAlone(t *testing.T) {
 
 func TestGovOneMemberCannotAddAMember(t *testing.T) {
 	f := govThree(t)
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
+	f.must("nchc-admin", f.admitBody("jaxa", false))
 	id := f.lastProposal().ID
 	wantKind(t, "member.add with 1 of 3 approvals", f.join("jaxa", false).Err, errs.Permission)
 	wantKind(t, "a second approval by the proposer's member", f.run("nchc-admin", &GovApprove{ID: id}).Err, errs.Conflict)
@@ -129,7 +129,7 @@ func TestGovVoterNeedsDecisionAndCap(t *testing.T) {
 	// the proposal already.
 	wantKind(t, "add-voter over the cap", f.run("nchc-admin", &GovPropose{Action: GovAddVoter, Member: "nchc"}).Err, errs.Conflict)
 	// A fourth member with a voter makes room: 4 voters, then nchc's second holds 2 of 5.
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
+	f.must("nchc-admin", f.admitBody("jaxa", true))
 	f.must("esa-admin", &GovApprove{ID: f.lastProposal().ID})
 	if r := f.join("jaxa", true); r.Err != nil {
 		t.Fatal(r.Err)
@@ -194,18 +194,18 @@ func TestGovProposeValidation(t *testing.T) {
 		want  errs.Kind
 	}{
 		{"unknown action", "nchc-admin", &GovPropose{Action: "promote", Member: "aist"}, errs.Invalid},
-		{"bad member id", "nchc-admin", &GovPropose{Action: GovAddMember, Member: "Not An ID"}, errs.Invalid},
-		{"existing member", "nchc-admin", &GovPropose{Action: GovAddMember, Member: "aist"}, errs.Exist},
+		{"bad member id", "nchc-admin", f.admitBody("Not An ID", false), errs.Invalid},
+		{"existing member", "nchc-admin", f.admitBody("aist", false), errs.Exist},
 		{"remove unknown", "nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "jaxa"}, errs.NotExist},
 		{"voter flag on add-voter", "nchc-admin", &GovPropose{Action: GovAddVoter, Member: "aist", Voter: true}, errs.Invalid},
-		{"by a node", NodePrefix + f.peers["nchc"], &GovPropose{Action: GovAddMember, Member: "jaxa"}, errs.Permission},
-		{"by a publisher", "nchc-pub", &GovPropose{Action: GovAddMember, Member: "jaxa"}, errs.Unauthenticated},
+		{"by a node", NodePrefix + f.peers["nchc"], f.admitBody("jaxa", false), errs.Permission},
+		{"by a publisher", "nchc-pub", f.admitBody("jaxa", false), errs.Unauthenticated},
 	}
 	for _, c := range cases {
 		wantKind(t, c.name, f.run(c.actor, c.body).Err, c.want)
 	}
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
-	wantKind(t, "duplicate open proposal", f.run("aist-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"}).Err, errs.Exist)
+	f.must("nchc-admin", f.admitBody("jaxa", false))
+	wantKind(t, "duplicate open proposal", f.run("aist-admin", f.admitBody("jaxa", false)).Err, errs.Exist)
 	wantKind(t, "approve unknown", f.run("aist-admin", &GovApprove{ID: 999}).Err, errs.NotExist)
 }
 
@@ -277,7 +277,7 @@ func checkCanonical(t *testing.T, b []byte, s *State) {
 // grant) and an open remove-member.
 func govSnapshotFixture(t testing.TB) *fixture {
 	f := govThreeTB(t)
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
+	f.must("nchc-admin", f.admitBody("jaxa", true))
 	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
 	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "esa"})
 	f.must("aist-admin", &GovPropose{Action: GovAddVoter, Member: "aist"})
@@ -317,7 +317,7 @@ func FuzzApplyGoverned(f *testing.F) {
 
 func TestGovWithdraw(t *testing.T) {
 	f := govThree(t)
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
+	f.must("nchc-admin", f.admitBody("jaxa", false))
 	id := f.lastProposal().ID
 	wantKind(t, "withdraw by another member", f.run("aist-admin", &GovWithdraw{ID: id}).Err, errs.Permission)
 	wantKind(t, "withdraw by a node", f.run(NodePrefix+f.peers["nchc"], &GovWithdraw{ID: id}).Err, errs.Permission)
@@ -329,7 +329,7 @@ func TestGovWithdraw(t *testing.T) {
 	wantKind(t, "withdraw twice", f.run("nchc-admin", &GovWithdraw{ID: id}).Err, errs.Conflict)
 	wantKind(t, "join after a withdrawal", f.join("jaxa", false).Err, errs.Permission)
 	// The same decision may be proposed again.
-	f.must("aist-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"})
+	f.must("aist-admin", f.admitBody("jaxa", false))
 	f.must("esa-admin", &GovApprove{ID: f.lastProposal().ID})
 	wantKind(t, "withdraw a passed proposal", f.run("aist-admin", &GovWithdraw{ID: f.lastProposal().ID}).Err, errs.Conflict)
 }
@@ -337,7 +337,7 @@ func TestGovWithdraw(t *testing.T) {
 func TestGovRemovalRedecidesOpenProposals(t *testing.T) {
 	// An open proposal with 2 approvals of 4 members passes when a removal leaves 3.
 	f := govThree(t)
-	f.must("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Voter: true})
+	f.must("nchc-admin", f.admitBody("jaxa", true))
 	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
 	if r := f.join("jaxa", true); r.Err != nil {
 		t.Fatal(r.Err)
@@ -360,5 +360,31 @@ func TestGovRemovalRedecidesOpenProposals(t *testing.T) {
 	}
 	if got := f.s.GovernanceAt(r.Index); !strings.Contains(got, fmt.Sprintf("with it proposal %d (add-voter esa) passed", voter)) {
 		t.Fatalf("GovernanceAt = %q", got)
+	}
+}
+
+// admitBody proposes admitting member m with its first node "node-<m>" (as join adds it).
+func (f *fixture) admitBody(m string, voter bool) *GovPropose {
+	return &GovPropose{Action: GovAddMember, Member: m, Voter: voter, Node: peerOf(f.t, seedKey("node-"+m))}
+}
+
+func TestGovFirstNodeIsTheOneAdmitted(t *testing.T) {
+	f := govThree(t)
+	wantKind(t, "add-member without a node", f.run("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa"}).Err, errs.Invalid)
+	wantKind(t, "add-member naming a registered node", f.run("nchc-admin", &GovPropose{Action: GovAddMember, Member: "jaxa", Node: f.peers["aist"]}).Err, errs.Exist)
+	wantKind(t, "node on add-voter", f.run("nchc-admin", &GovPropose{Action: GovAddVoter, Member: "aist", Node: f.peers["aist"]}).Err, errs.Invalid)
+	f.must("nchc-admin", f.admitBody("jaxa", true))
+	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
+	admin := &User{ID: "jaxa-admin", Member: "jaxa", Roles: policy.RoleAdmin, Tokens: []Hash{token("jaxa-admin")}}
+	f.must(NodePrefix+f.peers["nchc"], &AddMember{Member: member("jaxa"), Admin: admin})
+	// A node of nchc registers a peer of its own as jaxa's first (voter) node: refused.
+	impostor := Node{PeerID: peerOf(t, seedKey("node-nchc-impostor")), Member: "jaxa", Voter: true, State: NodeActive}
+	wantKind(t, "another peer as the first node", f.run(NodePrefix+f.peers["nchc"], &AddNode{Node: impostor}).Err, errs.Permission)
+	if r := f.addNode("jaxa", "node-jaxa", true); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	// The binding is used up: jaxa's own admin adds further nodes as usual.
+	if r := f.addNode("jaxa", "node-jaxa-2", false); r.Err != nil {
+		t.Fatal(r.Err)
 	}
 }

@@ -10,6 +10,7 @@ type govSnapshot struct {
 	governed  bool
 	proposals []Proposal // by id
 	admitted  []string   // sorted
+	firstNode []string   // member, peer, member, peer, ... by member
 	grants    []grantOf  // by member
 }
 
@@ -28,6 +29,14 @@ func (s *State) govSnapshotLocked() govSnapshot {
 		g.admitted = append(g.admitted, m)
 	}
 	slices.Sort(g.admitted)
+	ms := make([]string, 0, len(s.gov.firstNode))
+	for m := range s.gov.firstNode {
+		ms = append(ms, m)
+	}
+	slices.Sort(ms)
+	for _, m := range ms {
+		g.firstNode = append(g.firstNode, m, s.gov.firstNode[m])
+	}
 	for m, n := range s.gov.grants {
 		g.grants = append(g.grants, grantOf{m, n})
 	}
@@ -43,6 +52,7 @@ func (e *encoder) gov(g *govSnapshot) {
 		e.proposal(&g.proposals[i])
 	}
 	e.strs(g.admitted)
+	e.strs(g.firstNode)
 	e.uvarint(uint64(len(g.grants)))
 	for _, gr := range g.grants {
 		e.str(gr.member)
@@ -55,6 +65,7 @@ func (e *encoder) proposal(p *Proposal) {
 	e.str(string(p.Action))
 	e.str(p.Member)
 	e.bool(p.Voter)
+	e.str(p.Node)
 	e.str(p.Proposer)
 	e.varint(p.Time)
 	e.uvarint(uint64(len(p.Approvals)))
@@ -93,6 +104,7 @@ func (d *decoder) gov(s *State) {
 		}
 		s.gov.admitted[m] = true
 	}
+	d.firstNodes(s)
 	prev := ""
 	for i, n := 0, d.count(maxEntities); i < n && d.err == nil; i++ {
 		m, g := d.str(), d.count(maxSmall)
@@ -104,7 +116,7 @@ func (d *decoder) gov(s *State) {
 }
 
 func (d *decoder) proposal(s *State) *Proposal {
-	p := &Proposal{ID: d.uvarint(), Action: GovAction(d.str()), Member: d.str(), Voter: d.bool(), Proposer: d.str(), Time: d.varint()}
+	p := &Proposal{ID: d.uvarint(), Action: GovAction(d.str()), Member: d.str(), Voter: d.bool(), Node: d.str(), Proposer: d.str(), Time: d.varint()}
 	for i, n := 0, d.count(maxSmall); i < n && d.err == nil; i++ {
 		a := Approval{Member: d.str(), User: d.str(), Index: d.uvarint()}
 		if d.err == nil && (s.members[a.Member] == nil || a.Index < p.ID) {
@@ -125,4 +137,25 @@ func (d *decoder) proposal(s *State) *Proposal {
 		d.fail("proposal %d has no approval", p.ID)
 	}
 	return p
+}
+
+// firstNodes reads the first-node bindings: member, peer pairs by member, each of a member
+// admitted or created.
+func (d *decoder) firstNodes(s *State) {
+	pairs := d.strs(maxEntities)
+	if len(pairs)%2 != 0 {
+		d.fail("first-node bindings: odd list")
+		return
+	}
+	prev := ""
+	for i := 0; i < len(pairs) && d.err == nil; i += 2 {
+		m, p := pairs[i], pairs[i+1]
+		if !d.after(&prev, m) || s.members[m] == nil && !s.gov.admitted[m] {
+			d.fail("first-node binding of %q: out of order or of an unknown member", m)
+		}
+		if _, err := nodeKey("", p); err != nil {
+			d.fail("first-node binding of %q: %v", m, err)
+		}
+		s.gov.firstNode[m] = p
+	}
 }

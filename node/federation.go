@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -107,15 +108,17 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	var ans joinAnswer
 	if _, err := n.state.Member(iv.Member); err != nil {
 		if err = n.addMember(ctx, actor, iv.Member, req.Member, req.AdminTokenHash); err != nil {
-			return nil, err
+			return nil, joinConflict(err)
 		}
 		ans.AdminCreated = true
+	} else {
+		ans.AdminCreated = n.firstAdminHolds(iv.Member, req.AdminTokenHash) // created by an earlier attempt
 	}
 	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
 	if prev, err := n.state.Node(node.PeerID); err != nil || prev.Member != node.Member || prev.State != catalog.NodeActive {
 		// Not registered by an earlier attempt that failed later on: register it now.
 		if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {
-			return nil, err
+			return nil, joinConflict(err)
 		}
 	}
 	if err = n.addToRaft(ctx, info, iv.Voter); err != nil {
@@ -128,6 +131,24 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	}
 	n.log.Info("node joined", "peer", joiner, "member", iv.Member, "voter", iv.Voter)
 	return json.Marshal(ans)
+}
+
+// joinConflict turns the catalog's refusal of a join's registration (member not admitted, no
+// voter grant, not the node the admission named) into a conflict: the invite is valid and is
+// kept, and the joiner is not penalised as for a bad invite, so it can retry once the
+// federation has decided.
+func joinConflict(err error) error {
+	if errs.Is(err, errs.Permission) {
+		return errs.E("node.redeem", errs.Conflict, err)
+	}
+	return err
+}
+
+// firstAdminHolds reports whether member m's first admin (created by a join) holds the token
+// of hash h: the joiner's earlier attempt created the member.
+func (n *Node) firstAdminHolds(m string, h *catalog.Hash) bool {
+	u, err := n.state.User(m + "-admin")
+	return err == nil && h != nil && u.Member == m && slices.Contains(u.Tokens, *h)
 }
 
 // addMember registers a new member with a first admin user holding the token whose hash the

@@ -14,7 +14,7 @@ var _ api.Governance = (*Node)(nil)
 // Propose implements api.Governance: a governance proposal in the admin's name; the catalog
 // checks who may propose what.
 func (n *Node) Propose(ctx context.Context, sub api.Subject, p api.ProposalRequest) (*api.Proposal, error) {
-	body := &catalog.GovPropose{Action: catalog.GovAction(p.Action), Member: p.Member, Voter: p.Voter}
+	body := &catalog.GovPropose{Action: catalog.GovAction(p.Action), Member: p.Member, Voter: p.Voter, Node: p.Node}
 	e, err := n.propose(ctx, actorOf(sub), body)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (n *Node) auditDetail(e catalog.AuditEntry) string {
 }
 
 func toAPIProposal(p catalog.Proposal, needed int) api.Proposal {
-	out := api.Proposal{ID: p.ID, Action: string(p.Action), Member: p.Member, Voter: p.Voter, Proposer: p.Proposer,
+	out := api.Proposal{ID: p.ID, Action: string(p.Action), Member: p.Member, Voter: p.Voter, Node: p.Node, Proposer: p.Proposer,
 		Time: time.Unix(0, p.Time).UTC(), Status: "open", Passed: p.Passed, Needed: needed}
 	switch {
 	case p.Passed != 0:

@@ -181,6 +181,7 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		n.Close()
 		return nil, "", err
 	}
+	os.Remove(filepath.Join(cfg.DataDir, pendingAdminTokenFile)) // the caller has the token now
 	return n, token, nil
 }
 
@@ -199,7 +200,7 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	if err != nil || len(infos) == 0 {
 		return nil, "", errs.Errorf("node.join", errs.Invalid, "invite has no usable inviter address")
 	}
-	token, err := newSecret()
+	token, err := n.pendingAdminToken()
 	if err != nil {
 		return nil, "", err
 	}
@@ -242,4 +243,21 @@ func (n *Node) openGateNow(ctx context.Context) {
 	if err := n.tryCatchUp(ctx); err != nil {
 		n.log.Warn("not caught up with the federation yet; requests get 503 until it is", "err", err)
 	}
+}
+
+// pendingAdminTokenFile keeps, in a joining node's data dir, the token it made for its new
+// member's first admin, so a join retried after a refusal sends the same hash (the member
+// may have been created by the first attempt).
+const pendingAdminTokenFile = "join-admin.token"
+
+func (n *Node) pendingAdminToken() (string, error) {
+	path := filepath.Join(n.cfg.DataDir, pendingAdminTokenFile)
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return string(b), nil
+	}
+	token, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	return token, writeFileSync(path, []byte(token), 0o600)
 }

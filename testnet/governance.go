@@ -58,13 +58,13 @@ type admitter struct {
 	approvers map[string]*api.Client // admins of the other members, by member
 }
 
-// admit passes what node of member m needs to join: add-member (with a voter when voter)
-// for a new member, add-voter for a voter of an existing member, nothing otherwise.
-func (a admitter) admit(ctx context.Context, m string, isNew, voter bool) error {
+// admit passes what node peerID of member m needs to join: add-member (naming the node, with
+// a voter when voter) for a new member, add-voter for a voter of an existing member, nothing otherwise.
+func (a admitter) admit(ctx context.Context, m, peerID string, isNew, voter bool) error {
 	var req api.ProposalRequest
 	switch {
 	case isNew:
-		req = api.ProposalRequest{Action: "add-member", Member: m, Voter: voter}
+		req = api.ProposalRequest{Action: "add-member", Member: m, Voter: voter, Node: peerID}
 	case voter:
 		req = api.ProposalRequest{Action: "add-voter", Member: m}
 	default:
@@ -112,8 +112,9 @@ func passProposal(ctx context.Context, req api.ProposalRequest, proposer *api.Cl
 	return p, nil
 }
 
-// prepareJoin passes the decisions node i needs and says whether it joins as a voter.
-func (c *Cluster) prepareJoin(ctx context.Context, i int) (voter bool, err error) {
+// prepareJoin passes the decisions node i (initialised as peerID) needs and says whether it
+// joins as a voter.
+func (c *Cluster) prepareJoin(ctx context.Context, i int, peerID string) (voter bool, err error) {
 	nodes, err := c.Client(0).Nodes(ctx)
 	if err != nil {
 		return false, err
@@ -125,7 +126,7 @@ func (c *Cluster) prepareJoin(ctx context.Context, i int) (voter bool, err error
 		a.approvers[id] = c.clientOfMember(id, tok)
 	}
 	isNew := firstOfMember(i, c.opts.Members) == i
-	return voter, a.admit(ctx, m, isNew, voter)
+	return voter, a.admit(ctx, m, peerID, isNew, voter)
 }
 
 // clientOfMember returns a client with tok whose first endpoint is a running node of member

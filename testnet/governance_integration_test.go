@@ -15,9 +15,9 @@ import (
 	"github.com/meridian-fed/meridian/node"
 )
 
-// tryJoin starts a fresh node of member m that joins with an invite redeemed by node
-// inviter, as `meridian node join` does; it returns the join's error (the node is closed).
-func tryJoin(t *testing.T, ctx context.Context, c *Cluster, inviter int, m string, voter bool, name string) error {
+// newJoiner initialises the data dir of a fresh node of member m (as `meridian node init`
+// does) and returns its config and peer ID.
+func newJoiner(t *testing.T, c *Cluster, m, name string) (node.Config, string) {
 	t.Helper()
 	cfg := node.DefaultConfig(filepath.Join(c.opts.Dir, name))
 	cfg.Member = m
@@ -28,10 +28,18 @@ func tryJoin(t *testing.T, ctx context.Context, c *Cluster, inviter int, m strin
 	cfg.Listen = []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ports[0])}
 	cfg.APIAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
 	cfg.Logger = c.opts.Logger
-	if _, err := node.Init(cfg); err != nil {
+	id, err := node.Init(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := node.IssueInvite(c.cfgs[inviter].DataDir, m, voter, time.Hour)
+	return cfg, id.String()
+}
+
+// tryJoin joins the node of cfg with an invite redeemed by node inviter, as `meridian node
+// join` does, and returns the join's error (a joined node is closed at the end of the test).
+func tryJoin(t *testing.T, ctx context.Context, c *Cluster, inviter int, cfg node.Config, voter bool) error {
+	t.Helper()
+	inv, err := node.IssueInvite(c.cfgs[inviter].DataDir, cfg.Member, voter, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,15 +88,19 @@ func TestIntegrationGovernance(t *testing.T) {
 	m2 := c.ClientWithToken(1, c.MemberTokens["m2"])
 
 	// Alone, m1 proposes; the proposal stays open and a node of m4 cannot join.
-	p, err := m1.Propose(ctx, api.ProposalRequest{Action: "add-member", Member: "m4", Voter: true})
+	m4cfg, m4id := newJoiner(t, c, "m4", "m4-node")
+	if _, err := m1.Propose(ctx, api.ProposalRequest{Action: "add-member", Member: "m4", Voter: true}); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("add-member without its first node's peer ID: %v, want invalid", err)
+	}
+	p, err := m1.Propose(ctx, api.ProposalRequest{Action: "add-member", Member: "m4", Voter: true, Node: m4id})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Status != "open" || p.Needed != 2 {
 		t.Fatalf("proposal by one of three members: %+v", p)
 	}
-	if err := tryJoin(t, ctx, c, 0, "m4", true, "m4-early"); !errs.Is(err, errs.Permission) {
-		t.Fatalf("join of a member with one approval of three: err = %v, want permission_denied", err)
+	if err := tryJoin(t, ctx, c, 0, m4cfg, true); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("join of a member with one approval of three: err = %v, want conflict", err)
 	}
 	if _, err := m1.Approve(ctx, p.ID); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("second approval by the proposer's member: err = %v, want conflict", err)
@@ -104,8 +116,9 @@ func TestIntegrationGovernance(t *testing.T) {
 		t.Fatal(err)
 	}
 	m3 := c.ClientWithToken(2, c.MemberTokens["m3"])
-	if err := tryJoin(t, ctx, c, 2, "m3", true, "m3-voter"); !errs.Is(err, errs.Permission) {
-		t.Fatalf("voter join with one approval of three: err = %v, want permission_denied", err)
+	m3cfg, _ := newJoiner(t, c, "m3", "m3-voter")
+	if err := tryJoin(t, ctx, c, 2, m3cfg, true); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("voter join with one approval of three: err = %v, want conflict", err)
 	}
 	if per, _ := votersOf(t, ctx, c); per["m3"] != 1 {
 		t.Fatalf("m3 has %d voters after a refused voter join", per["m3"])
@@ -116,7 +129,14 @@ func TestIntegrationGovernance(t *testing.T) {
 	if err != nil || passed.Status != "passed" {
 		t.Fatalf("approval by m2: %+v, %v", passed, err)
 	}
-	if err := tryJoin(t, ctx, c, 0, "m4", true, "m4-node"); err != nil {
+	// Only the node the decision named may be m4's first node (the redeeming node is m1's).
+	other, _ := newJoiner(t, c, "m4", "m4-impostor")
+	if err := tryJoin(t, ctx, c, 0, other, true); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("join of another peer as m4's first node: err = %v, want conflict", err)
+	}
+	// The node refused before retries at once (a refused registration is not a bad invite),
+	// and its member's first admin gets the token it made.
+	if err := tryJoin(t, ctx, c, 0, m4cfg, true); err != nil {
 		t.Fatalf("join after the decision passed: %v", err)
 	}
 	// Only the proposer's member may withdraw the open add-voter; then nobody can approve it.

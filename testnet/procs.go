@@ -104,7 +104,11 @@ func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 		if i == 0 {
 			args = append([]string{"federation", "init", "--name", "testnet", "--k", strconv.Itoa(opts.K), "--m", strconv.Itoa(opts.M), "--admin-token-file", MemberTokenFile(pc.Dir, nd.Member)}, common...)
 		} else {
-			voter, err := pc.prepareJoin(ctx, i, first)
+			id, err := pc.initNode(i)
+			if err != nil {
+				return err
+			}
+			voter, err := pc.prepareJoin(ctx, i, first, id)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/node"
 )
 
 // MemberTokenFile names the file in a process testnet's dir that holds the first admin token
@@ -47,7 +48,7 @@ func (pc *ProcCluster) readMemberToken(i int) error {
 
 // prepareJoin passes the governance decisions node i needs before it joins (node 0's
 // admin proposes, the other members' admins approve) and says whether it joins as a voter.
-func (pc *ProcCluster) prepareJoin(ctx context.Context, i int, first bool) (voter bool, err error) {
+func (pc *ProcCluster) prepareJoin(ctx context.Context, i int, first bool, peerID string) (voter bool, err error) {
 	m := pc.Nodes[i].Member
 	proposer, err := api.NewClient(pc.MemberEndpoints(pc.Nodes[0].Member), pc.Token)
 	if err != nil {
@@ -71,5 +72,19 @@ func (pc *ProcCluster) prepareJoin(ctx context.Context, i int, first bool) (vote
 			return false, err
 		}
 	}
-	return voter, a.admit(ctx, m, first, voter)
+	return voter, a.admit(ctx, m, peerID, first, voter)
+}
+
+// initNode creates node i's data dir (identity, member key, config) before it joins, so its
+// peer ID is known to the add-member decision that admits its member; `node join` then runs
+// from the initialised dir.
+func (pc *ProcCluster) initNode(i int) (string, error) {
+	nd := pc.Nodes[i]
+	cfg := node.DefaultConfig(nd.Dir)
+	cfg.Member, cfg.Listen, cfg.APIAddr = nd.Member, []string{nd.Listen}, nd.API
+	id, err := node.Init(cfg)
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
 }

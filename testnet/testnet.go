@@ -147,7 +147,8 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 			return err
 		}
 	}
-	if _, err := node.Init(cfg); err != nil {
+	id, err := node.Init(cfg)
+	if err != nil {
 		return err
 	}
 	region := regions[i%c.opts.Members]
@@ -159,7 +160,7 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 			return err
 		}
 	} else {
-		voter, err := c.prepareJoin(ctx, i)
+		voter, err := c.prepareJoin(ctx, i, id.String())
 		if err != nil {
 			return err
 		}

@@ -22,13 +22,16 @@ func addGovernanceCmds(fed *cobra.Command) {
 
 func newProposeCmd() *cobra.Command {
 	var voter bool
+	var peerID string
 	cmd := &cobra.Command{
-		Use:   "propose add-member|remove-member|add-voter MEMBER",
+		Use:   "propose add-member ID --node PEER [--voter] | remove-member ID | add-voter ID",
 		Short: "Propose adding or removing a member or adding a voter; it passes once admins of a majority of the members approve",
 		Long: `Propose a governance decision as an admin of your member (which approves it by proposing):
 
-  add-member ID [--voter]   admit a new member; its first node then joins with an invite
-                            (--voter: that node may join as a Raft voter)
+  add-member ID --node PEER [--voter]
+                            admit a new member whose first node is PEER (its operator runs
+                            'meridian node init' and passes on the peer ID it prints); that
+                            node then joins with an invite (--voter: as a Raft voter)
   remove-member ID          retire a member: its users and nodes are cut off
   add-voter ID              let member ID register one more Raft voter (invite --voter)
 
@@ -39,8 +42,9 @@ more of the voters.`,
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().BoolVar(&voter, "voter", false, "add-member: the new member's first node may join as a voter")
+	cmd.Flags().StringVar(&peerID, "node", "", "add-member: peer ID of the new member's first node (required)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		req := api.ProposalRequest{Action: args[0], Member: args[1], Voter: voter}
+		req := api.ProposalRequest{Action: args[0], Member: args[1], Voter: voter, Node: peerID}
 		return callAndShow(cmd, cf, func(ctx context.Context, c *api.Client) (*api.Proposal, error) {
 			return c.Propose(ctx, req)
 		}, showProposal)
