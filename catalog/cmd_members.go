@@ -84,6 +84,10 @@ func memberAdmin(x *exec, m string) error {
 type AddMember struct {
 	Member Member `json:"member"`
 	Admin  *User  `json:"admin,omitempty"`
+	// AdminSig is, in a governed federation, the signature by the member's first node (the
+	// peer its admission named) of FirstAdminMessage: the node that registers the member (of
+	// another member) cannot choose the new member's admin token.
+	AdminSig []byte `json:"admin_sig,omitempty"`
 }
 
 // Kind implements Body.
@@ -102,6 +106,9 @@ func (b *AddMember) check(s *State, x *exec) error {
 	}
 	if s.gov.governed && !s.gov.admitted[b.Member.ID] {
 		return errs.Errorf(op, errs.Permission, "member %s is not admitted: an admin proposes it (meridian federation propose add-member %s) and admins of a majority of the members approve it", b.Member.ID, b.Member.ID)
+	}
+	if err := s.checkFirstAdmin(op, b); err != nil {
+		return err
 	}
 	if b.Admin == nil {
 		return nil

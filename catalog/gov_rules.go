@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"crypto/ed25519"
 	"slices"
 	"strings"
 
@@ -169,4 +170,27 @@ func (s *State) checkFirstNode(op string, n *Node) error {
 		return nil
 	}
 	return errs.Errorf(op, errs.Permission, "the first node of member %s must be peer %s, as its admission decided; this node is %s", n.Member, want, n.PeerID)
+}
+
+// FirstAdminMessage is what a new member's first node signs to choose its first admin's
+// token (by hash).
+func FirstAdminMessage(member string, token Hash) []byte {
+	return []byte("meridian-first-admin-v1\n" + member + "\n" + token.String())
+}
+
+// checkFirstAdmin, in a governed federation, accepts a new member's first admin only with
+// one token chosen (signed) by the first node its admission named.
+func (s *State) checkFirstAdmin(op string, b *AddMember) error {
+	peerID, ok := s.gov.firstNode[b.Member.ID]
+	if !s.gov.governed || !ok {
+		return nil
+	}
+	key, err := nodeKey(op, peerID)
+	if err != nil {
+		return err
+	}
+	if b.Admin == nil || len(b.Admin.Tokens) != 1 || !ed25519.Verify(key, FirstAdminMessage(b.Member.ID, b.Admin.Tokens[0]), b.AdminSig) {
+		return errs.Errorf(op, errs.Permission, "the first admin of member %s must hold one token chosen by its first node %s (the join signs it): join from that node", b.Member.ID, peerID)
+	}
+	return nil
 }

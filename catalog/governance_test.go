@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func (f *fixture) join(m string, voter bool) Result {
 	f.t.Helper()
 	admin := &User{ID: m + "-admin", Member: m, Roles: policy.RoleAdmin, Tokens: []Hash{token(m + "-admin")}}
 	actor := NodePrefix + f.peers["nchc"]
-	if r := f.run(actor, &AddMember{Member: member(m), Admin: admin}); r.Err != nil {
+	if r := f.run(actor, f.addMemberBody(m, admin)); r.Err != nil {
 		return r
 	}
 	return f.addNode(m, "node-"+m, voter)
@@ -376,7 +377,14 @@ func TestGovFirstNodeIsTheOneAdmitted(t *testing.T) {
 	f.must("nchc-admin", f.admitBody("jaxa", true))
 	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
 	admin := &User{ID: "jaxa-admin", Member: "jaxa", Roles: policy.RoleAdmin, Tokens: []Hash{token("jaxa-admin")}}
-	f.must(NodePrefix+f.peers["nchc"], &AddMember{Member: member("jaxa"), Admin: admin})
+	// The registering node (of nchc) cannot choose jaxa's admin token: jaxa's node signs it.
+	forged := f.addMemberBody("jaxa", admin)
+	forged.Admin = &User{ID: "jaxa-admin", Member: "jaxa", Roles: policy.RoleAdmin, Tokens: []Hash{token("nchc-choice")}}
+	wantKind(t, "an admin token the first node did not choose", f.run(NodePrefix+f.peers["nchc"], forged).Err, errs.Permission)
+	unsigned := f.addMemberBody("jaxa", admin)
+	unsigned.AdminSig = nil
+	wantKind(t, "an unsigned first admin", f.run(NodePrefix+f.peers["nchc"], unsigned).Err, errs.Permission)
+	f.must(NodePrefix+f.peers["nchc"], f.addMemberBody("jaxa", admin))
 	// A node of nchc registers a peer of its own as jaxa's first (voter) node: refused.
 	impostor := Node{PeerID: peerOf(t, seedKey("node-nchc-impostor")), Member: "jaxa", Voter: true, State: NodeActive}
 	wantKind(t, "another peer as the first node", f.run(NodePrefix+f.peers["nchc"], &AddNode{Node: impostor}).Err, errs.Permission)
@@ -387,4 +395,11 @@ func TestGovFirstNodeIsTheOneAdmitted(t *testing.T) {
 	if r := f.addNode("jaxa", "node-jaxa-2", false); r.Err != nil {
 		t.Fatal(r.Err)
 	}
+}
+
+// addMemberBody is the member.add a join sends: admin's token signed by the member's first
+// node "node-<m>".
+func (f *fixture) addMemberBody(m string, admin *User) *AddMember {
+	sig := ed25519.Sign(seedKey("node-"+m), FirstAdminMessage(m, admin.Tokens[0]))
+	return &AddMember{Member: member(m), Admin: admin, AdminSig: sig}
 }

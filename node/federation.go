@@ -64,6 +64,9 @@ type joinRequest struct {
 	// AdminTokenHash is the hash of the token the joiner made for a new member's first admin
 	// (used only when the member is new): the redeeming node never sees the token.
 	AdminTokenHash *catalog.Hash `json:"admin_token_hash,omitempty"`
+	// AdminTokenSig signs catalog.FirstAdminMessage(member, hash) with the joiner's node key:
+	// the catalog checks it against the peer the member's admission named.
+	AdminTokenSig []byte `json:"admin_token_sig,omitempty"`
 }
 
 // joinAnswer is what the inviting node answers once the joiner is registered.
@@ -107,7 +110,7 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	actor := catalog.NodePrefix + n.PeerID().String()
 	var ans joinAnswer
 	if _, err := n.state.Member(iv.Member); err != nil {
-		if err = n.addMember(ctx, actor, iv.Member, req.Member, req.AdminTokenHash); err != nil {
+		if err = n.addMember(ctx, actor, iv.Member, req); err != nil {
 			return nil, joinConflict(err)
 		}
 		ans.AdminCreated = true
@@ -153,13 +156,14 @@ func (n *Node) firstAdminHolds(m string, h *catalog.Hash) bool {
 
 // addMember registers a new member with a first admin user holding the token whose hash the
 // joiner sent.
-func (n *Node) addMember(ctx context.Context, actor, id string, m catalog.Member, token *catalog.Hash) error {
-	if token == nil {
+func (n *Node) addMember(ctx context.Context, actor, id string, req joinRequest) error {
+	if req.AdminTokenHash == nil {
 		return errs.Errorf("node.redeem", errs.Invalid, "the joining node sent no admin token hash for new member %s: upgrade it", id)
 	}
+	m := req.Member
 	m.ID = id
-	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin, Tokens: []catalog.Hash{*token}}
-	_, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin})
+	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin, Tokens: []catalog.Hash{*req.AdminTokenHash}}
+	_, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin, AdminSig: req.AdminTokenSig})
 	return err
 }
 

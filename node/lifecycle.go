@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -207,7 +208,8 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	hash := catalog.TokenHash([]byte(token))
 	req, _ := json.Marshal(joinRequest{
 		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, AdminTokenHash: &hash,
-		Member: catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
+		AdminTokenSig: ed25519.Sign(n.signKey, catalog.FirstAdminMessage(n.cfg.Member, hash)),
+		Member:        catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 	})
 	out, err := n.p2p.Join(ctx, infos[0], []byte(iv.Secret), req)
 	if err != nil {

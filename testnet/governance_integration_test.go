@@ -38,6 +38,12 @@ func newJoiner(t *testing.T, c *Cluster, m, name string) (node.Config, string) {
 // tryJoin joins the node of cfg with an invite redeemed by node inviter, as `meridian node
 // join` does, and returns the join's error (a joined node is closed at the end of the test).
 func tryJoin(t *testing.T, ctx context.Context, c *Cluster, inviter int, cfg node.Config, voter bool) error {
+	_, err := joinToken(t, ctx, c, inviter, cfg, voter)
+	return err
+}
+
+// joinToken is tryJoin that also returns the new member's first admin token, if any.
+func joinToken(t *testing.T, ctx context.Context, c *Cluster, inviter int, cfg node.Config, voter bool) (string, error) {
 	t.Helper()
 	inv, err := node.IssueInvite(c.cfgs[inviter].DataDir, cfg.Member, voter, time.Hour)
 	if err != nil {
@@ -49,11 +55,11 @@ func tryJoin(t *testing.T, ctx context.Context, c *Cluster, inviter int, cfg nod
 	}
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	n, _, err := node.Join(jctx, cfg, iv, node.JoinSpec{Region: "DE"})
+	n, tok, err := node.Join(jctx, cfg, iv, node.JoinSpec{Region: "DE"})
 	if n != nil {
 		t.Cleanup(func() { n.Close() })
 	}
-	return err
+	return tok, err
 }
 
 // votersOf counts the voters per member in node 0's catalog.
@@ -136,8 +142,16 @@ func TestIntegrationGovernance(t *testing.T) {
 	}
 	// The node refused before retries at once (a refused registration is not a bad invite),
 	// and its member's first admin gets the token it made.
-	if err := tryJoin(t, ctx, c, 0, m4cfg, true); err != nil {
+	tok, err := joinToken(t, ctx, c, 0, m4cfg, true)
+	if err != nil {
 		t.Fatalf("join after the decision passed: %v", err)
+	}
+	m4, err := api.NewClient([]string{m4cfg.APIAddr}, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if us, err := m4.Users(ctx); err != nil || len(us) != 1 || us[0].ID != "m4-admin" {
+		t.Fatalf("m4's first admin with the token its node made: %+v, %v", us, err)
 	}
 	// Only the proposer's member may withdraw the open add-voter; then nobody can approve it.
 	if _, err := m3.Withdraw(ctx, av.ID); !errs.Is(err, errs.Permission) {
