@@ -280,6 +280,9 @@ type AuditEntry struct {
 	Kind   string    `json:"kind"`
 	Digest string    `json:"digest"`
 	Chain  string    `json:"chain,omitempty"`
+	// Detail says what a governance command did, e.g. "proposal 12 (add-member m4):
+	// approved by m2; passed"; it is derived from the state, not part of the chain.
+	Detail string `json:"detail,omitempty"`
 }
 
 // AuditPage is one page of the audit log.

@@ -106,6 +106,7 @@ func (s *server) routes() {
 	m.Handle("GET /v1/status", s.auth(s.status))
 	m.Handle("POST /v1/scrub", s.auth(s.scrub))
 	m.Handle("GET /v1/audit", s.auth(s.audit))
+	s.governanceRoutes()
 
 	m.Handle("GET /pid/{pid}", s.auth(s.resolve))
 	m.Handle("GET /pid/{pid}/content", s.auth(s.content))

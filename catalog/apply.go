@@ -37,6 +37,9 @@ var bodyTypes = map[Kind]func() Body{
 	KindUnsubscribe:   func() Body { return new(Unsubscribe) },
 	KindPublish:       func() Body { return new(Publish) },
 	KindAddKeys:       func() Body { return new(AddKeys) },
+	KindGovPropose:    func() Body { return new(GovPropose) },
+	KindGovApprove:    func() Body { return new(GovApprove) },
+	KindGovWithdraw:   func() Body { return new(GovWithdraw) },
 }
 
 // exec is the context of one command being checked or applied.

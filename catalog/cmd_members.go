@@ -12,6 +12,9 @@ type Bootstrap struct {
 	Member     Member     `json:"member"`
 	Admin      User       `json:"admin"`
 	Node       *Node      `json:"node,omitempty"`
+	// Governed makes the governance rules bind the federation (governance.go); every new
+	// federation sets it. A log bootstrapped without it replays under the older rules.
+	Governed bool `json:"governed,omitempty"`
 
 	nodeKey []byte
 }
@@ -55,6 +58,7 @@ func (b *Bootstrap) check(s *State, x *exec) error {
 func (b *Bootstrap) apply(s *State, x *exec) {
 	fed := b.Federation
 	s.fed = &fed
+	s.gov.governed = b.Governed
 	s.addMemberLocked(b.Member)
 	s.addUserLocked(b.Admin)
 	if b.Node != nil {
@@ -75,10 +79,15 @@ func memberAdmin(x *exec, m string) error {
 }
 
 // AddMember adds a partner institution and, optionally, its first admin user (a new member
-// has nobody who could add one). Any member's admin may add a member.
+// has nobody who could add one). Any member's admin (or node) may add a member; in a governed
+// federation only a member admitted by a passed add-member decision (governance.go).
 type AddMember struct {
 	Member Member `json:"member"`
 	Admin  *User  `json:"admin,omitempty"`
+	// AdminSig is, in a governed federation, the signature by the member's first node (the
+	// peer its admission named) of FirstAdminMessage: the node that registers the member (of
+	// another member) cannot choose the new member's admin token.
+	AdminSig []byte `json:"admin_sig,omitempty"`
 }
 
 // Kind implements Body.
@@ -95,6 +104,12 @@ func (b *AddMember) check(s *State, x *exec) error {
 	if s.members[b.Member.ID] != nil {
 		return errs.Errorf(op, errs.Exist, "member %s exists (ids of retired members are not reused); pick another id", b.Member.ID)
 	}
+	if s.gov.governed && !s.gov.admitted[b.Member.ID] {
+		return errs.Errorf(op, errs.Permission, "member %s is not admitted: an admin proposes it (meridian federation propose add-member %s) and admins of a majority of the members approve it", b.Member.ID, b.Member.ID)
+	}
+	if err := s.checkFirstAdmin(op, b); err != nil {
+		return err
+	}
 	if b.Admin == nil {
 		return nil
 	}
@@ -108,6 +123,7 @@ func (b *AddMember) check(s *State, x *exec) error {
 }
 
 func (b *AddMember) apply(s *State, x *exec) {
+	delete(s.gov.admitted, b.Member.ID)
 	s.addMemberLocked(b.Member)
 	if b.Admin != nil {
 		s.addUserLocked(*b.Admin)
@@ -115,7 +131,8 @@ func (b *AddMember) apply(s *State, x *exec) {
 }
 
 // RetireMember retires a member: its users stop authenticating, its nodes are marked gone and
-// its wrapped keys are deleted from every object. Retired ids are never reused.
+// its wrapped keys are deleted from every object. Retired ids are never reused. A governed
+// federation refuses it: a member is removed by a passed remove-member decision instead.
 type RetireMember struct {
 	ID string `json:"id"`
 }
@@ -134,13 +151,19 @@ func (b *RetireMember) check(s *State, x *exec) error {
 	if x.sub.Member == b.ID {
 		return errs.Errorf(op, errs.Conflict, "a member cannot retire itself; ask another member's admin")
 	}
+	if s.gov.governed {
+		return errs.Errorf(op, errs.Permission, "removing a member is a governance decision: propose it with meridian federation propose remove-member %s", b.ID)
+	}
 	return nil
 }
 
-func (b *RetireMember) apply(s *State, x *exec) {
-	s.members[b.ID].Retired = true
+func (b *RetireMember) apply(s *State, x *exec) { s.retireMemberLocked(b.ID) }
+
+// retireMemberLocked retires member id, marks its nodes gone and drops its wrapped keys.
+func (s *State) retireMemberLocked(id string) {
+	s.members[id].Retired = true
 	for _, n := range s.nodes {
-		if n.Member == b.ID {
+		if n.Member == id {
 			n.State = NodeGone
 		}
 	}

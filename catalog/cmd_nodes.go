@@ -35,11 +35,21 @@ func (b *AddNode) check(s *State, x *exec) error {
 	if s.nodes[b.Node.PeerID] != nil {
 		return errs.Errorf(op, errs.Exist, "peer %s is already registered; a removed node joins again with a new identity", b.Node.PeerID)
 	}
+	if err := s.checkVoterGrant(op, &b.Node); err != nil {
+		return err
+	}
+	if err := s.checkFirstNode(op, &b.Node); err != nil {
+		return err
+	}
 	b.key = key
 	return nil
 }
 
 func (b *AddNode) apply(s *State, x *exec) {
+	if b.Node.Voter && s.gov.governed {
+		s.useVoterGrantLocked(b.Node.Member)
+	}
+	delete(s.gov.firstNode, b.Node.Member)
 	n := b.Node
 	n.Addrs = append([]string(nil), n.Addrs...)
 	s.nodes[n.PeerID] = &nodeEntry{Node: n, key: b.key}

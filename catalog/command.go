@@ -35,6 +35,9 @@ const (
 	KindUnsubscribe   Kind = "catalog.unsubscribe"
 	KindPublish       Kind = "object.publish"
 	KindAddKeys       Kind = "object.keys"
+	KindGovPropose    Kind = "gov.propose"
+	KindGovApprove    Kind = "gov.approve"
+	KindGovWithdraw   Kind = "gov.withdraw"
 )
 
 // Command is the envelope of every state change. It is encoded as JSON (encoding/json with

@@ -41,6 +41,9 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 	for i, n := 0, d.count(maxEntities); i < n && d.err == nil; i++ {
 		d.audit(s)
 	}
+	if d.version >= 2 {
+		d.gov(s)
+	}
 	d.finish()
 	if d.err == nil {
 		d.checkApplied(s)
@@ -61,6 +64,7 @@ func (s *State) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	s.applied, s.fed, s.members, s.nodes, s.users = n.applied, n.fed, n.members, n.nodes, n.users
 	s.tokens, s.catalogs, s.objects, s.order, s.audit = n.tokens, n.catalogs, n.objects, n.order, n.audit
+	s.gov = n.gov
 	return nil
 }
 
@@ -70,8 +74,8 @@ func (d *decoder) header(s *State) {
 	if d.err == nil && string(magic) != snapshotMagic {
 		d.fail("not a catalog snapshot")
 	}
-	if v := d.uvarint(); d.err == nil && v != SnapshotVersion {
-		d.fail("version %d; this node reads version %d: upgrade it", v, SnapshotVersion)
+	if d.version = d.uvarint(); d.err == nil && (d.version < 1 || d.version > SnapshotVersion) {
+		d.fail("version %d; this node reads versions 1 to %d: upgrade it", d.version, SnapshotVersion)
 	}
 	s.applied = d.uvarint()
 	if d.bool() {

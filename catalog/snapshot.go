@@ -9,7 +9,7 @@ import (
 // snapshotMagic starts every snapshot; the version follows it.
 const (
 	snapshotMagic   = "meridian-catalog-snapshot\n"
-	SnapshotVersion = 1
+	SnapshotVersion = 2 // 2 added the governance section; version 1 is still read
 )
 
 // Snapshot is a point-in-time copy of the state, taken quickly under the read lock and
@@ -24,6 +24,7 @@ type Snapshot struct {
 	catalogs []Catalog
 	objects  []*Object
 	audit    []AuditEntry
+	gov      govSnapshot // snapshot_gov.go
 }
 
 // Snapshot captures the current state.
@@ -52,6 +53,7 @@ func (s *State) Snapshot() *Snapshot {
 		sn.catalogs = append(sn.catalogs, cloneCatalog(&c.Catalog))
 	}
 	slices.SortFunc(sn.catalogs, func(a, b Catalog) int { return strings.Compare(a.Name, b.Name) })
+	sn.gov = s.govSnapshotLocked()
 	return sn
 }
 
@@ -103,6 +105,7 @@ func (sn *Snapshot) Write(w io.Writer) (Hash, error) {
 	for i := range sn.audit {
 		e.audit(&sn.audit[i])
 	}
+	e.gov(&sn.gov)
 	sum, err := e.finish()
 	if err == nil {
 		_, err = w.Write(sum[:])

@@ -34,6 +34,7 @@ type State struct {
 	objects  map[cid.Cid]*Object
 	order    []*Object // every object, in publish order (ascending Index)
 	audit    []AuditEntry
+	gov      govState // governance.go
 }
 
 type nodeEntry struct {
@@ -55,6 +56,7 @@ func New() *State {
 		tokens:   make(map[Hash]*User),
 		catalogs: make(map[string]*catalogEntry),
 		objects:  make(map[cid.Cid]*Object),
+		gov:      newGovState(),
 	}
 }
 

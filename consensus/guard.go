@@ -17,8 +17,38 @@ type Guard interface {
 	// Proposal checks a command forwarded by from and returns the bytes to propose (it may
 	// re-stamp fields the leader owns, such as the time), or an error refusing it.
 	Proposal(from peer.ID, cmd []byte) ([]byte, error)
-	// Membership reports whether from may add (or remove) target.
-	Membership(from, target peer.ID, remove bool) error
+	// Membership reports whether from may make change to target's place in the configuration.
+	Membership(from, target peer.ID, change Change) error
+}
+
+// Change is a Raft configuration change a guard vets.
+type Change uint8
+
+// Configuration changes.
+const (
+	ChangeAddVoter Change = iota + 1
+	ChangeAddNonvoter
+	ChangeRemove
+)
+
+var changeNames = [...]string{ChangeAddVoter: "add voter", ChangeAddNonvoter: "add non-voter", ChangeRemove: "remove"}
+
+// String returns "add voter", "add non-voter" or "remove".
+func (c Change) String() string {
+	if c >= ChangeAddVoter && c <= ChangeRemove {
+		return changeNames[c]
+	}
+	return "unknown change"
+}
+
+func changeOf(o op) Change {
+	switch o {
+	case opAddVoter:
+		return ChangeAddVoter
+	case opAddNonvoter:
+		return ChangeAddNonvoter
+	}
+	return ChangeRemove
 }
 
 // guardMembership applies the guard to a forwarded membership change.
@@ -31,7 +61,7 @@ func (n *Node) guardMembership(from peer.ID, req *request) error {
 	if err != nil {
 		return errs.Errorf("consensus.guard", errs.Invalid, "bad peer ID %q", req.peer)
 	}
-	if err := g.Membership(from, target, req.op == opRemoveServer); err != nil {
+	if err := g.Membership(from, target, changeOf(req.op)); err != nil {
 		return errs.E("consensus.guard", errs.Permission, err)
 	}
 	return nil

@@ -31,8 +31,8 @@ func (g testGuard) Proposal(_ peer.ID, cmd []byte) ([]byte, error) {
 	return json.Marshal(c)
 }
 
-func (g testGuard) Membership(_, target peer.ID, remove bool) error {
-	if !remove && g.deny[target] {
+func (g testGuard) Membership(_, target peer.ID, change Change) error {
+	if change != ChangeRemove && g.deny[target] {
 		return fmt.Errorf("peer %s is not registered", target)
 	}
 	return nil

@@ -73,3 +73,35 @@ func pipeEnd(t *testing.T) net.Conn {
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return a
 }
+
+// changeRecorder is a Guard that records the membership changes it is asked about.
+type changeRecorder struct{ got []Change }
+
+func (r *changeRecorder) Proposal(_ peer.ID, cmd []byte) ([]byte, error) { return cmd, nil }
+func (r *changeRecorder) Membership(_, _ peer.ID, c Change) error {
+	r.got = append(r.got, c)
+	return nil
+}
+
+// TestGuardSeesTheKindOfChange: the guard is told which membership change a forwarded
+// request asks for, so it can allow a removal without allowing an add (and a non-voter
+// without a voter); proposals and read barriers are not membership changes.
+func TestGuardSeesTheKindOfChange(t *testing.T) {
+	rec := &changeRecorder{}
+	n := &Node{cfg: Config{Guard: rec}}
+	from, target := randomPeer(t), randomPeer(t)
+	for _, o := range []op{opAddVoter, opAddNonvoter, opRemoveServer, opPropose, opReadIndex} {
+		if err := n.guardMembership(from, &request{op: o, peer: target.String()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []Change{ChangeAddVoter, ChangeAddNonvoter, ChangeRemove}
+	if len(rec.got) != len(want) {
+		t.Fatalf("guard asked %v, want %v", rec.got, want)
+	}
+	for i := range want {
+		if rec.got[i] != want[i] {
+			t.Fatalf("guard asked %v, want %v", rec.got, want)
+		}
+	}
+}

@@ -256,7 +256,9 @@ func (n *Node) AuditLog(ctx context.Context, sub api.Subject, from uint64, limit
 	entries, next := n.state.Audit(from, limit)
 	out := &api.AuditPage{Next: next}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, toAPIAudit(e))
+		a := toAPIAudit(e)
+		a.Detail = n.auditDetail(e)
+		out.Entries = append(out.Entries, a)
 	}
 	return out, nil
 }

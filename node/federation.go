@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -60,13 +61,19 @@ type joinRequest struct {
 	Addrs    []string       `json:"addrs"`
 	Capacity int64          `json:"capacity"`
 	Member   catalog.Member `json:"member"` // used only when the member is new
+	// AdminTokenHash is the hash of the token the joiner made for a new member's first admin
+	// (used only when the member is new): the redeeming node never sees the token.
+	AdminTokenHash *catalog.Hash `json:"admin_token_hash,omitempty"`
+	// AdminTokenSig signs catalog.FirstAdminMessage(member, hash) with the joiner's node key:
+	// the catalog checks it against the peer the member's admission named.
+	AdminTokenSig []byte `json:"admin_token_sig,omitempty"`
 }
 
 // joinAnswer is what the inviting node answers once the joiner is registered.
 type joinAnswer struct {
-	Federation string     `json:"federation"`
-	Nodes      []nodeAddr `json:"nodes"`
-	AdminToken string     `json:"admin_token,omitempty"` // for a new member's first admin
+	Federation   string     `json:"federation"`
+	Nodes        []nodeAddr `json:"nodes"`
+	AdminCreated bool       `json:"admin_created,omitempty"` // the member was new: its first admin holds the joiner's token
 }
 
 type nodeAddr struct {
@@ -103,23 +110,21 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	actor := catalog.NodePrefix + n.PeerID().String()
 	var ans joinAnswer
 	if _, err := n.state.Member(iv.Member); err != nil {
-		if ans.AdminToken, err = n.addMember(ctx, actor, iv.Member, req.Member); err != nil {
-			return nil, err
+		if err = n.addMember(ctx, actor, iv.Member, req); err != nil {
+			return nil, joinConflict(err)
 		}
+		ans.AdminCreated = true
+	} else {
+		ans.AdminCreated = n.firstAdminHolds(iv.Member, req.AdminTokenHash) // created by an earlier attempt
 	}
 	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
 	if prev, err := n.state.Node(node.PeerID); err != nil || prev.Member != node.Member || prev.State != catalog.NodeActive {
 		// Not registered by an earlier attempt that failed later on: register it now.
 		if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {
-			return nil, err
+			return nil, joinConflict(err)
 		}
 	}
-	if iv.Voter {
-		err = n.raft.AddVoter(ctx, info)
-	} else {
-		err = n.raft.AddNonvoter(ctx, info)
-	}
-	if err != nil {
+	if err = n.addToRaft(ctx, info, iv.Voter); err != nil {
 		return nil, err
 	}
 	fed, _ := n.state.Federation()
@@ -131,19 +136,35 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	return json.Marshal(ans)
 }
 
-// addMember registers a new member with a first admin user, and returns that admin's token.
-func (n *Node) addMember(ctx context.Context, actor, id string, m catalog.Member) (string, error) {
+// joinConflict turns the catalog's refusal of a join's registration (member not admitted, no
+// voter grant, not the node the admission named) into a conflict: the invite is valid and is
+// kept, and the joiner is not penalised as for a bad invite, so it can retry once the
+// federation has decided.
+func joinConflict(err error) error {
+	if errs.Is(err, errs.Permission) {
+		return errs.E("node.redeem", errs.Conflict, err)
+	}
+	return err
+}
+
+// firstAdminHolds reports whether member m's first admin (created by a join) holds the token
+// of hash h: the joiner's earlier attempt created the member.
+func (n *Node) firstAdminHolds(m string, h *catalog.Hash) bool {
+	u, err := n.state.User(m + "-admin")
+	return err == nil && h != nil && u.Member == m && slices.Contains(u.Tokens, *h)
+}
+
+// addMember registers a new member with a first admin user holding the token whose hash the
+// joiner sent.
+func (n *Node) addMember(ctx context.Context, actor, id string, req joinRequest) error {
+	if req.AdminTokenHash == nil {
+		return errs.Errorf("node.redeem", errs.Invalid, "the joining node sent no admin token hash for new member %s: upgrade it", id)
+	}
+	m := req.Member
 	m.ID = id
-	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin}
-	secret, err := newSecret()
-	if err != nil {
-		return "", err
-	}
-	admin.Tokens = []catalog.Hash{catalog.TokenHash([]byte(secret))}
-	if _, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin}); err != nil {
-		return "", err
-	}
-	return secret, nil
+	admin := catalog.User{ID: id + "-admin", Member: id, Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin, Tokens: []catalog.Hash{*req.AdminTokenHash}}
+	_, err := n.propose(ctx, actor, &catalog.AddMember{Member: m, Admin: &admin, AdminSig: req.AdminTokenSig})
+	return err
 }
 
 func addrInfo(id peer.ID, addrs []string) (peer.AddrInfo, error) {

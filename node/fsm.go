@@ -46,7 +46,8 @@ func (n *Node) applied(res catalog.Result, cmd []byte) {
 		}
 	case catalog.KindSetScope, catalog.KindSetGrants, catalog.KindAddMember:
 		n.rewrapWake()
-	case catalog.KindSetNodeState, catalog.KindRetireMember:
+	case catalog.KindSetNodeState, catalog.KindRetireMember, catalog.KindGovApprove, catalog.KindGovPropose:
+		// a passed remove-member retires a member: its nodes leave the gater and Raft
 		n.membershipChanged()
 		n.kickRepair("a node's state changed") // a draining or gone node: move its shards now
 	}

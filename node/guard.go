@@ -6,6 +6,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/meridian-fed/meridian/catalog"
+	"github.com/meridian-fed/meridian/consensus"
 	"github.com/meridian-fed/meridian/errs"
 )
 
@@ -48,18 +49,40 @@ func (n *Node) mayActFor(actor string) error {
 	return nil
 }
 
-func (g guard) Membership(from, target peer.ID, remove bool) error {
+// Membership admits a Raft configuration change only as the result of a committed catalog
+// decision (docs/node.md, "Governance"): a voter is added only when the catalog registers it
+// as a voter (which a governed federation allows only under a passed add-voter or add-member
+// decision), a non-voter only when registered as one (by an admin of its member), and a
+// server is removed only when the catalog no longer admits it (set gone by its member's
+// admin or by itself, or its member retired by a passed remove-member). The requester must be
+// an active node.
+func (g guard) Membership(from, target peer.ID, change consensus.Change) error {
 	const op = "node.guard"
 	nd, err := g.n.state.Node(from.String())
 	if err != nil || nd.State != catalog.NodeActive {
 		return errs.Errorf(op, errs.Permission, "peer %s is not an active node of the federation", from)
 	}
-	if remove {
-		return nil // removal only shrinks what a peer can do; the catalog records why
-	}
-	t, err := g.n.state.Node(target.String())
-	if err != nil || t.State != catalog.NodeActive {
+	return membershipAllowed(g.n.state, target, change)
+}
+
+// membershipAllowed is the catalog's side of Membership, which a node also applies to the
+// changes it makes itself.
+func membershipAllowed(st *catalog.State, target peer.ID, change consensus.Change) error {
+	const op = "node.guard"
+	t, err := st.Node(target.String())
+	switch {
+	case err != nil:
 		return errs.Errorf(op, errs.Permission, "peer %s is not registered in the catalog: add the node first", target)
+	case change == consensus.ChangeRemove:
+		if st.IsRegisteredPeer(target.String()) {
+			return errs.Errorf(op, errs.Permission, "node %s of member %s is still registered: only its member's admin (setting it gone) or a passed remove-member decision takes it out of Raft", target, t.Member)
+		}
+	case t.State != catalog.NodeActive || !st.IsRegisteredPeer(target.String()):
+		return errs.Errorf(op, errs.Permission, "node %s is %s: only active nodes join Raft", target, t.State)
+	case change == consensus.ChangeAddVoter && !t.Voter:
+		return errs.Errorf(op, errs.Permission, "node %s is registered as a non-voter: a voter needs a passed add-voter decision (meridian federation propose add-voter %s)", target, t.Member)
+	case change == consensus.ChangeAddNonvoter && t.Voter:
+		return errs.Errorf(op, errs.Permission, "node %s is registered as a voter; demoting it is not supported", target)
 	}
 	return nil
 }

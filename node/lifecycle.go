@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -119,6 +120,7 @@ func (n *Node) bootstrapCatalog(ctx context.Context, spec FederationSpec) (strin
 		Member:     catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 		Admin:      admin,
 		Node:       self,
+		Governed:   true, // docs/node.md, "Governance"
 	}
 	if _, err := n.propose(ctx, admin.ID, body); err != nil {
 		return "", err
@@ -154,7 +156,7 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		os.Remove(pskPath)
 		return nil, "", err
 	}
-	ans, err := n.join(ctx, iv, spec)
+	ans, token, err := n.join(ctx, iv, spec)
 	if err != nil {
 		n.Close()
 		os.Remove(pskPath)
@@ -170,8 +172,8 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		n.Close()
 		return nil, "", err
 	}
-	if ans.AdminToken != "" && spec.AdminTokenTo != "" {
-		if err := writeFileSync(spec.AdminTokenTo, []byte(ans.AdminToken+"\n"), 0o600); err != nil {
+	if token != "" && spec.AdminTokenTo != "" {
+		if err := writeFileSync(spec.AdminTokenTo, []byte(token+"\n"), 0o600); err != nil {
 			n.Close()
 			return nil, "", err
 		}
@@ -180,7 +182,8 @@ func Join(ctx context.Context, cfg Config, iv Invite, spec JoinSpec) (*Node, str
 		n.Close()
 		return nil, "", err
 	}
-	return n, ans.AdminToken, nil
+	os.Remove(filepath.Join(cfg.DataDir, pendingAdminTokenFile)) // the caller has the token now
+	return n, token, nil
 }
 
 // markMember records in the data dir that this node has become part of a federation (after
@@ -190,22 +193,34 @@ func (n *Node) markMember(federation string) error {
 	return writeFileSync(filepath.Join(n.cfg.DataDir, StateFile), b, 0o600)
 }
 
-func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer, error) {
+// join redeems the invite. It makes the token of a new member's first admin itself and sends
+// only its hash, so the redeeming node (of another member) never holds it; the token is
+// returned when the join created the member.
+func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer, string, error) {
 	infos, err := parseAddrInfos(iv.Inviter)
 	if err != nil || len(infos) == 0 {
-		return nil, errs.Errorf("node.join", errs.Invalid, "invite has no usable inviter address")
+		return nil, "", errs.Errorf("node.join", errs.Invalid, "invite has no usable inviter address")
 	}
+	token, err := n.pendingAdminToken()
+	if err != nil {
+		return nil, "", err
+	}
+	hash := catalog.TokenHash([]byte(token))
 	req, _ := json.Marshal(joinRequest{
-		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity,
-		Member: catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
+		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, AdminTokenHash: &hash,
+		AdminTokenSig: ed25519.Sign(n.signKey, catalog.FirstAdminMessage(n.cfg.Member, hash)),
+		Member:        catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 	})
 	out, err := n.p2p.Join(ctx, infos[0], []byte(iv.Secret), req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var ans joinAnswer
 	if err := json.Unmarshal(out, &ans); err != nil {
-		return nil, errs.E("node.join", errs.Corrupt, err)
+		return nil, "", errs.E("node.join", errs.Corrupt, err)
+	}
+	if !ans.AdminCreated {
+		token = ""
 	}
 	for _, nd := range ans.Nodes {
 		if id, err := peer.Decode(nd.ID); err == nil {
@@ -216,11 +231,11 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	for !n.state.IsRegisteredPeer(n.PeerID().String()) {
 		select {
 		case <-ctx.Done():
-			return nil, errs.Errorf("node.join", errs.Timeout, "joined, but the catalog has not replicated to this node yet; check that it can reach the voters")
+			return nil, "", errs.Errorf("node.join", errs.Timeout, "joined, but the catalog has not replicated to this node yet; check that it can reach the voters")
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return &ans, nil
+	return &ans, token, nil
 }
 
 // openGateNow tries to catch up at once, so a node that has just bootstrapped or joined a
@@ -230,4 +245,21 @@ func (n *Node) openGateNow(ctx context.Context) {
 	if err := n.tryCatchUp(ctx); err != nil {
 		n.log.Warn("not caught up with the federation yet; requests get 503 until it is", "err", err)
 	}
+}
+
+// pendingAdminTokenFile keeps, in a joining node's data dir, the token it made for its new
+// member's first admin, so a join retried after a refusal sends the same hash (the member
+// may have been created by the first attempt).
+const pendingAdminTokenFile = "join-admin.token"
+
+func (n *Node) pendingAdminToken() (string, error) {
+	path := filepath.Join(n.cfg.DataDir, pendingAdminTokenFile)
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return string(b), nil
+	}
+	token, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	return token, writeFileSync(path, []byte(token), 0o600)
 }

@@ -100,7 +100,7 @@ func (n *Node) reconcileRaft(ctx context.Context) {
 			continue // unknown to the catalog (e.g. replay not done): leave it
 		}
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := n.raft.RemoveServer(cctx, m.ID); err != nil {
+		if err := n.removeFromRaft(cctx, m.ID); err != nil {
 			n.log.Warn("cannot remove a gone node from Raft", "peer", m.ID, "err", err)
 		}
 		cancel()

@@ -44,6 +44,8 @@ type ProcCluster struct {
 	Dir    string     `json:"dir"`
 	Token  string     `json:"token"`
 	Nodes  []ProcNode `json:"nodes"`
+	// MemberTokens holds a first admin token of every member (procs_gov.go).
+	MemberTokens map[string]string `json:"member_tokens,omitempty"`
 }
 
 // StateFile names the description of a process testnet inside its dir.
@@ -89,8 +91,9 @@ func UpProcesses(ctx context.Context, o ProcOptions) (*ProcCluster, error) {
 
 func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 	tokenFile := filepath.Join(pc.Dir, "admin.token")
-	for i := range pc.Nodes {
+	for _, i := range joinOrder(len(pc.Nodes), opts.Members) {
 		nd := &pc.Nodes[i]
+		first := firstOfMember(i, opts.Members) == i
 		if first := firstOfMember(i, opts.Members); first != i {
 			if err := copyMemberKey(pc.Nodes[first].Dir, nd.Dir); err != nil {
 				return err
@@ -99,13 +102,21 @@ func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 		common := []string{"--data-dir", nd.Dir, "--member", nd.Member, "--region", nd.Region, "--listen", nd.Listen, "--api-addr", nd.API}
 		var args []string
 		if i == 0 {
-			args = append([]string{"federation", "init", "--name", "testnet", "--k", strconv.Itoa(opts.K), "--m", strconv.Itoa(opts.M), "--admin-token-file", tokenFile}, common...)
+			args = append([]string{"federation", "init", "--name", "testnet", "--k", strconv.Itoa(opts.K), "--m", strconv.Itoa(opts.M), "--admin-token-file", MemberTokenFile(pc.Dir, nd.Member)}, common...)
 		} else {
-			inv, err := node.IssueInvite(pc.Nodes[inviterOf(i, opts.Members)].Dir, nd.Member, true, time.Hour)
+			id, err := pc.initNode(i)
 			if err != nil {
 				return err
 			}
-			args = append([]string{"node", "join", inv}, common...)
+			voter, err := pc.prepareJoin(ctx, i, first, id)
+			if err != nil {
+				return err
+			}
+			inv, err := node.IssueInvite(pc.Nodes[inviterOf(i, opts.Members)].Dir, nd.Member, voter, time.Hour)
+			if err != nil {
+				return err
+			}
+			args = append([]string{"node", "join", inv, "--admin-token-file", MemberTokenFile(pc.Dir, nd.Member)}, common...)
 		}
 		if err := pc.spawn(i, args); err != nil {
 			return err
@@ -113,12 +124,15 @@ func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 		if err := waitFile(ctx, nd.PID, filepath.Join(nd.Dir, node.StateFile)); err != nil {
 			return fmt.Errorf("node %d did not become a member (see %s): %w", i, filepath.Join(nd.Dir, "node.log"), err)
 		}
+		if first {
+			if err := pc.readMemberToken(i); err != nil {
+				return err
+			}
+		}
 	}
-	tok, err := os.ReadFile(tokenFile)
-	if err != nil {
+	if err := os.WriteFile(tokenFile, []byte(pc.Token+"\n"), 0o600); err != nil { // the name older scripts read
 		return errs.E("testnet.Up", errs.Unavailable, err)
 	}
-	pc.Token = string(trimNL(tok))
 	if err := pc.save(); err != nil {
 		return err
 	}

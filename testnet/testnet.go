@@ -104,6 +104,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		c.cfgs = append(c.cfgs, cfg)
 		c.nodes = append(c.nodes, nil)
 		c.ids = append(c.ids, "")
+	}
+	for _, i := range joinOrder(opts.Nodes, opts.Members) {
 		if err := c.create(ctx, i); err != nil {
 			return nil, fmt.Errorf("node %d: %w", i, err)
 		}
@@ -145,7 +147,8 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 			return err
 		}
 	}
-	if _, err := node.Init(cfg); err != nil {
+	id, err := node.Init(cfg)
+	if err != nil {
 		return err
 	}
 	region := regions[i%c.opts.Members]
@@ -157,7 +160,11 @@ func (c *Cluster) create(ctx context.Context, i int) error {
 			return err
 		}
 	} else {
-		inv, err := node.IssueInvite(c.cfgs[inviterOf(i, c.opts.Members)].DataDir, cfg.Member, true, time.Hour)
+		voter, err := c.prepareJoin(ctx, i, id.String())
+		if err != nil {
+			return err
+		}
+		inv, err := node.IssueInvite(c.cfgs[inviterOf(i, c.opts.Members)].DataDir, cfg.Member, voter, time.Hour)
 		if err != nil {
 			return err
 		}

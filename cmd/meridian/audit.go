@@ -41,7 +41,11 @@ func newAuditCmd() *cobra.Command {
 func printAudit(w, more io.Writer, page *api.AuditPage) error {
 	tw := newTable(w, "INDEX", "TIME", "ACTOR", "KIND", "DIGEST", "CHAIN")
 	for _, e := range page.Entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Index, e.Time.Format(time.RFC3339), e.Actor, e.Kind, e.Digest, e.Chain)
+		kind := e.Kind
+		if e.Detail != "" { // governance: which proposal, who approved, whether it passed
+			kind += " [" + e.Detail + "]"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Index, e.Time.Format(time.RFC3339), e.Actor, kind, e.Digest, e.Chain)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -20,6 +20,7 @@ const joinTimeout = 2 * time.Minute
 func newFederationCmd() *cobra.Command {
 	c := &cobra.Command{Use: "federation", Short: "Create a federation and invite nodes into it"}
 	c.AddCommand(newFederationInitCmd(), newFederationInviteCmd())
+	addGovernanceCmds(c)
 	return c
 }
 

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,12 +50,18 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			members, err := writeMemberConfigs(pc)
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "testnet of %d nodes up in %.1fs (dir %s)\n", len(pc.Nodes), time.Since(start).Seconds(), pc.Dir)
 			for i, n := range pc.Nodes {
 				fmt.Fprintf(out, "  node%d  member %s (%s)  api http://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
 			}
-			fmt.Fprintf(out, "client config: %v\n%s", paths, tryHint(bin))
+			fmt.Fprintf(out, "client config: %v\n", paths)
+			printMemberConfigs(out, members)
+			fmt.Fprint(out, tryHint(bin))
 			return nil
 		},
 	}
@@ -86,6 +94,37 @@ func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, err
 		}
 	}
 	return paths, nil
+}
+
+// writeMemberConfigs writes a client config with an admin token of every member, its own
+// nodes first (client-m2.json, ...), so anything can be tried as any member's admin, and
+// returns the paths by member.
+func writeMemberConfigs(pc *testnet.ProcCluster) (map[string]string, error) {
+	out := map[string]string{}
+	for m, tok := range pc.MemberTokens {
+		p := filepath.Join(pc.Dir, "client-"+m+".json")
+		if err := writeClientConfig(p, &clientConfig{Endpoints: pc.MemberEndpoints(m), Token: tok}); err != nil {
+			return nil, err
+		}
+		out[m] = p
+	}
+	return out, nil
+}
+
+// printMemberConfigs says where each member's admin config is and how to use it.
+func printMemberConfigs(w io.Writer, paths map[string]string) {
+	if len(paths) == 0 {
+		return
+	}
+	ms := make([]string, 0, len(paths))
+	for m := range paths {
+		ms = append(ms, m)
+	}
+	slices.Sort(ms)
+	fmt.Fprintln(w, "admin of each member (use with --config; governance needs a majority of members: meridian federation proposals):")
+	for _, m := range ms {
+		fmt.Fprintf(w, "  %s  %s\n", m, paths[m])
+	}
 }
 
 // executable is the meridian binary that node processes run (a variable for tests).

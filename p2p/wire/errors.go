@@ -23,6 +23,7 @@ const (
 	CodeTimeout     Code = 8  // the remote side ran out of time
 	CodeTooLarge    Code = 9  // over a size cap
 	CodeUnauth      Code = 10 // missing or bad credentials (e.g. invite secret)
+	CodeConflict    Code = 11 // the request conflicts with the current state (e.g. a join the federation has not decided)
 )
 
 // maxMessage bounds the human-readable message of an error frame.
@@ -39,6 +40,7 @@ var codeKinds = map[Code]errs.Kind{
 	CodeTimeout:     errs.Timeout,
 	CodeTooLarge:    errs.Invalid,
 	CodeUnauth:      errs.Unauthenticated,
+	CodeConflict:    errs.Conflict,
 }
 
 // Kind maps a code to the errs kind a client reports; unknown codes give errs.Other.
@@ -63,6 +65,8 @@ func CodeOf(err error) Code {
 		return CodeTimeout
 	case errs.Unauthenticated:
 		return CodeUnauth
+	case errs.Conflict:
+		return CodeConflict
 	}
 	return CodeInternal
 }

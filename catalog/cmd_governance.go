@@ -1,0 +1,156 @@
+package catalog
+
+import (
+	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/policy"
+)
+
+// GovPropose opens a governance proposal; the proposer's member approves it by proposing, so
+// in a federation of one member it passes at once (the first member bootstraps alone).
+type GovPropose struct {
+	Action GovAction `json:"action"`
+	Member string    `json:"member"`
+	Voter  bool      `json:"voter,omitempty"` // add-member only
+	Node   string    `json:"node,omitempty"`  // add-member only, required: peer ID of the first node
+}
+
+// Kind implements Body.
+func (*GovPropose) Kind() Kind { return KindGovPropose }
+
+func (b *GovPropose) check(s *State, x *exec) error {
+	const op = "catalog.GovPropose"
+	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	if (b.Voter || b.Node != "") && b.Action != GovAddMember {
+		return invalid(op, "voter and node apply to add-member only; an existing member asks for a voter with add-voter")
+	}
+	if s.openProposalsLocked() >= MaxOpenProposals {
+		return errs.Errorf(op, errs.Conflict, "%d proposals are open: approve or let members decide those first", MaxOpenProposals)
+	}
+	if p := s.openProposalLocked(b.Action, b.Member); p != nil {
+		return errs.Errorf(op, errs.Exist, "proposal %d (%s %s) is already open: approve it with meridian federation approve %d", p.ID, p.Action, p.Member, p.ID)
+	}
+	switch b.Action {
+	case GovAddMember:
+		if _, err := nodeKey(op, b.Node); err != nil {
+			return invalid(op, "add-member names the peer ID of the new member's first node ('meridian node init' prints it): %v", err)
+		}
+		if s.nodes[b.Node] != nil {
+			return errs.Errorf(op, errs.Exist, "peer %s is registered already; the new member's node needs its own identity", b.Node)
+		}
+		return s.checkAddMemberProposal(op, b.Member)
+	case GovRemoveMember:
+		if x.sub.Member == b.Member {
+			return errs.Errorf(op, errs.Conflict, "a member cannot propose its own removal; ask another member's admin")
+		}
+		return s.checkActiveMember(op, b.Member)
+	case GovAddVoter:
+		return s.checkAddVoterProposal(op, b.Member)
+	}
+	return invalid(op, "unknown governance action %q: use add-member, remove-member or add-voter", b.Action)
+}
+
+func (s *State) checkAddMemberProposal(op, m string) error {
+	if err := policy.ValidMemberID(m); err != nil {
+		return errs.E(op, errs.Invalid, err)
+	}
+	if s.members[m] != nil || s.gov.admitted[m] {
+		return errs.Errorf(op, errs.Exist, "member %s exists or is admitted already (ids of retired members are not reused); pick another id", m)
+	}
+	return nil
+}
+
+func (s *State) checkActiveMember(op, m string) error {
+	if !s.activeMemberLocked(m) {
+		return errs.Errorf(op, errs.NotExist, "no active member %q; list members with meridian federation members", m)
+	}
+	return nil
+}
+
+func (s *State) checkAddVoterProposal(op, m string) error {
+	if err := s.checkActiveMember(op, m); err != nil {
+		return err
+	}
+	total, mine := s.pendingGrantsLocked(m)
+	return s.voterCapLocked(op, m, total, mine)
+}
+
+func (b *GovPropose) apply(s *State, x *exec) {
+	p := &Proposal{ID: x.index, Action: b.Action, Member: b.Member, Voter: b.Voter, Node: b.Node, Proposer: x.cmd.Actor, Time: x.cmd.Time,
+		Approvals: []Approval{{Member: x.sub.Member, User: x.cmd.Actor, Index: x.index}}}
+	s.gov.proposals[p.ID] = p
+	s.decideLocked(p, x.index)
+}
+
+// GovApprove approves an open proposal for the actor's member; when admins of a strict
+// majority of the active members have approved, the proposal passes and takes effect.
+type GovApprove struct {
+	ID uint64 `json:"id"`
+}
+
+// Kind implements Body.
+func (*GovApprove) Kind() Kind { return KindGovApprove }
+
+func (b *GovApprove) check(s *State, x *exec) error {
+	const op = "catalog.GovApprove"
+	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	p := s.gov.proposals[b.ID]
+	if p == nil {
+		return errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", b.ID)
+	}
+	if !p.Open() {
+		return errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", b.ID, p.Passed, p.Withdrawn)
+	}
+	for _, a := range p.Approvals {
+		if a.Member == x.sub.Member {
+			return errs.Errorf(op, errs.Conflict, "member %s approved proposal %d already (by %s); admins of other members must approve it", a.Member, b.ID, a.User)
+		}
+	}
+	// The state may have moved since the proposal: it must still make sense.
+	switch p.Action {
+	case GovAddMember:
+		return s.checkAddMemberProposal(op, p.Member)
+	case GovRemoveMember:
+		return s.checkActiveMember(op, p.Member)
+	default:
+		return s.checkAddVoterProposal(op, p.Member)
+	}
+}
+
+func (b *GovApprove) apply(s *State, x *exec) {
+	p := s.gov.proposals[b.ID]
+	p.Approvals = append(p.Approvals, Approval{Member: x.sub.Member, User: x.cmd.Actor, Index: x.index})
+	s.decideLocked(p, x.index)
+}
+
+// GovWithdraw closes an open proposal without effect. Only an admin of the proposer's member
+// may withdraw it.
+type GovWithdraw struct {
+	ID uint64 `json:"id"`
+}
+
+// Kind implements Body.
+func (*GovWithdraw) Kind() Kind { return KindGovWithdraw }
+
+func (b *GovWithdraw) check(s *State, x *exec) error {
+	const op = "catalog.GovWithdraw"
+	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	p := s.gov.proposals[b.ID]
+	if p == nil {
+		return errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", b.ID)
+	}
+	if !p.Open() {
+		return errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", b.ID, p.Passed, p.Withdrawn)
+	}
+	if p.Approvals[0].Member != x.sub.Member {
+		return errs.Errorf(op, errs.Permission, "only an admin of %s, which proposed it, may withdraw proposal %d", p.Approvals[0].Member, b.ID)
+	}
+	return nil
+}
+
+func (b *GovWithdraw) apply(s *State, x *exec) { s.gov.proposals[b.ID].Withdrawn = x.index }

@@ -1,0 +1,141 @@
+package testnet
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// Governance in a testnet: a new member, and every voter, needs a proposal that admins of a
+// majority of the members approve. The testnet holds an admin token of every member, so it
+// plays each member's operator: the first admin (of m1) proposes, the admins of the other
+// members approve, each through a node of their own member.
+
+// joinOrder is the order in which nodes join: the first nodes of m1 and m2, then the other
+// nodes of m1 and m2, then the rest in index order. While the federation has fewer than
+// three members the voter cap does not apply, so the 5-node, 3-member testnet reaches five
+// voters (2, 2, 1), which no order reaches one voter at a time once m3 exists (its fourth
+// voter would give some member 2 of 4).
+func joinOrder(nodes, members int) []int {
+	var first, rest []int
+	for i := 0; i < nodes; i++ {
+		if members < 3 || i%members < 2 {
+			first = append(first, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(first, rest...)
+}
+
+// wantVoter says whether a new node of member m joins as a voter, given the registered
+// nodes: yes unless, with three members or more, m would then hold half or more of the
+// voters (the catalog refuses that).
+func wantVoter(nodes []api.NodeInfo, m string) bool {
+	members := map[string]bool{m: true}
+	total, mine := 0, 0
+	for _, n := range nodes {
+		if n.State == "gone" {
+			continue
+		}
+		members[n.Member] = true
+		if n.Voter {
+			total++
+			if n.Member == m {
+				mine++
+			}
+		}
+	}
+	return len(members) < 3 || 2*(mine+1) < total+1
+}
+
+// admitter passes the decisions a new node needs before it joins.
+type admitter struct {
+	proposer  *api.Client            // the first admin (of m1)
+	approvers map[string]*api.Client // admins of the other members, by member
+}
+
+// admit passes what node peerID of member m needs to join: add-member (naming the node, with
+// a voter when voter) for a new member, add-voter for a voter of an existing member, nothing otherwise.
+func (a admitter) admit(ctx context.Context, m, peerID string, isNew, voter bool) error {
+	var req api.ProposalRequest
+	switch {
+	case isNew:
+		req = api.ProposalRequest{Action: "add-member", Member: m, Voter: voter, Node: peerID}
+	case voter:
+		req = api.ProposalRequest{Action: "add-voter", Member: m}
+	default:
+		return nil
+	}
+	ids := make([]string, 0, len(a.approvers))
+	for id := range a.approvers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var approvers []*api.Client
+	for _, id := range ids {
+		approvers = append(approvers, a.approvers[id])
+	}
+	_, err := passProposal(ctx, req, a.proposer, approvers)
+	if err != nil {
+		return fmt.Errorf("admitting a node of %s: %w", m, err)
+	}
+	return nil
+}
+
+// passProposal proposes req through proposer and has the approvers approve it until it
+// passes.
+func passProposal(ctx context.Context, req api.ProposalRequest, proposer *api.Client, approvers []*api.Client) (*api.Proposal, error) {
+	p, err := proposer.Propose(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range approvers {
+		if p.Status == "passed" {
+			break
+		}
+		// The approver's node may still be catching up after its own join: wait until it
+		// answers a linearizable read, then approve once (an approval is not idempotent).
+		if err := waitFor(ctx, func() error { _, err := a.Proposals(ctx); return err }); err != nil {
+			return nil, err
+		}
+		if p, err = a.Approve(ctx, p.ID); err != nil {
+			return nil, err
+		}
+	}
+	if p.Status != "passed" {
+		return p, errs.Errorf("testnet.passProposal", errs.Conflict, "proposal %d (%s %s) has %d approvals of %d needed and no admin left to approve", p.ID, p.Action, p.Member, len(p.Approvals), p.Needed)
+	}
+	return p, nil
+}
+
+// prepareJoin passes the decisions node i (initialised as peerID) needs and says whether it
+// joins as a voter.
+func (c *Cluster) prepareJoin(ctx context.Context, i int, peerID string) (voter bool, err error) {
+	nodes, err := c.Client(0).Nodes(ctx)
+	if err != nil {
+		return false, err
+	}
+	m := MemberOf(i, c.opts.Members)
+	voter = wantVoter(nodes, m)
+	a := admitter{proposer: c.Client(0), approvers: map[string]*api.Client{}}
+	for id, tok := range c.MemberTokens { // written only by create, which runs one at a time
+		a.approvers[id] = c.clientOfMember(id, tok)
+	}
+	isNew := firstOfMember(i, c.opts.Members) == i
+	return voter, a.admit(ctx, m, peerID, isNew, voter)
+}
+
+// clientOfMember returns a client with tok whose first endpoint is a running node of member
+// m (a member's admin acts through a node of its own member).
+func (c *Cluster) clientOfMember(m, tok string) *api.Client {
+	for i := range c.cfgs {
+		if MemberOf(i, c.opts.Members) == m && c.Node(i) != nil {
+			return c.ClientWithToken(i, tok)
+		}
+	}
+	return c.ClientWithToken(0, tok)
+}
