@@ -70,6 +70,10 @@ func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response
 		idx := (start + i) % n
 		ep := c.endpoints[idx]
 		resp, err := c.attempt(ctx, rq, ep, body)
+		if untrusted(err) && c.learnOnce(ctx) {
+			body.retire() // nothing was sent: the handshake failed before the request
+			resp, err = c.attempt(ctx, rq, ep, body)
+		}
 		sent := body.retire()
 		if ctx.Err() != nil {
 			closeBody(resp)
@@ -107,8 +111,8 @@ func (rq *request) retryable(f *failure, sent int64) bool {
 		return true
 	case rq.body != nil:
 		return sent == 0 || (wrongNode && rq.raw != nil)
-	case wrongNode:
-		return true
+	case wrongNode, untrusted(f.err):
+		return true // nothing was done
 	}
 	var op *net.OpError
 	return errors.As(f.err, &op) && op.Op == "dial"

@@ -75,6 +75,8 @@ type decoder struct {
 	scratch []byte // see view
 	nread   int    // bytes ReadByte returned since the current varint began
 
+	version uint64 // of the snapshot being read
+
 	// The last key of each table read so far, to check canonical order.
 	lastMember, lastNode, lastUser, lastCatalog string
 }

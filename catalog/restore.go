@@ -70,8 +70,8 @@ func (d *decoder) header(s *State) {
 	if d.err == nil && string(magic) != snapshotMagic {
 		d.fail("not a catalog snapshot")
 	}
-	if v := d.uvarint(); d.err == nil && v != SnapshotVersion {
-		d.fail("version %d; this node reads version %d: upgrade it", v, SnapshotVersion)
+	if d.version = d.uvarint(); d.err == nil && (d.version < 1 || d.version > SnapshotVersion) {
+		d.fail("version %d; this node reads versions 1 to %d: upgrade it", d.version, SnapshotVersion)
 	}
 	s.applied = d.uvarint()
 	if d.bool() {
@@ -120,6 +120,9 @@ func (d *decoder) after(last *string, key string) bool {
 func (d *decoder) node(s *State) {
 	n := Node{PeerID: d.str(), Member: d.str(), Addrs: d.strs(MaxAddrs), Voter: d.bool(), Capacity: d.varint()}
 	st := d.count(uint64(NodeGone))
+	if d.version >= 2 {
+		n.API, n.TLSPin = d.str(), d.str()
+	}
 	if d.err != nil {
 		return
 	}

@@ -60,7 +60,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestGoldenFormats(t *testing.T) {
 	f := richFixture(t)
 	golden(t, "commands-v1.golden", append(bytes.Join(f.log, []byte("\n")), '\n'))
-	golden(t, "snapshot-v1.golden", snapshotBytes(t, f.s))
+	golden(t, "snapshot-v2.golden", snapshotBytes(t, f.s))
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {

@@ -1,0 +1,202 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// PinPrefix starts every certificate pin.
+const PinPrefix = "sha256:"
+
+// Pin returns the public-key pin of cert: "sha256:" and the hex sha256 of its
+// SubjectPublicKeyInfo (what `openssl x509 -pubkey | openssl pkey -pubin -outform der |
+// sha256sum` prints, and HPKP pinned). A certificate renewed with the same key keeps its pin.
+func Pin(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return PinPrefix + hex.EncodeToString(sum[:])
+}
+
+// ParsePin checks that s is a pin as Pin writes it and returns it in canonical (lower case)
+// form.
+func ParsePin(s string) (string, error) {
+	p := strings.ToLower(strings.TrimSpace(s))
+	h, ok := strings.CutPrefix(p, PinPrefix)
+	if b, err := hex.DecodeString(h); !ok || err != nil || len(b) != sha256.Size {
+		return "", errs.Errorf("api.ParsePin", errs.Invalid, "pin %q is not sha256:<64 hex digits>; copy it from 'meridian node pin' or 'meridian testnet up'", s)
+	}
+	return p, nil
+}
+
+// UntrustedCertError is the error of a TLS handshake with a node whose certificate is neither
+// pinned nor signed by a trusted CA. Nothing was sent to that node.
+type UntrustedCertError struct {
+	Host   string // as the client addressed it
+	Pin    string // the pin of the certificate the node presented
+	Reason string // why the CA check failed
+}
+
+func (e *UntrustedCertError) Error() string {
+	return fmt.Sprintf("node %s presents a certificate (pin %s) that is neither pinned nor signed by a trusted CA (%s): "+
+		"if this is your federation's node, add its pin to \"pins\" in the client config or pass --pin (the node's operator reads it with 'meridian node pin'), "+
+		"or set \"ca_file\" to the CA that signed an operator certificate", e.Host, e.Pin, e.Reason)
+}
+
+// TLSTrust says which node certificates a client accepts: a certificate whose public-key pin
+// is in Pins, or one that chains to RootCAs (nil: the system's roots) for the host name the
+// client dialled.
+type TLSTrust struct {
+	Pins    []string
+	RootCAs *x509.CertPool
+}
+
+// LoadCAFile reads PEM certificates from path into a pool.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	const op = "api.LoadCAFile"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errs.Errorf(op, errs.Invalid, "ca_file: %v; point it at a PEM file of CA certificates", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, errs.Errorf(op, errs.Invalid, "ca_file %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// WithTLS makes the client verify nodes by trust (see TLSTrust). Pins it learns later from
+// the catalog (LearnPins) are added to the same set. Without this option a client trusts
+// the system's CA roots only.
+func WithTLS(trust TLSTrust) Option {
+	return func(c *Client) {
+		ps := newPinSet(trust.RootCAs)
+		for _, p := range trust.Pins {
+			if q, err := ParsePin(p); err == nil {
+				ps.pins[q] = true
+			} else {
+				c.optErr = err
+			}
+		}
+		c.trust = ps
+	}
+}
+
+// pinSet is the client's trust: pinned public keys, grown by learning, plus CA roots.
+type pinSet struct {
+	mu      sync.Mutex
+	pins    map[string]bool // guarded by mu
+	roots   *x509.CertPool
+	learned atomic.Bool // the catalog's pins were fetched (once per client)
+}
+
+func newPinSet(roots *x509.CertPool) *pinSet {
+	return &pinSet{pins: map[string]bool{}, roots: roots}
+}
+
+func (ps *pinSet) has(p string) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.pins[p]
+}
+
+// add adds the valid pins among ps and returns how many were new.
+func (ps *pinSet) add(pins ...string) int {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	n := 0
+	for _, p := range pins {
+		if q, err := ParsePin(p); err == nil && !ps.pins[q] {
+			ps.pins[q] = true
+			n++
+		}
+	}
+	return n
+}
+
+// tlsConfig verifies the server itself (VerifyConnection) instead of by Go's default, which
+// knows no pins. The handshake is refused before any request byte is sent.
+func (ps *pinSet) tlsConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // replaced by verify below: pins, then CA roots
+		VerifyConnection:   ps.verify,
+	}
+}
+
+func (ps *pinSet) verify(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return &UntrustedCertError{Host: cs.ServerName, Reason: "no certificate"}
+	}
+	leaf := cs.PeerCertificates[0]
+	pin := Pin(leaf)
+	if ps.has(pin) {
+		return nil
+	}
+	opts := x509.VerifyOptions{Roots: ps.roots, DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+	for _, c := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	_, err := leaf.Verify(opts)
+	if err == nil {
+		return nil
+	}
+	return &UntrustedCertError{Host: cs.ServerName, Pin: pin, Reason: shortCAError(err)}
+}
+
+func shortCAError(err error) string {
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &ua) {
+		return "unknown authority"
+	}
+	var hn x509.HostnameError
+	if errors.As(err, &hn) {
+		return "issued for another host name"
+	}
+	return err.Error()
+}
+
+// untrusted reports whether err is a refused node certificate.
+func untrusted(err error) bool {
+	var ue *UntrustedCertError
+	return errors.As(err, &ue)
+}
+
+// LearnPins adds the pins the catalog records for the federation's nodes (GET /v1/nodes,
+// which needs a token) to the client's trust, and returns how many were new. The list is
+// fetched from a node the client already trusts, so trust extends only through the catalog.
+func (c *Client) LearnPins(ctx context.Context) (int, error) {
+	if c.trust == nil {
+		return 0, errs.Errorf("api.LearnPins", errs.Invalid, "the client has no pin set: create it with WithTLS")
+	}
+	ns, err := c.Nodes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var pins []string
+	for _, n := range ns {
+		if n.TLSPin != "" && n.State != "gone" {
+			pins = append(pins, n.TLSPin)
+		}
+	}
+	return c.trust.add(pins...), nil
+}
+
+// learnOnce learns the catalog's pins the first time a node's certificate is refused, and
+// reports whether that added any; later refusals (and anonymous clients) learn nothing.
+func (c *Client) learnOnce(ctx context.Context) bool {
+	if c.trust == nil || c.token == "" || !c.trust.learned.CompareAndSwap(false, true) {
+		return false
+	}
+	n, err := c.LearnPins(ctx)
+	return err == nil && n > 0
+}
