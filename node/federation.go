@@ -59,7 +59,9 @@ func DecodeInvite(s string) (Invite, error) {
 type joinRequest struct {
 	Addrs    []string       `json:"addrs"`
 	Capacity int64          `json:"capacity"`
-	Member   catalog.Member `json:"member"` // used only when the member is new
+	Member   catalog.Member `json:"member"`            // used only when the member is new
+	API      string         `json:"api,omitempty"`     // the joiner's API URL
+	TLSPin   string         `json:"tls_pin,omitempty"` // and its certificate's pin
 }
 
 // joinAnswer is what the inviting node answers once the joiner is registered.
@@ -107,7 +109,8 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 			return nil, err
 		}
 	}
-	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
+	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive,
+		API: req.API, TLSPin: req.TLSPin}
 	if prev, err := n.state.Node(node.PeerID); err != nil || prev.Member != node.Member || prev.State != catalog.NodeActive {
 		// Not registered by an earlier attempt that failed later on: register it now.
 		if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {

@@ -113,7 +113,8 @@ func (n *Node) bootstrapCatalog(ctx context.Context, spec FederationSpec) (strin
 	}
 	admin := catalog.User{ID: orDefault(spec.AdminUser, "admin"), Member: n.cfg.Member,
 		Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin, Tokens: []catalog.Hash{catalog.TokenHash([]byte(token))}}
-	self := &catalog.Node{PeerID: n.PeerID().String(), Member: n.cfg.Member, Addrs: n.P2PAddrs(), Voter: true, Capacity: n.cfg.Capacity, State: catalog.NodeActive}
+	self := &catalog.Node{PeerID: n.PeerID().String(), Member: n.cfg.Member, Addrs: n.P2PAddrs(), Voter: true, Capacity: n.cfg.Capacity, State: catalog.NodeActive,
+		API: n.apiURL(), TLSPin: n.TLSPin()}
 	body := &catalog.Bootstrap{
 		Federation: catalog.Federation{Name: spec.Name, DefaultPlacement: catalog.Placement{K: spec.K, M: spec.M}},
 		Member:     catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
@@ -196,7 +197,7 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 		return nil, errs.Errorf("node.join", errs.Invalid, "invite has no usable inviter address")
 	}
 	req, _ := json.Marshal(joinRequest{
-		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity,
+		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, API: n.apiURL(), TLSPin: n.TLSPin(),
 		Member: catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 	})
 	out, err := n.p2p.Join(ctx, infos[0], []byte(iv.Secret), req)
