@@ -200,3 +200,18 @@ func (c *Client) learnOnce(ctx context.Context) bool {
 	n, err := c.LearnPins(ctx)
 	return err == nil && n > 0
 }
+
+// ClientConfig returns a TLS client configuration that verifies servers as a Client made
+// with WithTLS(t) does (for tools that speak HTTP to nodes without a Client: readiness
+// probes, metrics scrapes).
+func (t TLSTrust) ClientConfig() (*tls.Config, error) {
+	ps := newPinSet(t.RootCAs)
+	for _, p := range t.Pins {
+		q, err := ParsePin(p)
+		if err != nil {
+			return nil, err
+		}
+		ps.pins[q] = true
+	}
+	return ps.tlsConfig(), nil
+}

@@ -188,12 +188,14 @@ func parseAddrInfos(addrs []string) ([]peer.AddrInfo, error) {
 const addrsFile = "addrs.json"
 
 type runningAddrs struct {
-	P2P []string `json:"p2p"`
-	API string   `json:"api"`
+	P2P    []string `json:"p2p"`
+	API    string   `json:"api"`
+	APIURL string   `json:"api_url,omitempty"`
+	TLSPin string   `json:"tls_pin,omitempty"`
 }
 
 func (n *Node) writeAddrsFile() error {
-	b, _ := json.Marshal(runningAddrs{P2P: n.P2PAddrs(), API: n.APIAddr()})
+	b, _ := json.Marshal(runningAddrs{P2P: n.P2PAddrs(), API: n.APIAddr(), APIURL: n.apiURL(), TLSPin: n.TLSPin()})
 	return writeFileSync(filepath.Join(n.cfg.DataDir, addrsFile), b, 0o644)
 }
 
@@ -220,4 +222,18 @@ func ReadAPIAddr(dir string) (string, error) {
 		return "", errs.E("node.ReadAPIAddr", errs.Corrupt, err)
 	}
 	return a.API, nil
+}
+
+// ReadAPIIdentity returns the API URL and certificate pin of the node running from dir ("" pin
+// for plain HTTP), for its operator's tools: invites, 'meridian node pin'.
+func ReadAPIIdentity(dir string) (apiURL, pin string, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, addrsFile))
+	if err != nil {
+		return "", "", errs.Errorf("node.ReadAPIIdentity", errs.Unavailable, "no %s in %s: start the node first", addrsFile, dir)
+	}
+	var a runningAddrs
+	if err := json.Unmarshal(b, &a); err != nil {
+		return "", "", errs.E("node.ReadAPIIdentity", errs.Corrupt, err)
+	}
+	return a.APIURL, a.TLSPin, nil
 }

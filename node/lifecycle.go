@@ -48,6 +48,14 @@ func writeConfigFile(cfg Config) error {
 		"capacity": cfg.Capacity, "stripe_size": cfg.StripeSize, "transfers": cfg.Transfers, "max_object": cfg.MaxObject,
 		"orphan_grace": cfg.OrphanGrace.String(), "gc_interval": cfg.GCInterval.String(), "repair_grace": cfg.RepairGrace.String(), "repair_interval": cfg.RepairInterval.String(), "repair_rate": cfg.RepairRate, "log_level": cfg.LogLevel,
 	}
+	for k, v := range map[string]string{"tls_cert": cfg.TLSCert, "tls_key": cfg.TLSKey, "api_url": cfg.APIURL} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if cfg.InsecurePlainHTTP {
+		m["insecure_plain_http"] = true
+	}
 	b, err := yaml.Marshal(m)
 	if err != nil {
 		return errs.E("node.writeConfig", errs.Internal, err)

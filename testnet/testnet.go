@@ -212,7 +212,7 @@ func (c *Cluster) Node(i int) *node.Node {
 	return c.nodes[i]
 }
 
-// Endpoint returns node i's API address.
+// Endpoint returns node i's API address (host:port; clients take it as https, see TLS).
 func (c *Cluster) Endpoint(i int) string { return c.cfgs[i].APIAddr }
 
 // Client returns an API client of node i (then the others, for failover) with the admin token.
@@ -226,9 +226,9 @@ func (c *Cluster) ClientWithToken(i int, token string) *api.Client {
 			eps = append(eps, c.Endpoint(j))
 		}
 	}
-	cl, err := api.NewClient(eps, token)
+	cl, err := api.NewClient(eps, token, c.TLS())
 	if err != nil {
-		panic(err) // endpoints are host:port we made: cannot fail
+		panic(err) // endpoints and pins we made: cannot fail
 	}
 	return cl
 }

@@ -51,8 +51,9 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "testnet of %d nodes up in %.1fs (dir %s)\n", len(pc.Nodes), time.Since(start).Seconds(), pc.Dir)
 			for i, n := range pc.Nodes {
-				fmt.Fprintf(out, "  node%d  member %s (%s)  api http://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
+				fmt.Fprintf(out, "  node%d  member %s (%s)  api https://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
 			}
+			fmt.Fprintf(out, "node certificates (self-signed, pinned in the client config): %s\n", strings.Join(pc.Pins(), " "))
 			fmt.Fprintf(out, "client config: %v\n%s", paths, tryHint(bin))
 			return nil
 		},
@@ -75,7 +76,7 @@ func tryHint(bin string) string {
 // writeTestnetConfigs writes the client config of pc into its dir and, with asDefault, to
 // the default config path, and returns where it wrote.
 func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, error) {
-	cfg := &clientConfig{Endpoints: adminFirst(pc), Token: pc.Token}
+	cfg := &clientConfig{Endpoints: adminFirst(pc), Token: pc.Token, Pins: pc.Pins()}
 	paths := []string{filepath.Join(pc.Dir, "client.json")}
 	if asDefault {
 		paths = append(paths, defaultClientConfigPath())
@@ -198,11 +199,13 @@ func newTestnetStartCmd(dir *string) *cobra.Command {
 				return err
 			}
 			n := pc.Nodes[i]
-			if why := nodeReadiness(ctx, n.API, readyWait); why != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api http://%s) but not ready after %v: %s\n", i, n.PID, n.API, readyWait, why)
+			hc := pc.HTTPClient()
+			defer hc.CloseIdleConnections()
+			if why := nodeReadiness(ctx, hc, n.API, readyWait); why != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api https://%s) but not ready after %v: %s\n", i, n.PID, n.API, readyWait, why)
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "node%d started and ready (pid %d, api http://%s)\n", i, n.PID, n.API)
+			fmt.Fprintf(cmd.OutOrStdout(), "node%d started and ready (pid %d, api https://%s)\n", i, n.PID, n.API)
 			return nil
 		})
 }

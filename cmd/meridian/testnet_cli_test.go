@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,13 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-fed/meridian/node"
 	"github.com/meridian-fed/meridian/testnet"
 )
 
 // fakeTestnet writes the description of a stopped one-node testnet whose recorded binary no
 // longer exists (as after `go run ./cmd/meridian testnet up`), and makes this command's own
 // binary a script that plays a node: it writes addrs.json into --data-dir and exits. The
-// node's API is an HTTP server whose /readyz answers 200.
+// node's API is an HTTPS server (its certificate in the node dir, as a node keeps it)
+// whose /readyz answers 200.
 func fakeTestnet(t *testing.T) (dir, script string) {
 	return fakeTestnetReady(t, http.StatusOK)
 }
@@ -25,7 +28,7 @@ func fakeTestnet(t *testing.T) (dir, script string) {
 func fakeTestnetReady(t *testing.T, status int) (dir, script string) {
 	t.Helper()
 	dir = t.TempDir()
-	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ready := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/readyz" {
 			http.NotFound(w, r)
 			return
@@ -38,7 +41,15 @@ func fakeTestnetReady(t *testing.T, status int) (dir, script string) {
 	t.Cleanup(ready.Close)
 	pc := testnet.ProcCluster{
 		Binary: filepath.Join(dir, "go-build123", "exe", "meridian"), Dir: dir, Token: "tok",
-		Nodes: []testnet.ProcNode{{Dir: filepath.Join(dir, "node0"), Member: "m1", Region: "TW", API: strings.TrimPrefix(ready.URL, "http://")}},
+		Nodes: []testnet.ProcNode{{Dir: filepath.Join(dir, "node0"), Member: "m1", Region: "TW", API: strings.TrimPrefix(ready.URL, "https://")}},
+	}
+	// The node's certificate, where testnet reads the pins from.
+	if err := os.MkdirAll(pc.Nodes[0].Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ready.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(pc.Nodes[0].Dir, node.TLSCertFile), crt, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	b, _ := json.Marshal(pc)
 	if err := os.WriteFile(filepath.Join(dir, testnet.StateFile), b, 0o600); err != nil {
