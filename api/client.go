@@ -74,7 +74,8 @@ func NewClient(endpoints []string, token string, opts ...Option) (*Client, error
 	if c.hc == nil {
 		t := defaultTransport()
 		if c.trust != nil {
-			t.TLSClientConfig = c.trust.tlsConfig()
+			t.TLSClientConfig = c.trust.tlsConfig() // used through a proxy only
+			t.DialTLSContext = c.trust.dialTLS(t.DialContext, t.TLSHandshakeTimeout)
 		}
 		c.hc = &http.Client{Transport: t}
 	}

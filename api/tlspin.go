@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -133,16 +135,26 @@ func (ps *pinSet) tlsConfig() *tls.Config {
 	}
 }
 
-func (ps *pinSet) verify(cs tls.ConnectionState) error {
+// verify checks the server by cs.ServerName, which the TLS stack leaves empty for an IP
+// address; the client's own dialer (dialTLS) knows the host and uses verifyHost instead.
+func (ps *pinSet) verify(cs tls.ConnectionState) error { return ps.verifyHost(cs, cs.ServerName) }
+
+// verifyHost accepts a pinned key, else a chain to the roots valid for host. Without a host
+// (an IP address seen through a proxy) only a pin is accepted: the CA check would check no
+// name at all.
+func (ps *pinSet) verifyHost(cs tls.ConnectionState, host string) error {
 	if len(cs.PeerCertificates) == 0 {
-		return &UntrustedCertError{Host: cs.ServerName, Reason: "no certificate"}
+		return &UntrustedCertError{Host: host, Reason: "no certificate"}
 	}
 	leaf := cs.PeerCertificates[0]
 	pin := Pin(leaf)
 	if ps.has(pin) {
 		return nil
 	}
-	opts := x509.VerifyOptions{Roots: ps.roots, DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+	if host == "" {
+		return &UntrustedCertError{Pin: pin, Reason: "no host name to check it for"}
+	}
+	opts := x509.VerifyOptions{Roots: ps.roots, DNSName: host, Intermediates: x509.NewCertPool()}
 	for _, c := range cs.PeerCertificates[1:] {
 		opts.Intermediates.AddCert(c)
 	}
@@ -150,7 +162,7 @@ func (ps *pinSet) verify(cs tls.ConnectionState) error {
 	if err == nil {
 		return nil
 	}
-	return &UntrustedCertError{Host: cs.ServerName, Pin: pin, Reason: shortCAError(err)}
+	return &UntrustedCertError{Host: host, Pin: pin, Reason: shortCAError(err)}
 }
 
 func shortCAError(err error) string {
@@ -214,4 +226,30 @@ func (t TLSTrust) ClientConfig() (*tls.Config, error) {
 		ps.pins[q] = true
 	}
 	return ps.tlsConfig(), nil
+}
+
+// dialTLS connects and runs the TLS handshake itself, so that verification knows the host
+// the client dialled (also an IP address, for which the TLS stack records no server name).
+func (ps *pinSet) dialTLS(dial func(ctx context.Context, network, addr string) (net.Conn, error), timeout time.Duration) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cfg := ps.tlsConfig()
+		cfg.ServerName = host // SNI is left out for an IP address by the TLS stack itself
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return ps.verifyHost(cs, host) }
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(hctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
 }

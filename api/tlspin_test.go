@@ -114,6 +114,11 @@ func TestClientPinsNodeCertificate(t *testing.T) {
 	if _, err := c.Status(ctx); err != nil {
 		t.Fatalf("CA-signed node: %v", err)
 	}
+	// ... but only for the names it was issued for: addressed as localhost it is refused.
+	c, _ = NewClient([]string{strings.Replace(ep, "127.0.0.1", "localhost", 1)}, "", WithTLS(TLSTrust{RootCAs: pool}))
+	if _, err := c.Status(ctx); !errs.Is(err, errs.Permission) || !strings.Contains(err.Error(), "another host name") {
+		t.Fatalf("CA-signed certificate for another name: %v", err)
+	}
 	// A pin of another key does not help.
 	other := testCert(t)
 	c, _ = NewClient([]string{ep}, "", WithTLS(TLSTrust{Pins: []string{Pin(other.Leaf)}}))

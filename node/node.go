@@ -224,7 +224,8 @@ func (n *Node) openAPI(context.Context) error {
 		return err
 	}
 	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api")})
-	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(n.log.With("part", "api").Handler(), slog.LevelInfo)} // TLS handshake failures, e.g. clients that do not pin this node
 	n.goFunc(func() {
 		if err := n.httpSrv.Serve(served); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("api server stopped", "err", err)
