@@ -223,7 +223,8 @@ func (n *Node) openAPI(context.Context) error {
 	if err != nil {
 		return err
 	}
-	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api")})
+	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api"),
+		BaseURL: n.cfg.APIURL})
 	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(n.log.With("part", "api").Handler(), slog.LevelInfo)} // TLS handshake failures, e.g. clients that do not pin this node
 	n.goFunc(func() {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/node"
 	"github.com/meridian-fed/meridian/testnet"
 )
 
@@ -51,9 +52,8 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "testnet of %d nodes up in %.1fs (dir %s)\n", len(pc.Nodes), time.Since(start).Seconds(), pc.Dir)
 			for i, n := range pc.Nodes {
-				fmt.Fprintf(out, "  node%d  member %s (%s)  api https://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
+				fmt.Fprintf(out, "  node%d  member %s (%s)  api https://%s  pid %d  pin %s\n", i, n.Member, n.Region, n.API, n.PID, nodePin(n))
 			}
-			fmt.Fprintf(out, "node certificates (self-signed, pinned in the client config): %s\n", strings.Join(pc.Pins(), " "))
 			fmt.Fprintf(out, "client config: %v\n%s", paths, tryHint(bin))
 			return nil
 		},
@@ -76,7 +76,10 @@ func tryHint(bin string) string {
 // writeTestnetConfigs writes the client config of pc into its dir and, with asDefault, to
 // the default config path, and returns where it wrote.
 func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, error) {
-	cfg := &clientConfig{Endpoints: adminFirst(pc), Token: pc.Token, Pins: pc.Pins()}
+	cfg := &clientConfig{Token: pc.Token, Pins: pc.Pins()}
+	for _, ep := range adminFirst(pc) {
+		cfg.Endpoints = append(cfg.Endpoints, "https://"+ep)
+	}
 	paths := []string{filepath.Join(pc.Dir, "client.json")}
 	if asDefault {
 		paths = append(paths, defaultClientConfigPath())
@@ -228,4 +231,13 @@ func testnetNodeCmd(dir *string, use, short string, act func(*cobra.Command, *te
 			return act(cmd, pc, i)
 		},
 	}
+}
+
+// nodePin is the pin of a testnet node's self-signed API certificate ("?" before it has one).
+func nodePin(n testnet.ProcNode) string {
+	p, err := node.ReadTLSPin(n.Dir)
+	if err != nil {
+		return "?"
+	}
+	return p
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/node"
 	"github.com/meridian-fed/meridian/testnet"
 )
@@ -121,7 +123,15 @@ func TestTestnetConfigListsAdminMemberFirst(t *testing.T) {
 	dir := t.TempDir()
 	pc := &testnet.ProcCluster{Dir: dir, Token: "tok"}
 	for i, m := range []string{"m1", "m2", "m3", "m1", "m2"} {
-		pc.Nodes = append(pc.Nodes, testnet.ProcNode{Member: m, API: "127.0.0.1:" + string(rune('0'+i))})
+		pc.Nodes = append(pc.Nodes, testnet.ProcNode{Member: m, API: "127.0.0.1:" + string(rune('0'+i)), Dir: filepath.Join(dir, fmt.Sprint("node", i))})
+	}
+	// Node 2 has made its certificate: its pin goes into the config.
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	srv.Close()
+	os.MkdirAll(pc.Nodes[2].Dir, 0o700)
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(pc.Nodes[2].Dir, node.TLSCertFile), crt, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := writeTestnetConfigs(pc, false); err != nil {
 		t.Fatal(err)
@@ -130,9 +140,12 @@ func TestTestnetConfigListsAdminMemberFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"127.0.0.1:0", "127.0.0.1:3", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:4"}
+	want := []string{"https://127.0.0.1:0", "https://127.0.0.1:3", "https://127.0.0.1:1", "https://127.0.0.1:2", "https://127.0.0.1:4"}
 	if strings.Join(cfg.Endpoints, " ") != strings.Join(want, " ") {
 		t.Errorf("endpoints %v, want %v", cfg.Endpoints, want)
+	}
+	if len(cfg.Pins) != 1 || cfg.Pins[0] != api.Pin(srv.Certificate()) {
+		t.Errorf("pins %v, want node 2's", cfg.Pins)
 	}
 }
 
