@@ -30,6 +30,9 @@ type Options struct {
 	StripeSize int    // 0: the node default
 	Logger     *slog.Logger
 	Tune       func(*node.Config) // optional: adjust each node's config before it is created
+	// PlainHTTP runs the nodes' APIs without TLS (--insecure-plain-http), only to measure
+	// what TLS costs; every test runs with TLS.
+	PlainHTTP bool
 }
 
 // Regions of the test members, one country each so jurisdiction tests have something to do.
@@ -131,6 +134,7 @@ func (c *Cluster) nodeConfig(i int) (node.Config, error) {
 		cfg.StripeSize = c.opts.StripeSize
 	}
 	cfg.Logger = c.opts.Logger.With("node", i)
+	cfg.InsecurePlainHTTP = c.opts.PlainHTTP
 	if c.opts.Tune != nil {
 		c.opts.Tune(&cfg)
 	}
@@ -220,10 +224,10 @@ func (c *Cluster) Client(i int) *api.Client { return c.ClientWithToken(i, c.Toke
 
 // ClientWithToken is Client with another token ("" for anonymous).
 func (c *Cluster) ClientWithToken(i int, token string) *api.Client {
-	eps := []string{c.Endpoint(i)}
+	eps := []string{c.URL(i)}
 	for j := range c.cfgs {
 		if j != i {
-			eps = append(eps, c.Endpoint(j))
+			eps = append(eps, c.URL(j))
 		}
 	}
 	cl, err := api.NewClient(eps, token, c.TLS())

@@ -45,8 +45,13 @@ func (c *Cluster) TLS() api.Option { return api.WithTLS(api.TLSTrust{Pins: c.Pin
 // HTTPClient returns an HTTP client that trusts the cluster's nodes.
 func (c *Cluster) HTTPClient() *http.Client { return pinnedHTTPClient(c.Pins()) }
 
-// URL returns node i's API base URL (https://host:port).
-func (c *Cluster) URL(i int) string { return "https://" + c.Endpoint(i) }
+// URL returns node i's API base URL (https://host:port; http:// with Options.PlainHTTP).
+func (c *Cluster) URL(i int) string {
+	if c.opts.PlainHTTP {
+		return "http://" + c.Endpoint(i)
+	}
+	return "https://" + c.Endpoint(i)
+}
 
 // Pins returns the public-key pins of the nodes' API certificates.
 func (pc *ProcCluster) Pins() []string {
