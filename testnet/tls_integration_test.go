@@ -4,7 +4,15 @@ package testnet
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +142,34 @@ func TestIntegrationTLS(t *testing.T) {
 		}
 	})
 
+	t.Run("operator certificate verified by its CA", func(t *testing.T) {
+		certFile, keyFile, ca, leafPin := operatorCert(t)
+		if err := c.Kill(1); err != nil {
+			t.Fatal(err)
+		}
+		dir := c.cfgs[1].DataDir
+		c.opts.Tune = func(cfg *node.Config) {
+			if cfg.DataDir == dir {
+				cfg.TLSCert, cfg.TLSKey = certFile, keyFile
+			}
+		}
+		defer func() { c.opts.Tune = nil }()
+		if err := c.Restart(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		waitRegistered(t, ctx, c, 1, c.URL(1), leafPin)
+		cl, _ := api.NewClient([]string{c.URL(1)}, "", api.WithTLS(api.TLSTrust{RootCAs: ca}))
+		st, err := cl.Status(ctx)
+		if err != nil || st.TLS == nil || st.TLS.Mode != "operator" || st.TLS.Pin != leafPin {
+			t.Fatalf("operator certificate through its CA: %+v, %v", st, err)
+		}
+		// Without the CA, the old self-signed pin no longer opens the node.
+		old, _ := api.NewClient([]string{c.URL(1)}, "", api.WithTLS(api.TLSTrust{Pins: []string{pins[1]}}))
+		if _, err := old.Status(ctx); !errs.Is(err, errs.Permission) {
+			t.Fatalf("self-signed pin accepted for an operator certificate: %v", err)
+		}
+	})
+
 	t.Run("plain HTTP only when asked, with warnings", func(t *testing.T) {
 		if err := c.Kill(2); err != nil {
 			t.Fatal(err)
@@ -154,4 +190,42 @@ func TestIntegrationTLS(t *testing.T) {
 			t.Fatalf("plain-HTTP node status: %+v %v", st.TLS, st.Warnings)
 		}
 	})
+}
+
+// operatorCert writes a CA-signed certificate for 127.0.0.1 and its key, as an institution's
+// PKI would issue, and returns their files, the CA pool and the certificate's pin.
+func operatorCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool, pin string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test institution CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "node1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "node.crt"), filepath.Join(dir, "node.key")
+	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	if err := os.WriteFile(certFile, chain, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(caCert)
+	return certFile, keyFile, pool, api.Pin(leaf)
 }
