@@ -42,6 +42,8 @@ func registration(ctx context.Context, c *Cluster, i int) (api.NodeInfo, error) 
 // waitRegistered waits until the catalog records url and pin for node i.
 func waitRegistered(t *testing.T, ctx context.Context, c *Cluster, i int, url, pin string) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the node re-registers every 2 s
+	defer cancel()
 	err := waitFor(ctx, func() error {
 		n, err := registration(ctx, c, i)
 		if err == nil && (n.API != url || n.TLSPin != pin) {
