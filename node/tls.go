@@ -47,6 +47,9 @@ func (t *apiTLS) pin() string {
 }
 
 func (t *apiTLS) status() *api.TLSStatus {
+	if t == nil {
+		return nil // the API is not open yet
+	}
 	st := &api.TLSStatus{Mode: t.mode, Pin: t.pin()}
 	if t.leaf != nil {
 		st.NotAfter = t.leaf.NotAfter.UTC().Format(time.RFC3339)

@@ -35,7 +35,7 @@ func (n *Node) TLSPin() string { return n.tls.pin() }
 func (n *Node) APIURL() string { return n.apiURL() }
 
 func (n *Node) tlsWarnings() []string {
-	if n.tls == nil || n.tls.cert == nil {
+	if n.tls != nil && n.tls.cert == nil {
 		return []string{plainHTTPWarning}
 	}
 	return nil
