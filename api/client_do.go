@@ -240,6 +240,9 @@ func decodeAnswer(op string, resp *http.Response) (error, bool) {
 	if len(msg) > 200 || msg == "" {
 		msg = http.StatusText(resp.StatusCode)
 	}
+	if resp.StatusCode == http.StatusBadRequest && resp.Request.URL.Scheme == "http" && strings.Contains(msg, "HTTPS server") {
+		msg += " Use https:// in the endpoint: nodes serve HTTPS unless run with --insecure-plain-http."
+	}
 	return errs.Errorf(op, kindOfStatus(resp.StatusCode), "%s answered %d: %s", resp.Request.URL.Host, resp.StatusCode, msg), false
 }
 

@@ -170,3 +170,13 @@ func TestClientLearnsPinsFromCatalog(t *testing.T) {
 		t.Fatalf("anonymous client: %v", err)
 	}
 }
+
+// TestPlainHTTPToTLSNodeSaysUseHTTPS: an http:// endpoint of a node that serves HTTPS gets
+// an error that says to use https://.
+func TestPlainHTTPToTLSNodeSaysUseHTTPS(t *testing.T) {
+	n := newTLSNode(t, okStatus)
+	c, _ := NewClient([]string{strings.Replace(n.srv.URL, "https://", "http://", 1)}, "")
+	if _, err := c.Status(context.Background()); err == nil || !strings.Contains(err.Error(), "Use https://") {
+		t.Fatalf("plain HTTP to a TLS node: %v", err)
+	}
+}

@@ -103,8 +103,8 @@ func TestIntegrationTLS(t *testing.T) {
 			t.Fatalf("unpinned node: %v", err)
 		}
 		plain, _ := api.NewClient([]string{"http://" + c.Endpoint(0)}, c.Token)
-		if _, err := plain.Status(ctx); err == nil {
-			t.Fatal("a TLS node answered plain HTTP")
+		if _, err := plain.Status(ctx); err == nil || !strings.Contains(err.Error(), "Use https://") {
+			t.Fatalf("plain HTTP to a TLS node: %v", err)
 		}
 	})
 
