@@ -76,6 +76,16 @@ func TestIntegrationTLS(t *testing.T) {
 		}
 		waitRegistered(t, ctx, c, i, c.URL(i), pins[i])
 	}
+	// Bootstrap and join recorded them: no node had to register again.
+	page, err := c.Client(0).Audit(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range page.Entries {
+		if e.Kind == "node.api" {
+			t.Fatalf("%s re-registered its API after joining: the join did not record it", e.Actor)
+		}
+	}
 
 	t.Run("pins learned from the catalog", func(t *testing.T) {
 		cl, err := api.NewClient([]string{c.URL(1)}, c.Token, api.WithTLS(api.TLSTrust{Pins: []string{pins[1]}}))
