@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -93,36 +94,60 @@ func WithTLS(trust TLSTrust) Option {
 	}
 }
 
-// pinSet is the client's trust: pinned public keys, grown by learning, plus CA roots.
+// pinSet is the client's trust: pinned public keys, grown by learning, plus CA roots. Pins
+// the user gave open any endpoint; pins learned from the catalog open only the address the
+// node registered with them, so one member's node cannot stand in for another's.
 type pinSet struct {
 	mu      sync.Mutex
-	pins    map[string]bool // guarded by mu
+	pins    map[string]bool            // guarded by mu: given by the user, for any host
+	learned map[string]map[string]bool // guarded by mu: host:port -> pins registered for it
 	roots   *x509.CertPool
-	learned atomic.Bool // the catalog's pins were fetched (once per client)
+	fetched atomic.Bool // the catalog's pins were fetched (once per client)
 }
 
 func newPinSet(roots *x509.CertPool) *pinSet {
-	return &pinSet{pins: map[string]bool{}, roots: roots}
+	return &pinSet{pins: map[string]bool{}, learned: map[string]map[string]bool{}, roots: roots}
 }
 
-func (ps *pinSet) has(p string) bool {
+// has reports whether pin opens addr (host:port; "" when unknown: only the user's pins).
+func (ps *pinSet) has(pin, addr string) bool {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return ps.pins[p]
+	return ps.pins[pin] || ps.learned[addr][pin]
 }
 
-// add adds the valid pins among ps and returns how many were new.
-func (ps *pinSet) add(pins ...string) int {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	n := 0
-	for _, p := range pins {
-		if q, err := ParsePin(p); err == nil && !ps.pins[q] {
-			ps.pins[q] = true
-			n++
-		}
+// learn records pin for the node registered at apiURL and reports whether that trusts a key
+// not trusted there before. Only
+// https URLs count; the address is the URL's host:port (443 when none is given).
+func (ps *pinSet) learn(apiURL, pin string) bool {
+	addr := urlAddr(apiURL)
+	q, err := ParsePin(pin)
+	if addr == "" || err != nil {
+		return false
 	}
-	return n
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.pins[q] || ps.learned[addr][q] {
+		return false // already trusted there
+	}
+	if ps.learned[addr] == nil {
+		ps.learned[addr] = map[string]bool{}
+	}
+	ps.learned[addr][q] = true
+	return true
+}
+
+// urlAddr is the host:port an https URL dials, as the transport passes it to dialTLS.
+func urlAddr(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = "443"
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // tlsConfig verifies the server itself (VerifyConnection) instead of by Go's default, which
@@ -137,18 +162,18 @@ func (ps *pinSet) tlsConfig() *tls.Config {
 
 // verify checks the server by cs.ServerName, which the TLS stack leaves empty for an IP
 // address; the client's own dialer (dialTLS) knows the host and uses verifyHost instead.
-func (ps *pinSet) verify(cs tls.ConnectionState) error { return ps.verifyHost(cs, cs.ServerName) }
+func (ps *pinSet) verify(cs tls.ConnectionState) error { return ps.verifyHost(cs, cs.ServerName, "") }
 
-// verifyHost accepts a pinned key, else a chain to the roots valid for host. Without a host
-// (an IP address seen through a proxy) only a pin is accepted: the CA check would check no
-// name at all.
-func (ps *pinSet) verifyHost(cs tls.ConnectionState, host string) error {
+// verifyHost accepts a key pinned for addr (host:port dialled; "" for the user's pins only),
+// else a chain to the roots valid for host. Without a host (an IP address seen through a
+// proxy) only a pin is accepted: the CA check would check no name at all.
+func (ps *pinSet) verifyHost(cs tls.ConnectionState, host, addr string) error {
 	if len(cs.PeerCertificates) == 0 {
 		return &UntrustedCertError{Host: host, Reason: "no certificate"}
 	}
 	leaf := cs.PeerCertificates[0]
 	pin := Pin(leaf)
-	if ps.has(pin) {
+	if ps.has(pin, addr) {
 		return nil
 	}
 	if host == "" {
@@ -184,8 +209,9 @@ func untrusted(err error) bool {
 }
 
 // LearnPins adds the pins the catalog records for the federation's nodes (GET /v1/nodes,
-// which needs a token) to the client's trust, and returns how many were new. The list is
-// fetched from a node the client already trusts, so trust extends only through the catalog.
+// which needs a token) to the client's trust, each for the address of the API URL the node
+// registered with it, and returns how many were new. The list is fetched from a node the
+// client already trusts, so trust extends only through the catalog.
 func (c *Client) LearnPins(ctx context.Context) (int, error) {
 	if c.trust == nil {
 		return 0, errs.Errorf("api.LearnPins", errs.Invalid, "the client has no pin set: create it with WithTLS")
@@ -194,19 +220,19 @@ func (c *Client) LearnPins(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var pins []string
+	added := 0
 	for _, n := range ns {
-		if n.TLSPin != "" && n.State != "gone" {
-			pins = append(pins, n.TLSPin)
+		if n.TLSPin != "" && n.State != "gone" && c.trust.learn(n.API, n.TLSPin) {
+			added++
 		}
 	}
-	return c.trust.add(pins...), nil
+	return added, nil
 }
 
 // learnOnce learns the catalog's pins the first time a node's certificate is refused, and
 // reports whether that added any; later refusals (and anonymous clients) learn nothing.
 func (c *Client) learnOnce(ctx context.Context) bool {
-	if c.trust == nil || c.token == "" || !c.trust.learned.CompareAndSwap(false, true) {
+	if c.trust == nil || c.token == "" || !c.trust.fetched.CompareAndSwap(false, true) {
 		return false
 	}
 	n, err := c.LearnPins(ctx)
@@ -232,7 +258,7 @@ func (t TLSTrust) ClientConfig() (*tls.Config, error) {
 // the client dialled (also an IP address, for which the TLS stack records no server name).
 func (ps *pinSet) dialTLS(dial func(ctx context.Context, network, addr string) (net.Conn, error), timeout time.Duration) func(context.Context, string, string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
+		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, err
 		}
@@ -242,7 +268,8 @@ func (ps *pinSet) dialTLS(dial func(ctx context.Context, network, addr string) (
 		}
 		cfg := ps.tlsConfig()
 		cfg.ServerName = host // SNI is left out for an IP address by the TLS stack itself
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return ps.verifyHost(cs, host) }
+		key := net.JoinHostPort(strings.ToLower(host), port)
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return ps.verifyHost(cs, host, key) }
 		hctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		tc := tls.Client(raw, cfg)

@@ -136,7 +136,7 @@ func TestClientFailsOverUntrustedNode(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(User{ID: "u1"})
 	})
 	c, _ := NewClient([]string{bad.srv.URL, good.srv.URL}, "tok", WithTLS(TLSTrust{Pins: []string{good.pin}}))
-	c.trust.learned.Store(true) // no learning here: see TestClientLearnsPinsFromCatalog
+	c.trust.fetched.Store(true) // no learning here: see TestClientLearnsPinsFromCatalog
 	if _, err := c.AddUser(context.Background(), User{ID: "u1", Member: "m1", Roles: []string{"read"}}); err != nil {
 		t.Fatalf("request did not fail over: %v", err)
 	}
@@ -146,23 +146,34 @@ func TestClientFailsOverUntrustedNode(t *testing.T) {
 }
 
 // TestClientLearnsPinsFromCatalog: the client knows one node's pin; a second node's
-// certificate is refused until the client has fetched the catalog's pins from the first.
+// certificate is refused until the client has fetched the catalog's pins from the first,
+// and a learned pin opens only the address registered with it.
 func TestClientLearnsPinsFromCatalog(t *testing.T) {
-	var second *tlsNode
+	var second, third *tlsNode
 	first := newTLSNode(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/nodes" {
-			_ = json.NewEncoder(w).Encode(nodesBody{Nodes: []NodeInfo{{PeerID: "p2", State: "active", TLSPin: second.pin}}})
+			_ = json.NewEncoder(w).Encode(nodesBody{Nodes: []NodeInfo{
+				{PeerID: "p2", State: "active", API: second.srv.URL, TLSPin: second.pin},
+				{PeerID: "p3", State: "active", API: "https://127.0.0.1:1", TLSPin: third.pin}, // registered elsewhere
+			}})
 			return
 		}
 		w.WriteHeader(http.StatusServiceUnavailable) // the first node is busy: the second must serve
 	})
 	second = newTLSNode(t, okStatus)
+	third = newTLSNode(t, okStatus)
 	c, _ := NewClient([]string{second.srv.URL, first.srv.URL}, "tok", WithTLS(TLSTrust{Pins: []string{first.pin}}))
 	if _, err := c.Status(context.Background()); err != nil {
 		t.Fatalf("pins not learned: %v", err)
 	}
 	if second.hits.Load() != 1 {
 		t.Fatalf("second node served %d requests", second.hits.Load())
+	}
+	// A pin learned for another address does not open this one: a node cannot stand in for
+	// another node with its own registered key.
+	c3, _ := NewClient([]string{third.srv.URL, first.srv.URL}, "tok", WithTLS(TLSTrust{Pins: []string{first.pin}}))
+	if _, err := c3.Status(context.Background()); err == nil || third.hits.Load() != 0 {
+		t.Fatalf("third node (pin registered for another address) served %d requests: %v", third.hits.Load(), err)
 	}
 	// Anonymous clients cannot list nodes: they learn nothing and are refused.
 	anon, _ := NewClient([]string{second.srv.URL}, "", WithTLS(TLSTrust{Pins: []string{first.pin}}))
