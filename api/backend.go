@@ -206,7 +206,8 @@ type NodeInfo struct {
 	PeerID    string   `json:"peer_id"`
 	Member    string   `json:"member"`
 	Addrs     []string `json:"addrs,omitempty"`
-	API       string   `json:"api,omitempty"`
+	API       string   `json:"api,omitempty"`     // API URL: this node's own, or the one registered in the catalog
+	TLSPin    string   `json:"tls_pin,omitempty"` // public-key pin of its API certificate, as registered (api.Pin)
 	Voter     bool     `json:"voter"`
 	State     string   `json:"state"` // active | draining | gone
 	Connected bool     `json:"connected"`
@@ -223,6 +224,17 @@ type Status struct {
 	Peers      int         `json:"connected_peers"`
 	Objects    int         `json:"objects"`
 	Redundancy *Redundancy `json:"redundancy,omitempty"`
+	// TLS is how this node serves its API; Warnings are what its operator should fix.
+	TLS      *TLSStatus `json:"tls,omitempty"`
+	Warnings []string   `json:"warnings,omitempty"`
+}
+
+// TLSStatus says how a node serves its API: HTTPS with a self-signed or operator certificate,
+// or plain HTTP (only with the explicit --insecure-plain-http flag).
+type TLSStatus struct {
+	Mode     string `json:"mode"`                // "self-signed", "operator" or "plain-http"
+	Pin      string `json:"pin,omitempty"`       // the certificate's public-key pin (api.Pin)
+	NotAfter string `json:"not_after,omitempty"` // RFC 3339
 }
 
 // Redundancy summarises stripe health as last measured by the repair loop.

@@ -23,6 +23,8 @@ type Client struct {
 	progress  Progress
 	pref      *atomic.Int32 // index of the endpoint that answered last
 	noDigest  bool          // downloads are not hashed against Repr-Digest (SkipDigest)
+	trust     *pinSet       // pinned node keys and CA roots (WithTLS); nil: system roots only
+	optErr    error         // the first bad option
 }
 
 // SkipDigest returns a client like c whose downloads are not hashed against the node's
@@ -49,10 +51,11 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc
 func WithProgress(p Progress) Option { return func(c *Client) { c.progress = p } }
 
 // NewClient returns a client for the given node API addresses ("https://node1:8080"; a bare
-// "host:port" means http) using token (may be empty: anonymous).
+// "host:port" means https; "http://" reaches only a node run with --insecure-plain-http)
+// using token (may be empty: anonymous).
 func NewClient(endpoints []string, token string, opts ...Option) (*Client, error) {
 	if len(endpoints) == 0 {
-		return nil, errs.Errorf("api.NewClient", errs.Invalid, "no endpoint given; pass at least one node address such as http://127.0.0.1:8080")
+		return nil, errs.Errorf("api.NewClient", errs.Invalid, "no endpoint given; pass at least one node address such as https://127.0.0.1:8480")
 	}
 	c := &Client{token: token, pref: new(atomic.Int32)}
 	for _, e := range endpoints {
@@ -65,8 +68,16 @@ func NewClient(endpoints []string, token string, opts ...Option) (*Client, error
 	for _, o := range opts {
 		o(c)
 	}
+	if c.optErr != nil {
+		return nil, c.optErr
+	}
 	if c.hc == nil {
-		c.hc = &http.Client{Transport: defaultTransport()}
+		t := defaultTransport()
+		if c.trust != nil {
+			t.TLSClientConfig = c.trust.tlsConfig() // used through a proxy only
+			t.DialTLSContext = c.trust.dialTLS(t.DialContext, t.TLSHandshakeTimeout)
+		}
+		c.hc = &http.Client{Transport: t}
 	}
 	return c, nil
 }
@@ -96,7 +107,7 @@ func (c *Client) Endpoints() []string { return append([]string(nil), c.endpoints
 func normalizeEndpoint(e string) (string, error) {
 	e = strings.TrimSpace(e)
 	if !strings.Contains(e, "://") {
-		e = "http://" + e
+		e = "https://" + e
 	}
 	u, err := url.Parse(e)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {

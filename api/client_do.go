@@ -71,6 +71,10 @@ func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response
 		idx := (start + i) % n
 		ep := c.endpoints[idx]
 		resp, err := c.attempt(ctx, rq, ep, body)
+		if untrusted(err) && c.learnOnce(ctx) {
+			body.retire() // nothing was sent: the handshake failed before the request
+			resp, err = c.attempt(ctx, rq, ep, body)
+		}
 		sent := body.retire()
 		if ctx.Err() != nil {
 			closeBody(resp)
@@ -108,8 +112,8 @@ func (rq *request) retryable(f *failure, sent int64) bool {
 		return true
 	case rq.body != nil:
 		return sent == 0 || (wrongNode && rq.raw != nil)
-	case wrongNode:
-		return true
+	case wrongNode, untrusted(f.err):
+		return true // nothing was done
 	}
 	var op *net.OpError
 	return errors.As(f.err, &op) && op.Op == "dial"
@@ -243,6 +247,9 @@ func decodeAnswer(op string, resp *http.Response) (error, bool) {
 	msg := strings.TrimSpace(string(b))
 	if len(msg) > 200 || msg == "" {
 		msg = http.StatusText(resp.StatusCode)
+	}
+	if resp.StatusCode == http.StatusBadRequest && resp.Request.URL.Scheme == "http" && strings.Contains(msg, "HTTPS server") {
+		msg += " Use https:// in the endpoint: nodes serve HTTPS unless run with --insecure-plain-http."
 	}
 	return errs.Errorf(op, kindOfStatus(resp.StatusCode), "%s answered %d: %s", resp.Request.URL.Host, resp.StatusCode, msg), false
 }

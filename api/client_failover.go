@@ -26,7 +26,11 @@ type failures []*failure
 // add records the failed attempt at ep: resp (a "down" answer, consumed here) or terr.
 func (fs *failures) add(op, ep string, resp *http.Response, terr error) *failure {
 	f := &failure{ep: ep}
-	if terr != nil {
+	var ue *UntrustedCertError
+	if errors.As(terr, &ue) {
+		f.err = errs.E(op, errs.Permission, ue)
+		f.short = "untrusted certificate (pin " + ue.Pin + ")"
+	} else if terr != nil {
 		f.err = errs.E(op, errs.Unavailable, fmt.Errorf("%s: %w", ep, terr))
 		f.short = shortTransport(terr)
 	} else {

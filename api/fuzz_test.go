@@ -136,3 +136,21 @@ func FuzzClientHeaders(f *testing.F) {
 		_ = etagMatches(digest, `"x"`)
 	})
 }
+
+// FuzzParsePin: pins come from config files and flags. ParsePin never panics, and what it
+// accepts is canonical: parsing it again gives it back.
+func FuzzParsePin(f *testing.F) {
+	f.Add("sha256:" + strings.Repeat("ab", 32))
+	f.Add("SHA256:" + strings.Repeat("AB", 32))
+	f.Add("sha256:")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePin(s)
+		if err != nil {
+			return
+		}
+		if q, err := ParsePin(p); err != nil || q != p || len(p) != len(PinPrefix)+64 {
+			t.Fatalf("ParsePin(%q) = %q, not canonical", s, p)
+		}
+	})
+}

@@ -124,6 +124,9 @@ func (d *decoder) after(last *string, key string) bool {
 func (d *decoder) node(s *State) {
 	n := Node{PeerID: d.str(), Member: d.str(), Addrs: d.strs(MaxAddrs), Voter: d.bool(), Capacity: d.varint()}
 	st := d.count(uint64(NodeGone))
+	if d.version >= 2 {
+		n.API, n.TLSPin = d.str(), d.str()
+	}
 	if d.err != nil {
 		return
 	}

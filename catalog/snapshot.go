@@ -9,7 +9,7 @@ import (
 // snapshotMagic starts every snapshot; the version follows it.
 const (
 	snapshotMagic   = "meridian-catalog-snapshot\n"
-	SnapshotVersion = 2 // 2 added the governance section; version 1 is still read
+	SnapshotVersion = 2 // 2 added the nodes' API URL and TLS pin and the governance section; version 1 is still read
 )
 
 // Snapshot is a point-in-time copy of the state, taken quickly under the read lock and
@@ -136,6 +136,8 @@ func (e *encoder) node(n *Node) {
 	e.bool(n.Voter)
 	e.varint(n.Capacity)
 	e.uvarint(uint64(n.State))
+	e.str(n.API)
+	e.str(n.TLSPin)
 }
 
 func (e *encoder) user(u *User) {

@@ -99,6 +99,11 @@ type Node struct {
 	Voter    bool      `json:"voter"`
 	Capacity int64     `json:"capacity"` // bytes of shard storage offered
 	State    NodeState `json:"state"`
+	// API is the node's HTTP API URL and TLSPin the public-key pin of its certificate
+	// ("sha256:<hex>", see api.Pin), so clients pin nodes through the catalog. Both are
+	// empty for nodes registered before TLS (snapshot version 1, old commands).
+	API    string `json:"api,omitempty"`
+	TLSPin string `json:"tls_pin,omitempty"`
 }
 
 // User is a person or device of a member. Its tokens are stored as hashes only.

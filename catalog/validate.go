@@ -103,6 +103,9 @@ func validNode(op string, n *Node) (ed25519.PublicKey, error) {
 	if n.Capacity < 0 {
 		return nil, invalid(op, "node %s: capacity must not be negative", n.PeerID)
 	}
+	if err := validNodeAPI(op, n.PeerID, n.API, n.TLSPin); err != nil {
+		return nil, err
+	}
 	if n.State != NodeActive {
 		return nil, invalid(op, "node %s must be added active", n.PeerID)
 	}

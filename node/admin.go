@@ -178,7 +178,7 @@ func (n *Node) Nodes(ctx context.Context, sub api.Subject) ([]api.NodeInfo, erro
 func (n *Node) nodeInfo(nd catalog.Node) api.NodeInfo {
 	return describeNode(nd, nodeView{
 		self: n.PeerID().String(),
-		api:  n.ownAPIAddr(),
+		api:  n.apiURL(),
 		usage: func() (store.Usage, error) {
 			return n.store.Usage(context.Background())
 		},
@@ -192,17 +192,19 @@ func (n *Node) nodeInfo(nd catalog.Node) api.NodeInfo {
 // nodeView is what a node can tell about the federation's nodes beyond the catalog.
 type nodeView struct {
 	self      string                      // this node's peer ID
-	api       string                      // this node's API address
+	api       string                      // this node's API URL
 	usage     func() (store.Usage, error) // this node's store
 	connected func(peerID string) bool    // an open libp2p connection to peerID
 }
 
-// describeNode fills an api.NodeInfo: the catalog's registry entry, plus for this node
-// its API address and its store's usage. For another node the registry carries neither
-// an API address nor usage (only a declared capacity), so API, Used and Free stay empty
-// rather than guessed; Connected says whether a connection is open.
+// describeNode fills an api.NodeInfo: the catalog's registry entry (with the API URL and
+// certificate pin the node registered, empty for a node registered before TLS), plus for
+// this node its own API URL and its store's usage. For another node the registry carries no
+// usage (only a declared capacity), so Used and Free stay empty rather than guessed;
+// Connected says whether a connection is open.
 func describeNode(nd catalog.Node, v nodeView) api.NodeInfo {
-	info := api.NodeInfo{PeerID: nd.PeerID, Member: nd.Member, Addrs: nd.Addrs, Voter: nd.Voter, State: nd.State.String()}
+	info := api.NodeInfo{PeerID: nd.PeerID, Member: nd.Member, Addrs: nd.Addrs, Voter: nd.Voter, State: nd.State.String(),
+		API: nd.API, TLSPin: nd.TLSPin}
 	if nd.PeerID != v.self {
 		info.Connected = v.connected(nd.PeerID)
 		return info

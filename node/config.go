@@ -38,6 +38,15 @@ type Config struct {
 	// (1.5 s). It is the longest a revocation made through another node can take to hold here.
 	FreshBound time.Duration `mapstructure:"fresh_bound"`
 
+	// The API is served over HTTPS (see docs/node.md, "TLS"): with the operator's certificate
+	// (TLSCert, TLSKey: PEM files) or else a self-signed one kept in the data dir. Plain HTTP
+	// only with InsecurePlainHTTP. APIURL is the URL the node registers in the catalog for
+	// clients (default: https://api_addr).
+	TLSCert           string `mapstructure:"tls_cert"`
+	TLSKey            string `mapstructure:"tls_key"`
+	InsecurePlainHTTP bool   `mapstructure:"insecure_plain_http"`
+	APIURL            string `mapstructure:"api_url"`
+
 	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
 	Logger *slog.Logger `mapstructure:"-"`
 }
@@ -94,7 +103,7 @@ func (c *Config) Validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return errs.E(op, errs.Invalid, err)
 	}
-	return nil
+	return c.validateTLS()
 }
 
 // ConfigFile is the name of the config file inside the data dir.
@@ -111,7 +120,8 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size", "transfers",
-		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "repair_rate", "log_level", "fresh_bound"} {
+		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "repair_rate", "log_level", "fresh_bound",
+		"tls_cert", "tls_key", "insecure_plain_http", "api_url"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}
 	if err := v.ReadInConfig(); err != nil && !isNotFound(err) {

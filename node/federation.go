@@ -67,6 +67,8 @@ type joinRequest struct {
 	// AdminTokenSig signs catalog.FirstAdminMessage(member, hash) with the joiner's node key:
 	// the catalog checks it against the peer the member's admission named.
 	AdminTokenSig []byte `json:"admin_token_sig,omitempty"`
+	API           string `json:"api,omitempty"`     // the joiner's API URL
+	TLSPin        string `json:"tls_pin,omitempty"` // and its certificate's pin
 }
 
 // joinAnswer is what the inviting node answers once the joiner is registered.
@@ -117,7 +119,8 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 	} else {
 		ans.AdminCreated = n.firstAdminHolds(iv.Member, req.AdminTokenHash) // created by an earlier attempt
 	}
-	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive}
+	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive,
+		API: req.API, TLSPin: req.TLSPin}
 	if prev, err := n.state.Node(node.PeerID); err != nil || prev.Member != node.Member || prev.State != catalog.NodeActive {
 		// Not registered by an earlier attempt that failed later on: register it now.
 		if _, err := n.propose(ctx, actor, &catalog.AddNode{Node: node}); err != nil {
@@ -206,12 +209,14 @@ func parseAddrInfos(addrs []string) ([]peer.AddrInfo, error) {
 const addrsFile = "addrs.json"
 
 type runningAddrs struct {
-	P2P []string `json:"p2p"`
-	API string   `json:"api"`
+	P2P    []string `json:"p2p"`
+	API    string   `json:"api"`
+	APIURL string   `json:"api_url,omitempty"`
+	TLSPin string   `json:"tls_pin,omitempty"`
 }
 
 func (n *Node) writeAddrsFile() error {
-	b, _ := json.Marshal(runningAddrs{P2P: n.P2PAddrs(), API: n.APIAddr()})
+	b, _ := json.Marshal(runningAddrs{P2P: n.P2PAddrs(), API: n.APIAddr(), APIURL: n.apiURL(), TLSPin: n.TLSPin()})
 	return writeFileSync(filepath.Join(n.cfg.DataDir, addrsFile), b, 0o644)
 }
 
@@ -238,4 +243,18 @@ func ReadAPIAddr(dir string) (string, error) {
 		return "", errs.E("node.ReadAPIAddr", errs.Corrupt, err)
 	}
 	return a.API, nil
+}
+
+// ReadAPIIdentity returns the API URL and certificate pin of the node running from dir ("" pin
+// for plain HTTP), for its operator's tools: invites, 'meridian node pin'.
+func ReadAPIIdentity(dir string) (apiURL, pin string, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, addrsFile))
+	if err != nil {
+		return "", "", errs.Errorf("node.ReadAPIIdentity", errs.Unavailable, "no %s in %s: start the node first", addrsFile, dir)
+	}
+	var a runningAddrs
+	if err := json.Unmarshal(b, &a); err != nil {
+		return "", "", errs.E("node.ReadAPIIdentity", errs.Corrupt, err)
+	}
+	return a.APIURL, a.TLSPin, nil
 }

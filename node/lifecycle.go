@@ -49,6 +49,14 @@ func writeConfigFile(cfg Config) error {
 		"capacity": cfg.Capacity, "stripe_size": cfg.StripeSize, "transfers": cfg.Transfers, "max_object": cfg.MaxObject,
 		"orphan_grace": cfg.OrphanGrace.String(), "gc_interval": cfg.GCInterval.String(), "repair_grace": cfg.RepairGrace.String(), "repair_interval": cfg.RepairInterval.String(), "repair_rate": cfg.RepairRate, "log_level": cfg.LogLevel,
 	}
+	for k, v := range map[string]string{"tls_cert": cfg.TLSCert, "tls_key": cfg.TLSKey, "api_url": cfg.APIURL} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if cfg.InsecurePlainHTTP {
+		m["insecure_plain_http"] = true
+	}
 	b, err := yaml.Marshal(m)
 	if err != nil {
 		return errs.E("node.writeConfig", errs.Internal, err)
@@ -114,7 +122,8 @@ func (n *Node) bootstrapCatalog(ctx context.Context, spec FederationSpec) (strin
 	}
 	admin := catalog.User{ID: orDefault(spec.AdminUser, "admin"), Member: n.cfg.Member,
 		Roles: policy.RoleRead | policy.RolePublish | policy.RoleAdmin, Tokens: []catalog.Hash{catalog.TokenHash([]byte(token))}}
-	self := &catalog.Node{PeerID: n.PeerID().String(), Member: n.cfg.Member, Addrs: n.P2PAddrs(), Voter: true, Capacity: n.cfg.Capacity, State: catalog.NodeActive}
+	self := &catalog.Node{PeerID: n.PeerID().String(), Member: n.cfg.Member, Addrs: n.P2PAddrs(), Voter: true, Capacity: n.cfg.Capacity, State: catalog.NodeActive,
+		API: n.apiURL(), TLSPin: n.TLSPin()}
 	body := &catalog.Bootstrap{
 		Federation: catalog.Federation{Name: spec.Name, DefaultPlacement: catalog.Placement{K: spec.K, M: spec.M}},
 		Member:     catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
@@ -207,7 +216,7 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	}
 	hash := catalog.TokenHash([]byte(token))
 	req, _ := json.Marshal(joinRequest{
-		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, AdminTokenHash: &hash,
+		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, API: n.apiURL(), TLSPin: n.TLSPin(), AdminTokenHash: &hash,
 		AdminTokenSig: ed25519.Sign(n.signKey, catalog.FirstAdminMessage(n.cfg.Member, hash)),
 		Member:        catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
 	})

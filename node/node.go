@@ -65,6 +65,7 @@ type Node struct {
 
 	httpSrv *http.Server
 	apiLn   net.Listener
+	tls     *apiTLS // how the API is served (tls.go)
 
 	bgCtx context.Context
 	stop  context.CancelFunc
@@ -107,6 +108,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 	}
 	n.startLoops(bg)
 	n.startCatchUp(bg)
+	n.goFunc(func() { n.registerAPILoop(bg) })
 	if err := n.startDurability(bg); err != nil {
 		return n, err
 	}
@@ -222,10 +224,16 @@ func (n *Node) openAPI(context.Context) error {
 		return errs.Errorf("node.openAPI", errs.Unavailable, "listen on %s: %v; pick another api_addr", n.cfg.APIAddr, err)
 	}
 	n.apiLn = ln
-	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api")})
-	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	served, err := n.serveTLS(ln)
+	if err != nil {
+		return err
+	}
+	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api"),
+		BaseURL: n.cfg.APIURL})
+	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(n.log.With("part", "api").Handler(), slog.LevelInfo)} // TLS handshake failures, e.g. clients that do not pin this node
 	n.goFunc(func() {
-		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := n.httpSrv.Serve(served); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("api server stopped", "err", err)
 		}
 	})

@@ -17,15 +17,15 @@ import (
 // Status implements api.Backend.
 func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error) {
 	st := n.raft.Stats()
-	self := api.NodeInfo{PeerID: n.PeerID().String(), Member: n.cfg.Member, API: n.APIAddr(), Addrs: n.P2PAddrs(), State: "unregistered", Connected: true}
+	self := api.NodeInfo{PeerID: n.PeerID().String(), Member: n.cfg.Member, API: n.apiURL(), Addrs: n.P2PAddrs(), State: "unregistered", Connected: true}
 	if nd, err := n.state.Node(self.PeerID); err == nil {
 		self = n.nodeInfo(nd)
-		self.API = n.APIAddr()
 	}
 	return &api.Status{
 		Node: self, Leader: st.Leader.String(), Term: st.Term, Applied: st.AppliedIndex,
 		Peers: len(n.p2p.Host().Network().Peers()), Objects: n.state.Len(),
 		Redundancy: n.redundancy(),
+		TLS:        n.tls.status(), Warnings: n.tlsWarnings(),
 	}, nil
 }
 

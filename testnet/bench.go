@@ -23,6 +23,8 @@ type BenchOptions struct {
 	Small   int   // how many 1 MiB objects for the latency figures
 	Nodes   int
 	Members int
+	// PlainHTTP serves the APIs without TLS, to measure what TLS costs.
+	PlainHTTP bool
 }
 
 // BenchReport holds the figures of one run; rates in MB/s (10^6 bytes per second).
@@ -62,7 +64,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchReport, error) {
 		return nil, errs.E("testnet.RunBench", errs.Unavailable, err)
 	}
 	defer os.RemoveAll(dir)
-	c, err := Start(ctx, Options{Dir: dir, Nodes: o.Nodes, Members: o.Members})
+	c, err := Start(ctx, Options{Dir: dir, Nodes: o.Nodes, Members: o.Members, PlainHTTP: o.PlainHTTP})
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func TestIntegrationRestartedNodeCatchesUpBeforeAnswering(t *testing.T) {
 	if err := c.Restart(ctx, victim); err != nil {
 		t.Fatal(err)
 	}
-	only, err := api.NewClient([]string{c.Endpoint(victim)}, tok.Secret) // no failover
+	only, err := api.NewClient([]string{c.Endpoint(victim)}, tok.Secret, c.TLS()) // no failover
 	if err != nil {
 		t.Fatal(err)
 	}

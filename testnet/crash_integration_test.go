@@ -44,7 +44,7 @@ func TestIntegrationCrashPointsDuringPut(t *testing.T) {
 		}
 		sum := sha256.Sum256(data)
 		sent[sum] = true
-		pub, _ := api.NewClient([]string{pc.Nodes[0].API}, pc.Token)
+		pub, _ := api.NewClient([]string{pc.Nodes[0].API}, pc.Token, pc.TLS())
 		done := make(chan *api.Object, 1)
 		go func() {
 			obj, err := pub.Put(ctx, "default", "crash.bin", bytes.NewReader(data), int64(len(data)))
@@ -79,7 +79,7 @@ func TestIntegrationCrashPointsDuringPut(t *testing.T) {
 			t.Fatalf("crash point %d: %v", i, err)
 		}
 	}
-	reader, _ := api.NewClient(pc.Endpoints()[1:], pc.Token)
+	reader, _ := api.NewClient(pc.Endpoints()[1:], pc.Token, pc.TLS())
 	page, err := reader.List(ctx, "default", "", 1000)
 	if err != nil {
 		t.Fatal(err)

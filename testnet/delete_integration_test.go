@@ -154,8 +154,8 @@ func checkRefusals(t *testing.T, ctx context.Context, c *Cluster, holder peer.ID
 	t.Helper()
 	{
 		i := indexOf(t, c, holder)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+c.Endpoint(i)+"/metrics", nil)
-		resp, err := http.DefaultClient.Do(req)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(i)+"/metrics", nil)
+		resp, err := c.HTTPClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,7 @@ func TestIntegrationCatalogKeepsPlacement(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := startCluster(t, ctx)
-	admin, err := api.NewClient([]string{c.Endpoint(0)}, c.Token)
+	admin, err := api.NewClient([]string{c.Endpoint(0)}, c.Token, c.TLS())
 	if err != nil {
 		t.Fatal(err)
 	}

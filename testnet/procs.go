@@ -139,7 +139,7 @@ func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 	if err := pc.WaitReady(ctx); err != nil {
 		return err
 	}
-	cl, err := api.NewClient(pc.Endpoints(), pc.Token)
+	cl, err := api.NewClient(pc.Endpoints(), pc.Token, pc.TLS())
 	if err != nil {
 		return err
 	}
@@ -203,14 +203,16 @@ func (pc *ProcCluster) WaitReady(ctx context.Context) error {
 		if !alive(n.PID) {
 			continue
 		}
-		url := "http://" + n.API + "/readyz"
+		url := "https://" + n.API + "/readyz"
 		err := waitFor(ctx, func() error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-			resp, err := http.DefaultClient.Do(req)
+			hc := pc.HTTPClient() // pins read each time: a new node makes its certificate at start
+			defer hc.CloseIdleConnections()
+			resp, err := hc.Do(req)
 			if err != nil {
 				return err
 			}
-			resp.Body.Close()
+			defer resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				return fmt.Errorf("readyz: %s", resp.Status)
 			}

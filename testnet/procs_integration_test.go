@@ -38,7 +38,7 @@ func TestIntegrationKillPublisherMidUpload(t *testing.T) {
 	}
 	defer pc.Down(false)
 
-	pub, err := api.NewClient([]string{pc.Nodes[0].API}, pc.Token)
+	pub, err := api.NewClient([]string{pc.Nodes[0].API}, pc.Token, pc.TLS())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestIntegrationKillPublisherMidUpload(t *testing.T) {
 		}
 		<-ctx.Done()
 	}()
-	others, _ := api.NewClient(pc.Endpoints()[1:], pc.Token)
+	others, _ := api.NewClient(pc.Endpoints()[1:], pc.Token, pc.TLS())
 	waitUntil(t, ctx, "shards stored on other nodes", func() bool { return usedOn(ctx, pc, 1, 2, 3, 4) > 0 })
 	if err := pc.Kill(0); err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestIntegrationKillPublisherMidUpload(t *testing.T) {
 func usedOn(ctx context.Context, pc *ProcCluster, nodes ...int) int64 {
 	var sum int64
 	for _, i := range nodes {
-		cl, err := api.NewClient([]string{pc.Nodes[i].API}, pc.Token)
+		cl, err := api.NewClient([]string{pc.Nodes[i].API}, pc.Token, pc.TLS())
 		if err != nil {
 			return -1
 		}

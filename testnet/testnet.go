@@ -30,6 +30,9 @@ type Options struct {
 	StripeSize int    // 0: the node default
 	Logger     *slog.Logger
 	Tune       func(*node.Config) // optional: adjust each node's config before it is created
+	// PlainHTTP runs the nodes' APIs without TLS (--insecure-plain-http), only to measure
+	// what TLS costs; every test runs with TLS.
+	PlainHTTP bool
 }
 
 // Regions of the test members, one country each so jurisdiction tests have something to do.
@@ -133,6 +136,7 @@ func (c *Cluster) nodeConfig(i int) (node.Config, error) {
 		cfg.StripeSize = c.opts.StripeSize
 	}
 	cfg.Logger = c.opts.Logger.With("node", i)
+	cfg.InsecurePlainHTTP = c.opts.PlainHTTP
 	if c.opts.Tune != nil {
 		c.opts.Tune(&cfg)
 	}
@@ -219,7 +223,7 @@ func (c *Cluster) Node(i int) *node.Node {
 	return c.nodes[i]
 }
 
-// Endpoint returns node i's API address.
+// Endpoint returns node i's API address (host:port; clients take it as https, see TLS).
 func (c *Cluster) Endpoint(i int) string { return c.cfgs[i].APIAddr }
 
 // Client returns an API client of node i (then the others, for failover) with the admin token.
@@ -227,15 +231,15 @@ func (c *Cluster) Client(i int) *api.Client { return c.ClientWithToken(i, c.Toke
 
 // ClientWithToken is Client with another token ("" for anonymous).
 func (c *Cluster) ClientWithToken(i int, token string) *api.Client {
-	eps := []string{c.Endpoint(i)}
+	eps := []string{c.URL(i)}
 	for j := range c.cfgs {
 		if j != i {
-			eps = append(eps, c.Endpoint(j))
+			eps = append(eps, c.URL(j))
 		}
 	}
-	cl, err := api.NewClient(eps, token)
+	cl, err := api.NewClient(eps, token, c.TLS())
 	if err != nil {
-		panic(err) // endpoints are host:port we made: cannot fail
+		panic(err) // endpoints and pins we made: cannot fail
 	}
 	return cl
 }

@@ -177,7 +177,7 @@ func TestIntegrationRestartWholeCluster(t *testing.T) {
 	// A node of another member cannot sign for the admin: it answers wrong_node (421), and a
 	// client that knows only that node reports it; a client that knows every node moves on to
 	// one of the admin's member and the publish succeeds.
-	only1, err := api.NewClient([]string{c.Endpoint(1)}, c.Token)
+	only1, err := api.NewClient([]string{c.Endpoint(1)}, c.Token, c.TLS())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestIntegrationPartition(t *testing.T) {
 	p0 := put(t, ctx, c.Client(0), "default", before)
 
 	c.Partition([]int{1, 2}, []int{0, 3, 4})
-	minority, _ := api.NewClient([]string{c.Endpoint(1)}, c.MemberTokens["m2"])
+	minority, _ := api.NewClient([]string{c.Endpoint(1)}, c.MemberTokens["m2"], c.TLS())
 	short, stop := context.WithTimeout(ctx, 3*time.Second)
 	_, err := minority.CreateCatalog(short, api.Catalog{Name: "lost", Scope: "member"})
 	stop()

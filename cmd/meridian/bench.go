@@ -71,6 +71,7 @@ the limit printed beside it rather than with figures from another run.`,
 	c.Flags().IntVar(&o.Small, "small", 50, "number of 1 MiB objects for the latency figures")
 	c.Flags().IntVar(&o.Nodes, "nodes", 5, "nodes")
 	c.Flags().IntVar(&o.Members, "members", 3, "members")
+	c.Flags().BoolVar(&o.PlainHTTP, "insecure-plain-http", false, "serve the nodes' APIs without TLS, to measure what TLS costs")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	c.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	return c

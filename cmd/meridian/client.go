@@ -22,6 +22,8 @@ type clientFlags struct {
 	endpoints []string
 	token     string
 	json      bool
+	pins      []string
+	caFile    string
 }
 
 // addClientFlags registers the client flags as persistent flags of cmd, so its subcommands
@@ -33,6 +35,8 @@ func addClientFlags(cmd *cobra.Command) *clientFlags {
 	f.StringArrayVar(&cf.endpoints, "endpoint", nil, "node API address, repeatable, tried in order (overrides the config's list)")
 	f.StringVar(&cf.token, "token", "", "bearer token (default $MERIDIAN_TOKEN, then the config's token)")
 	f.BoolVar(&cf.json, "json", false, "print machine-readable JSON on stdout")
+	f.StringArrayVar(&cf.pins, "pin", nil, "trust a node certificate with this public-key pin (sha256:…), repeatable, added to the config's pins")
+	f.StringVar(&cf.caFile, "ca-file", "", "PEM file of CAs that signed the nodes' operator certificates (overrides the config's ca_file)")
 	return cf
 }
 
@@ -47,29 +51,39 @@ func clientGroup(use, short string, subs ...func(*clientFlags) *cobra.Command) *
 }
 
 // client builds an API client. Endpoints come from --endpoint, else the config; the token
-// from --token, else $MERIDIAN_TOKEN, else the config. The config file is needed only when
+// from --token, else $MERIDIAN_TOKEN, else the config; trusted pins from --pin and the
+// config, the CA file from --ca-file, else the config. The config file is needed only when
 // no --endpoint is given or --config is set explicitly.
 func (cf *clientFlags) client(cmd *cobra.Command, opts ...api.Option) (*api.Client, error) {
 	endpoints, token := cf.endpoints, cf.token
 	if token == "" {
 		token = os.Getenv("MERIDIAN_TOKEN")
 	}
-	if len(endpoints) == 0 || token == "" {
-		cfg, err := loadClientConfig(cf.config)
-		explicit := cmd.Flags().Changed("config")
-		switch {
-		case err != nil && (len(endpoints) == 0 || explicit):
-			return nil, err
-		case err == nil:
-			if len(endpoints) == 0 {
-				endpoints = cfg.Endpoints
-			}
-			if token == "" {
-				token = cfg.Token
-			}
+	trust := api.TLSTrust{Pins: cf.pins}
+	caFile := cf.caFile
+	cfg, err := loadClientConfig(cf.config)
+	explicit := cmd.Flags().Changed("config")
+	switch {
+	case err != nil && (len(endpoints) == 0 || explicit):
+		return nil, err
+	case err == nil:
+		if len(endpoints) == 0 {
+			endpoints = cfg.Endpoints
+		}
+		if token == "" {
+			token = cfg.Token
+		}
+		trust.Pins = append(trust.Pins, cfg.Pins...)
+		if caFile == "" {
+			caFile = cfg.CAFile
 		}
 	}
-	return api.NewClient(endpoints, token, opts...)
+	if caFile != "" {
+		if trust.RootCAs, err = api.LoadCAFile(caFile); err != nil {
+			return nil, err
+		}
+	}
+	return api.NewClient(endpoints, token, append([]api.Option{api.WithTLS(trust)}, opts...)...)
 }
 
 // commandContext is the command's context, cancelled on SIGINT or SIGTERM so that an

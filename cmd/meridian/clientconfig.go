@@ -10,9 +10,15 @@ import (
 
 // clientConfig is what the client commands read to find the federation: endpoints in
 // failover order and a bearer token. `meridian testnet up` writes one; users write their own.
+//
+// Nodes serve HTTPS: the client accepts a node whose certificate's public-key pin is in Pins
+// (it learns the other nodes' pins from the catalog of a pinned node), or whose certificate
+// chains to the CA in CAFile or the system's roots (operator certificates).
 type clientConfig struct {
 	Endpoints []string `json:"endpoints"`
 	Token     string   `json:"token,omitempty"`
+	Pins      []string `json:"pins,omitempty"`    // "sha256:<hex>" (meridian node pin)
+	CAFile    string   `json:"ca_file,omitempty"` // PEM CA certificates of operator certificates
 }
 
 // defaultClientConfigPath is $MERIDIAN_CONFIG, else $XDG_CONFIG_HOME/meridian/client.json

@@ -20,6 +20,7 @@ type nodeFlags struct {
 	listen  []string
 	apiAddr string
 	cap     int64
+	tls     tlsFlags
 }
 
 func (f *nodeFlags) register(fs *pflag.FlagSet) {
@@ -29,6 +30,7 @@ func (f *nodeFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.listen, "listen", nil, "libp2p listen multiaddrs (TCP), e.g. /ip4/0.0.0.0/tcp/4040")
 	fs.StringVar(&f.apiAddr, "api-addr", "", "HTTP API address host:port")
 	fs.Int64Var(&f.cap, "capacity", 0, "bytes of shard storage offered (0: the disk's free space)")
+	f.tls.register(fs)
 }
 
 // overrides returns the config keys of the flags the user set.
@@ -43,6 +45,7 @@ func (f *nodeFlags) overrides(fs *pflag.FlagSet) map[string]any {
 	set("listen", "listen", f.listen)
 	set("api-addr", "api_addr", f.apiAddr)
 	set("capacity", "capacity", f.cap)
+	f.tls.overrides(fs, set)
 	return o
 }
 
@@ -74,6 +77,7 @@ func (f *nodeFlags) initConfig() node.Config {
 		cfg.APIAddr = f.apiAddr
 	}
 	cfg.Capacity = f.cap
+	cfg.TLSCert, cfg.TLSKey, cfg.InsecurePlainHTTP, cfg.APIURL = f.tls.cert, f.tls.key, f.tls.plain, f.tls.apiURL
 	return cfg
 }
 
@@ -81,7 +85,8 @@ func (f *nodeFlags) initConfig() node.Config {
 func runUntilSignal(cmd *cobra.Command, n *node.Node) error {
 	ctx, stop := commandContext(cmd)
 	defer stop()
-	fmt.Fprintf(cmd.ErrOrStderr(), "node %s running: API http://%s, p2p %v\n", n.PeerID(), n.APIAddr(), n.P2PAddrs())
+	fmt.Fprintf(cmd.ErrOrStderr(), "node %s running: API %s, p2p %v\n", n.PeerID(), n.APIURL(), n.P2PAddrs())
+	printTLS(cmd.ErrOrStderr(), n)
 	<-ctx.Done()
 	fmt.Fprintln(cmd.ErrOrStderr(), "stopping")
 	return n.Close()
@@ -93,7 +98,7 @@ func newNodeCmd() *cobra.Command {
 		newNodeStateCmd("drain", "draining", "Move a node's shards away before it leaves; it is marked gone when empty"),
 		newNodeStateCmd("activate", "active", "Take a draining node back into service"),
 		newNodeStateCmd("remove", "gone", "Remove a node for good now (repair rebuilds its shards elsewhere)"),
-		newNodeScrubCmd())
+		newNodeScrubCmd(), newNodePinCmd())
 	return c
 }
 

@@ -97,6 +97,9 @@ func newFederationInviteCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), inv)
+			if url, pin, err := node.ReadAPIIdentity(dataDir); err == nil && pin != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "the new member's client config can pin this node: endpoint %s, pin %s\n", url, pin)
+			}
 			return nil
 		},
 	}

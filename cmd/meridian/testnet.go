@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/node"
 	"github.com/meridian-fed/meridian/testnet"
 )
 
@@ -57,7 +58,7 @@ func newTestnetUpCmd(dir *string) *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "testnet of %d nodes up in %.1fs (dir %s)\n", len(pc.Nodes), time.Since(start).Seconds(), pc.Dir)
 			for i, n := range pc.Nodes {
-				fmt.Fprintf(out, "  node%d  member %s (%s)  api http://%s  pid %d\n", i, n.Member, n.Region, n.API, n.PID)
+				fmt.Fprintf(out, "  node%d  member %s (%s)  api https://%s  pid %d  pin %s\n", i, n.Member, n.Region, n.API, n.PID, nodePin(n))
 			}
 			fmt.Fprintf(out, "client config: %v\n", paths)
 			printMemberConfigs(out, members)
@@ -83,7 +84,10 @@ func tryHint(bin string) string {
 // writeTestnetConfigs writes the client config of pc into its dir and, with asDefault, to
 // the default config path, and returns where it wrote.
 func writeTestnetConfigs(pc *testnet.ProcCluster, asDefault bool) ([]string, error) {
-	cfg := &clientConfig{Endpoints: adminFirst(pc), Token: pc.Token}
+	cfg := &clientConfig{Token: pc.Token, Pins: pc.Pins()}
+	for _, ep := range adminFirst(pc) {
+		cfg.Endpoints = append(cfg.Endpoints, "https://"+ep)
+	}
 	paths := []string{filepath.Join(pc.Dir, "client.json")}
 	if asDefault {
 		paths = append(paths, defaultClientConfigPath())
@@ -237,11 +241,13 @@ func newTestnetStartCmd(dir *string) *cobra.Command {
 				return err
 			}
 			n := pc.Nodes[i]
-			if why := nodeReadiness(ctx, n.API, readyWait); why != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api http://%s) but not ready after %v: %s\n", i, n.PID, n.API, readyWait, why)
+			hc := pc.HTTPClient()
+			defer hc.CloseIdleConnections()
+			if why := nodeReadiness(ctx, hc, n.API, readyWait); why != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "node%d started (pid %d, api https://%s) but not ready after %v: %s\n", i, n.PID, n.API, readyWait, why)
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "node%d started and ready (pid %d, api http://%s)\n", i, n.PID, n.API)
+			fmt.Fprintf(cmd.OutOrStdout(), "node%d started and ready (pid %d, api https://%s)\n", i, n.PID, n.API)
 			return nil
 		})
 }
@@ -264,4 +270,13 @@ func testnetNodeCmd(dir *string, use, short string, act func(*cobra.Command, *te
 			return act(cmd, pc, i)
 		},
 	}
+}
+
+// nodePin is the pin of a testnet node's self-signed API certificate ("?" before it has one).
+func nodePin(n testnet.ProcNode) string {
+	p, err := node.ReadTLSPin(n.Dir)
+	if err != nil {
+		return "?"
+	}
+	return p
 }

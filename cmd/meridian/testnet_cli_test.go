@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,13 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-fed/meridian/api"
+	"github.com/meridian-fed/meridian/node"
 	"github.com/meridian-fed/meridian/testnet"
 )
 
 // fakeTestnet writes the description of a stopped one-node testnet whose recorded binary no
 // longer exists (as after `go run ./cmd/meridian testnet up`), and makes this command's own
 // binary a script that plays a node: it writes addrs.json into --data-dir and exits. The
-// node's API is an HTTP server whose /readyz answers 200.
+// node's API is an HTTPS server (its certificate in the node dir, as a node keeps it)
+// whose /readyz answers 200.
 func fakeTestnet(t *testing.T) (dir, script string) {
 	return fakeTestnetReady(t, http.StatusOK)
 }
@@ -25,7 +30,7 @@ func fakeTestnet(t *testing.T) (dir, script string) {
 func fakeTestnetReady(t *testing.T, status int) (dir, script string) {
 	t.Helper()
 	dir = t.TempDir()
-	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ready := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/readyz" {
 			http.NotFound(w, r)
 			return
@@ -38,7 +43,15 @@ func fakeTestnetReady(t *testing.T, status int) (dir, script string) {
 	t.Cleanup(ready.Close)
 	pc := testnet.ProcCluster{
 		Binary: filepath.Join(dir, "go-build123", "exe", "meridian"), Dir: dir, Token: "tok",
-		Nodes: []testnet.ProcNode{{Dir: filepath.Join(dir, "node0"), Member: "m1", Region: "TW", API: strings.TrimPrefix(ready.URL, "http://")}},
+		Nodes: []testnet.ProcNode{{Dir: filepath.Join(dir, "node0"), Member: "m1", Region: "TW", API: strings.TrimPrefix(ready.URL, "https://")}},
+	}
+	// The node's certificate, where testnet reads the pins from.
+	if err := os.MkdirAll(pc.Nodes[0].Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ready.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(pc.Nodes[0].Dir, node.TLSCertFile), crt, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	b, _ := json.Marshal(pc)
 	if err := os.WriteFile(filepath.Join(dir, testnet.StateFile), b, 0o600); err != nil {
@@ -110,7 +123,15 @@ func TestTestnetConfigListsAdminMemberFirst(t *testing.T) {
 	dir := t.TempDir()
 	pc := &testnet.ProcCluster{Dir: dir, Token: "tok"}
 	for i, m := range []string{"m1", "m2", "m3", "m1", "m2"} {
-		pc.Nodes = append(pc.Nodes, testnet.ProcNode{Member: m, API: "127.0.0.1:" + string(rune('0'+i))})
+		pc.Nodes = append(pc.Nodes, testnet.ProcNode{Member: m, API: "127.0.0.1:" + string(rune('0'+i)), Dir: filepath.Join(dir, fmt.Sprint("node", i))})
+	}
+	// Node 2 has made its certificate: its pin goes into the config.
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	srv.Close()
+	os.MkdirAll(pc.Nodes[2].Dir, 0o700)
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(pc.Nodes[2].Dir, node.TLSCertFile), crt, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := writeTestnetConfigs(pc, false); err != nil {
 		t.Fatal(err)
@@ -119,9 +140,12 @@ func TestTestnetConfigListsAdminMemberFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"127.0.0.1:0", "127.0.0.1:3", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:4"}
+	want := []string{"https://127.0.0.1:0", "https://127.0.0.1:3", "https://127.0.0.1:1", "https://127.0.0.1:2", "https://127.0.0.1:4"}
 	if strings.Join(cfg.Endpoints, " ") != strings.Join(want, " ") {
 		t.Errorf("endpoints %v, want %v", cfg.Endpoints, want)
+	}
+	if len(cfg.Pins) != 1 || cfg.Pins[0] != api.Pin(srv.Certificate()) {
+		t.Errorf("pins %v, want node 2's", cfg.Pins)
 	}
 }
 

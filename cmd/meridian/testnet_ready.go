@@ -14,16 +14,16 @@ import (
 // the wait is bounded and its end is reported, not an error.
 var readyWait = 15 * time.Second
 
-// nodeReadiness polls http://addr/readyz until it answers 200 or wait has passed, and returns
+// nodeReadiness polls https://addr/readyz (with hc, which trusts the node) until it answers 200 or wait has passed, and returns
 // "" when the node is ready, else its last reason for not being so.
-func nodeReadiness(ctx context.Context, addr string, wait time.Duration) string {
+func nodeReadiness(ctx context.Context, hc *http.Client, addr string, wait time.Duration) string {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	why := "no answer"
 	for {
-		w := readyz(ctx, addr)
+		w := readyz(ctx, hc, addr)
 		if w == "" {
 			return ""
 		}
@@ -40,12 +40,12 @@ func nodeReadiness(ctx context.Context, addr string, wait time.Duration) string 
 }
 
 // readyz asks addr's /readyz once: "" for 200, else the node's message or the failure.
-func readyz(ctx context.Context, addr string) string {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/readyz", nil)
+func readyz(ctx context.Context, hc *http.Client, addr string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/readyz", nil)
 	if err != nil {
 		return err.Error()
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err.Error()
 	}
