@@ -146,7 +146,7 @@ func TestIntegrationGovernance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("join after the decision passed: %v", err)
 	}
-	m4, err := api.NewClient([]string{m4cfg.APIAddr}, tok)
+	m4, err := api.NewClient([]string{m4cfg.APIAddr}, tok, api.WithTLS(api.TLSTrust{Pins: pinsOf([]string{m4cfg.DataDir})}))
 	if err != nil {
 		t.Fatal(err)
 	}

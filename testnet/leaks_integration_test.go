@@ -78,7 +78,7 @@ type leakAnswer struct {
 	body   string
 }
 
-func askLeak(t *testing.T, ctx context.Context, ep, token string, r leakRoute, lt leakTarget) leakAnswer {
+func askLeak(t *testing.T, ctx context.Context, c *Cluster, i int, token string, r leakRoute, lt leakTarget) leakAnswer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second) // bounds an event stream that opened
 	defer cancel()
@@ -86,7 +86,7 @@ func askLeak(t *testing.T, ctx context.Context, ep, token string, r leakRoute, l
 	if r.body != "" {
 		body = strings.NewReader(lt.fill(r.body))
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, "http://"+ep+lt.fill(r.path), body)
+	req, err := http.NewRequestWithContext(ctx, r.method, c.URL(i)+lt.fill(r.path), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func askLeak(t *testing.T, ctx context.Context, ep, token string, r leakRoute, l
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", r.method, r.path, err)
 	}
@@ -163,9 +163,9 @@ func TestIntegrationNoLeaks(t *testing.T) {
 	// before the table runs (a lagging replica would call bob's token unknown: 401).
 	for i := 0; i < c.Len(); i++ {
 		waitUntil(t, ctx, fmt.Sprintf("node%d to apply the setup", i), func() bool {
-			last := askLeak(t, ctx, c.Endpoint(i), tokens["idle"], leakRoutes[0], missing) // the last user added
-			return askLeak(t, ctx, c.Endpoint(i), tokens["alice"], leakRoutes[0], exists).status == http.StatusOK &&
-				askLeak(t, ctx, c.Endpoint(i), tokens["carol"], leakRoutes[0], exists).status == http.StatusUnauthorized &&
+			last := askLeak(t, ctx, c, i, tokens["idle"], leakRoutes[0], missing) // the last user added
+			return askLeak(t, ctx, c, i, tokens["alice"], leakRoutes[0], exists).status == http.StatusOK &&
+				askLeak(t, ctx, c, i, tokens["carol"], leakRoutes[0], exists).status == http.StatusUnauthorized &&
 				last.status == http.StatusNotFound
 		})
 	}
@@ -184,8 +184,8 @@ func TestIntegrationNoLeaks(t *testing.T) {
 		for _, r := range leakRoutes {
 			for _, who := range callers {
 				name := fmt.Sprintf("node%d %s %s as %s", i, r.method, r.path, who.name)
-				a := askLeak(t, ctx, c.Endpoint(i), who.token, r, exists)
-				b := askLeak(t, ctx, c.Endpoint(i), who.token, r, missing)
+				a := askLeak(t, ctx, c, i, who.token, r, exists)
+				b := askLeak(t, ctx, c, i, who.token, r, missing)
 				if a != b {
 					t.Errorf("%s: the answer tells that it exists\nexists:  %d\n%s\n%s\nmissing: %d\n%s\n%s",
 						name, a.status, a.header, a.body, b.status, b.header, b.body)
@@ -220,7 +220,7 @@ func missingPID(t *testing.T) string {
 // owner member is told which role a change needs.
 func checkRealReasons(t *testing.T, ctx context.Context, c *Cluster, tokens map[string]string, lt leakTarget) {
 	for i := 0; i < c.Len(); i++ {
-		if a := askLeak(t, ctx, c.Endpoint(i), tokens["alice"], leakRoutes[0], lt); a.status != http.StatusOK {
+		if a := askLeak(t, ctx, c, i, tokens["alice"], leakRoutes[0], lt); a.status != http.StatusOK {
 			t.Errorf("node%d: grantee alice reading the object: %d %s", i, a.status, a.body)
 		}
 	}
@@ -228,7 +228,7 @@ func checkRealReasons(t *testing.T, ctx context.Context, c *Cluster, tokens map[
 	// reader's node 0 (m1).
 	patch := leakRoutes[slices.IndexFunc(leakRoutes, func(r leakRoute) bool { return r.method == "PATCH" })]
 	for who, i := range map[string]int{"alice": 1, "reader": 0} {
-		a := askLeak(t, ctx, c.Endpoint(i), tokens[who], patch, lt)
+		a := askLeak(t, ctx, c, i, tokens[who], patch, lt)
 		var eb struct {
 			Error struct{ Code, Message string }
 		}
@@ -242,12 +242,12 @@ func checkRealReasons(t *testing.T, ctx context.Context, c *Cluster, tokens map[
 // readThroughOtherNodeFirst: a user of m1 whose first endpoint is a node of m3 (which holds no
 // key for the object) is answered wrong_node there and reads through the next endpoint.
 func readThroughOtherNodeFirst(t *testing.T, ctx context.Context, c *Cluster, p string, want []byte) {
-	cl, err := api.NewClient([]string{c.Endpoint(2), c.Endpoint(0)}, c.Token)
+	cl, err := api.NewClient([]string{c.Endpoint(2), c.Endpoint(0)}, c.Token, c.TLS())
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustGet(t, ctx, cl, p, want)
-	cl, err = api.NewClient([]string{c.Endpoint(2), c.Endpoint(0)}, c.Token) // not sticky to node 0 yet
+	cl, err = api.NewClient([]string{c.Endpoint(2), c.Endpoint(0)}, c.Token, c.TLS()) // not sticky to node 0 yet
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func readThroughOtherNodeFirst(t *testing.T, ctx context.Context, c *Cluster, p 
 		t.Fatalf("verify --content through m3's node first: %+v, %v", v, err)
 	}
 	content := leakRoute{method: "GET", path: "/v1/objects/{pid}/content"}
-	a := askLeak(t, ctx, c.Endpoint(2), c.Token, content, leakTarget{pid: strings.TrimPrefix(p, pid.Scheme)})
+	a := askLeak(t, ctx, c, 2, c.Token, content, leakTarget{pid: strings.TrimPrefix(p, pid.Scheme)})
 	if a.status != http.StatusMisdirectedRequest || !strings.Contains(a.body, `"code":"wrong_node"`) || opName.MatchString(a.body) {
 		t.Fatalf("m1's admin reading through m3's node alone: %d %s, want 421 wrong_node without internal names", a.status, a.body)
 	}
@@ -271,7 +271,7 @@ func logLatencies(t *testing.T, ctx context.Context, c *Cluster, exists, missing
 		for range rounds {
 			for _, lt := range []leakTarget{exists, missing} {
 				start := time.Now()
-				askLeak(t, ctx, c.Endpoint(i), "", leakRoutes[0], lt)
+				askLeak(t, ctx, c, i, "", leakRoutes[0], lt)
 				if lt == exists {
 					de = append(de, time.Since(start))
 				} else {

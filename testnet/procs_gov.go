@@ -50,7 +50,7 @@ func (pc *ProcCluster) readMemberToken(i int) error {
 // admin proposes, the other members' admins approve) and says whether it joins as a voter.
 func (pc *ProcCluster) prepareJoin(ctx context.Context, i int, first bool, peerID string) (voter bool, err error) {
 	m := pc.Nodes[i].Member
-	proposer, err := api.NewClient(pc.MemberEndpoints(pc.Nodes[0].Member), pc.Token)
+	proposer, err := api.NewClient(pc.MemberEndpoints(pc.Nodes[0].Member), pc.Token, pc.TLS())
 	if err != nil {
 		return false, err
 	}
@@ -68,7 +68,7 @@ func (pc *ProcCluster) prepareJoin(ctx context.Context, i int, first bool, peerI
 		if id == pc.Nodes[0].Member {
 			continue
 		}
-		if a.approvers[id], err = api.NewClient(pc.MemberEndpoints(id), tok); err != nil {
+		if a.approvers[id], err = api.NewClient(pc.MemberEndpoints(id), tok, pc.TLS()); err != nil {
 			return false, err
 		}
 	}

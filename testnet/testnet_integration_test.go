@@ -127,7 +127,7 @@ func TestIntegrationScopes(t *testing.T) {
 	// m1's admin asking only a node of m2: m2 holds no wrapped key, so that node cannot
 	// decrypt; it says wrong_node (and the client with more endpoints moves on: see
 	// TestIntegrationReadThroughAnotherMembersNodeFirst).
-	only1, err := api.NewClient([]string{c.Endpoint(1)}, c.Token)
+	only1, err := api.NewClient([]string{c.Endpoint(1)}, c.Token, c.TLS())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,9 @@ func TestIntegrationCLIDoesNotTellWhatExists(t *testing.T) {
 	e := &cliEnv{t: t, dir: dir}
 	as := func(token string, args ...string) cliResult {
 		t.Helper()
+		for _, p := range cl.Pins() {
+			args = append(args, "--pin", p)
+		}
 		return e.exec(strings.NewReader(""), append(args, "--token", token)...)
 	}
 	n0, n2 := cl.Endpoint(0), cl.Endpoint(2)

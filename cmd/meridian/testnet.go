@@ -107,7 +107,11 @@ func writeMemberConfigs(pc *testnet.ProcCluster) (map[string]string, error) {
 	out := map[string]string{}
 	for m, tok := range pc.MemberTokens {
 		p := filepath.Join(pc.Dir, "client-"+m+".json")
-		if err := writeClientConfig(p, &clientConfig{Endpoints: pc.MemberEndpoints(m), Token: tok}); err != nil {
+		cfg := &clientConfig{Token: tok, Pins: pc.Pins()}
+		for _, ep := range pc.MemberEndpoints(m) {
+			cfg.Endpoints = append(cfg.Endpoints, "https://"+ep)
+		}
+		if err := writeClientConfig(p, cfg); err != nil {
 			return nil, err
 		}
 		out[m] = p
