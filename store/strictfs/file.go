@@ -71,7 +71,7 @@ func aligned(p []byte, off int64) bool {
 		return off%directAlign == 0
 	}
 	return off%directAlign == 0 && len(p)%directAlign == 0 &&
-		uintptr(unsafe.Pointer(&p[0]))%directAlign == 0
+		uintptrOf(p)%directAlign == 0
 }
 
 func (f *file) Read(p []byte) (int, error) {
@@ -186,3 +186,5 @@ func (n *node) syncLocked() {
 		n.durable[base] = c
 	}
 }
+
+func uintptrOf(p []byte) uintptr { return uintptr(unsafe.Pointer(&p[0])) }
