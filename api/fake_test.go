@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/policy"
 	"github.com/multiformats/go-multihash"
 )
 
@@ -53,7 +53,7 @@ func newFake() *fakeBackend {
 		subscribed: make(chan string, 16),
 	}
 	f.catalogs["open"] = &Catalog{Name: "open", Owner: "aist", Scope: "public"}
-	f.catalogs["closed"] = &Catalog{Name: "closed", Owner: "aist", Scope: "member"}
+	f.catalogs["closed"] = &Catalog{Name: "closed", Owner: "aist", Scope: "members:nchc"} // "reader" may read it
 	return f
 }
 
@@ -87,16 +87,13 @@ func has(sub Subject, role string) bool {
 	return false
 }
 
-// canRead: public catalogs for everyone, others for any authenticated subject.
+// canReadLocked applies policy.Can; a refusal looks like a miss (fakepolicy_test.go).
 func (f *fakeBackend) canReadLocked(sub Subject, catalog string) error {
 	c, ok := f.catalogs[catalog]
 	if !ok {
 		return errs.Errorf("fake", errs.NotExist, "no catalog %q", catalog)
 	}
-	if sub.Anonymous && c.Scope != "public" {
-		return errs.Errorf("fake", errs.Permission, "catalog %q is not public; log in", catalog)
-	}
-	return nil
+	return concealed(fakeCan(sub, policy.Read, c), "catalog "+catalog)
 }
 
 func fakeCID(codec uint64, b []byte) string {
@@ -134,10 +131,10 @@ func (f *fakeBackend) Publish(ctx context.Context, sub Subject, req PublishReque
 	f.index++
 	rec := Record{V: 1, Content: fakeCID(cid.Raw, data), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
 		Type: req.Type, Name: req.Name, Catalog: req.Catalog, Meta: req.Meta, DerivedFrom: req.DerivedFrom,
-		Activity: req.Activity, Publisher: Publisher{Member: sub.Member, User: sub.User, Key: "a2V5"},
-		Created: "2026-11-22T00:00:00Z", Sig: "c2ln"}
-	rb, _ := json.Marshal(rec)
-	o := &Object{PID: fakeCID(cid.DagCBOR, rb), Record: rec, PublishIndex: f.index,
+		Activity: req.Activity, Publisher: Publisher{Member: sub.Member, User: sub.User},
+		Created: "2026-11-22T00:00:00Z"}
+	fakeSign(&rec)
+	o := &Object{PID: fakeRecordCID(rec), Record: rec, PublishIndex: f.index,
 		Published: time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC), K: 3, M: 2, Stripes: 1}
 	f.objects[o.PID], f.content[o.PID] = o, data
 	f.order = append(f.order, o.PID)
@@ -162,6 +159,9 @@ func (f *fakeBackend) Object(ctx context.Context, sub Subject, pid string) (*Obj
 		return nil, errs.Errorf("fake.Object", errs.NotExist, "no object %s", pid)
 	}
 	if err := f.canReadLocked(sub, o.Record.Catalog); err != nil {
+		if errs.Is(err, errs.NotExist) {
+			return nil, errs.Errorf("fake.Object", errs.NotExist, "no object %s that you may read", pid)
+		}
 		return nil, err
 	}
 	cp := *o
@@ -215,10 +215,14 @@ func (f *fakeBackend) Provenance(ctx context.Context, sub Subject, pid string, d
 }
 
 func (f *fakeBackend) Verify(ctx context.Context, sub Subject, pid string, content bool) (*Verification, error) {
-	if _, err := f.Object(ctx, sub, pid); err != nil {
+	o, err := f.Object(ctx, sub, pid)
+	if err != nil {
 		return nil, err
 	}
-	return &Verification{PID: pid, RecordHashOK: true, SignatureOK: true, ContentChecked: content, ContentOK: content}, nil
+	f.mu.Lock()
+	data := f.content[pid]
+	f.mu.Unlock()
+	return fakeVerify(o, data, content), nil
 }
 
 func (f *fakeBackend) ListObjects(ctx context.Context, sub Subject, catalog, cursor string, limit int) (*ObjectPage, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // Config is everything a node needs to run. DefaultConfig fills it; LoadConfig overlays a file,
@@ -49,6 +50,9 @@ type Config struct {
 
 	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
 	Logger *slog.Logger `mapstructure:"-"`
+	// StoreFS is the filesystem under the shard store; nil means the real one. Tests pass
+	// store/strictfs to cut the power under a node (docs/testing.md).
+	StoreFS store.FS `mapstructure:"-"`
 }
 
 // DefaultConfig returns a config for a node whose data lives in dir.

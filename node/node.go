@@ -139,7 +139,7 @@ func (n *Node) openKeys(context.Context) error {
 }
 
 func (n *Node) openStore(context.Context) error {
-	s, err := store.OpenDisk(filepath.Join(n.cfg.DataDir, "blocks"), store.DiskOptions{Capacity: n.cfg.Capacity, Reserve: 64 << 20})
+	s, err := store.OpenDisk(filepath.Join(n.cfg.DataDir, "blocks"), store.DiskOptions{Capacity: n.cfg.Capacity, Reserve: 64 << 20, FS: n.cfg.StoreFS})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -45,10 +44,10 @@ var errNoDirect = errors.New("O_DIRECT not supported")
 
 // createTemp creates a new, empty temporary block file in dir/tmp, opened for direct I/O
 // unless the store has fallen back to buffered writes. direct tells which it got.
-func (d *Disk) createTemp() (f *os.File, direct bool, err error) {
+func (d *Disk) createTemp() (f File, direct bool, err error) {
 	name := filepath.Join(d.dir, tmpDir, fmt.Sprintf("put-%d", d.tmpSeq.Add(1)))
 	if !d.noDirect.Load() {
-		f, err = openDirect(name)
+		f, err = d.fs.CreateDirect(name)
 		if err == nil {
 			return f, true, nil
 		}
@@ -57,7 +56,7 @@ func (d *Disk) createTemp() (f *os.File, direct bool, err error) {
 		}
 		d.noDirect.Store(true)
 	}
-	f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err = d.fs.Create(name)
 	return f, false, err
 }
 
@@ -70,7 +69,7 @@ func isNoDirect(err error) bool {
 // writeDirect writes data to f, opened with O_DIRECT: the whole aligned blocks straight from
 // data when data is aligned in memory (pooled network buffers are), the rest through an aligned
 // bounce buffer whose last block is zero-padded; the file is then cut back to len(data).
-func writeDirect(f *os.File, data []byte) error {
+func writeDirect(f File, data []byte) error {
 	n := len(data)
 	off := 0
 	if whole := n &^ (directAlign - 1); whole > 0 && isAligned(data) {

@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
-	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -22,6 +23,9 @@ type DiskOptions struct {
 	// Reserve is the number of bytes to leave free on the filesystem for everything else (the
 	// Raft log, the OS); Put refuses blocks that would eat into it. 0 reserves nothing.
 	Reserve int64
+	// FS is the filesystem the store goes through; nil means OSFS, the real one. Tests pass
+	// store/strictfs to simulate power loss.
+	FS FS
 }
 
 // Disk is a Store on a local filesystem. Blocks live in dir/blocks/<xy>/<cid>.data, where <cid>
@@ -32,7 +36,8 @@ type DiskOptions struct {
 type Disk struct {
 	dir    string
 	opts   DiskOptions
-	lock   *os.File
+	fs     FS
+	lock   io.Closer
 	closed atomic.Bool
 
 	// stripes serialise Put and Delete of one CID (chosen by the digest's last byte), so the
@@ -61,11 +66,14 @@ func OpenDisk(dir string, opts DiskOptions) (*Disk, error) {
 	if opts.Capacity < 0 || opts.Reserve < 0 {
 		return nil, errs.Errorf(op, errs.Invalid, "capacity %d and reserve %d must not be negative", opts.Capacity, opts.Reserve)
 	}
-	d := &Disk{dir: dir, opts: opts, shards: make(map[string]bool)}
+	d := &Disk{dir: dir, opts: opts, fs: opts.FS, shards: make(map[string]bool)}
+	if d.fs == nil {
+		d.fs = OSFS{}
+	}
 	if err := d.prepare(); err != nil {
 		return nil, errs.E(op, ioKind(err), err)
 	}
-	lock, err := lockDir(dir)
+	lock, err := d.fs.Lock(filepath.Join(dir, lockFile))
 	if err != nil {
 		return nil, errs.E(op, errs.Unavailable, err)
 	}
@@ -152,12 +160,12 @@ func (d *Disk) put(ctx context.Context, op string, c cid.Cid, data []byte, verif
 // existing looks at the block already stored at path: its size, whether it exists, and
 // whether it is intact.
 func (d *Disk) existing(c cid.Cid, path string) (size int64, exists, good bool) {
-	b, err := readBlock(path)
+	b, err := d.readBlock(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, false, false
 	}
 	if err != nil {
-		fi, serr := os.Stat(path)
+		fi, serr := d.fs.Stat(path)
 		if serr != nil {
 			return 0, false, false
 		}
@@ -181,7 +189,7 @@ func (d *Disk) Get(ctx context.Context, c cid.Cid) ([]byte, error) {
 	if err := d.check(ctx, op, c); err != nil {
 		return nil, err
 	}
-	b, err := readBlock(d.path(c))
+	b, err := d.readBlock(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, notExist(op, c)
@@ -211,7 +219,7 @@ func (d *Disk) Stat(ctx context.Context, c cid.Cid) (int64, error) {
 	if err := d.check(ctx, op, c); err != nil {
 		return 0, err
 	}
-	fi, err := os.Stat(d.path(c))
+	fi, err := d.fs.Stat(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return 0, notExist(op, c)
@@ -236,17 +244,17 @@ func (d *Disk) Delete(ctx context.Context, c cid.Cid) error {
 // deleteLocked removes c; the caller holds c's stripe lock.
 func (d *Disk) deleteLocked(op string, c cid.Cid) error {
 	path := d.path(c)
-	fi, err := os.Stat(path)
+	fi, err := d.fs.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return errs.E(op, ioKind(err), err)
 	}
-	if err := os.Remove(path); err != nil {
+	if err := d.fs.Remove(path); err != nil {
 		return errs.E(op, ioKind(err), err)
 	}
-	if err := syncDir(d.shardDir(c)); err != nil {
+	if err := d.fs.SyncDir(d.shardDir(c)); err != nil {
 		return errs.E(op, ioKind(err), err)
 	}
 	d.mu.Lock()

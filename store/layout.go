@@ -3,12 +3,11 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multibase"
@@ -55,13 +54,19 @@ func (d *Disk) stripe(c cid.Cid) *sync.Mutex {
 // crash may have left unsynced. Fan-out directories are made on first use (ensureShard):
 // making all 1024 up front costs over a second on some filesystems.
 func (d *Disk) prepare() error {
+	_, err := d.fs.Stat(d.dir)
+	created := errors.Is(err, fs.ErrNotExist)
 	for _, p := range []string{d.dir, filepath.Join(d.dir, tmpDir), filepath.Join(d.dir, blocksDir)} {
-		if err := os.MkdirAll(p, 0o755); err != nil {
+		if err := d.fs.MkdirAll(p); err != nil {
 			return err
 		}
 	}
-	for _, p := range []string{filepath.Join(d.dir, blocksDir), d.dir} {
-		if err := syncDir(p); err != nil {
+	sync := []string{filepath.Join(d.dir, blocksDir), d.dir}
+	if created {
+		sync = append(sync, filepath.Dir(d.dir)) // else a power cut may take the new store away
+	}
+	for _, p := range sync {
+		if err := d.fs.SyncDir(p); err != nil {
 			return err
 		}
 	}
@@ -78,12 +83,12 @@ func (d *Disk) ensureShard(c cid.Cid) error {
 	if d.shards[name] {
 		return nil
 	}
-	err := os.Mkdir(filepath.Join(d.dir, blocksDir, name), 0o755)
+	err := d.fs.Mkdir(filepath.Join(d.dir, blocksDir, name))
 	if err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
 	if err == nil {
-		if err := syncDir(filepath.Join(d.dir, blocksDir)); err != nil {
+		if err := d.fs.SyncDir(filepath.Join(d.dir, blocksDir)); err != nil {
 			return err
 		}
 	}
@@ -91,35 +96,21 @@ func (d *Disk) ensureShard(c cid.Cid) error {
 	return nil
 }
 
-// lockDir takes an exclusive, non-blocking flock on dir/LOCK; the kernel drops it when the
-// process dies, so a crash never leaves the store locked.
-func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("store directory %s is in use by another process (%v); stop it first", dir, err)
-	}
-	return f, nil
-}
-
 // cleanTmp removes temporary files left by writes a crash interrupted. They were never
 // renamed into blocks/, so no reader ever saw them.
 func (d *Disk) cleanTmp() error {
 	dir := filepath.Join(d.dir, tmpDir)
-	ents, err := os.ReadDir(dir)
+	ents, err := d.fs.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range ents {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+		if err := d.fs.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
 	}
 	if len(ents) > 0 {
-		return syncDir(dir)
+		return d.fs.SyncDir(dir)
 	}
 	return nil
 }
@@ -135,7 +126,7 @@ func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			d.fs.Remove(f.Name())
 		}
 	}()
 	if direct {
@@ -143,7 +134,7 @@ func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
 		if err != nil && isNoDirect(err) {
 			d.noDirect.Store(true)
 			f.Close()
-			os.Remove(f.Name())
+			d.fs.Remove(f.Name())
 			return d.write(c, path, data)
 		}
 	} else {
@@ -161,27 +152,17 @@ func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
 	if err := d.ensureShard(c); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := d.fs.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(d.shardDir(c))
-}
-
-// syncDir fsyncs a directory, making the creation, rename or removal of its entries durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return d.fs.SyncDir(d.shardDir(c))
 }
 
 // walk calls fn for every block file, one fan-out directory at a time. Files that are not
 // named like blocks are skipped.
 func (d *Disk) walk(ctx context.Context, fn func(c cid.Cid, size int64) error) error {
 	root := filepath.Join(d.dir, blocksDir)
-	shards, err := os.ReadDir(root)
+	shards, err := d.fs.ReadDir(root)
 	if err != nil {
 		return err
 	}
@@ -200,7 +181,7 @@ func (d *Disk) walk(ctx context.Context, fn func(c cid.Cid, size int64) error) e
 }
 
 func (d *Disk) walkShard(ctx context.Context, dir string, fn func(c cid.Cid, size int64) error) error {
-	ents, err := os.ReadDir(dir)
+	ents, err := d.fs.ReadDir(dir)
 	if err != nil {
 		return err
 	}

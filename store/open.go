@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/ipfs/go-cid"
 
@@ -34,7 +33,7 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 	if err := d.check(ctx, op, c); err != nil {
 		return nil, 0, err
 	}
-	f, err := os.Open(d.path(c))
+	f, err := d.fs.Open(d.path(c))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0, notExist(op, c)
@@ -56,8 +55,8 @@ func (d *Disk) OpenUnverified(ctx context.Context, c cid.Cid) (Block, int64, err
 // readBlock reads a block file into a buffer of its exact size, refusing files larger than
 // MaxBlockSize. Reads go through the page cache (kernel readahead, hot blocks cached): reading
 // with O_DIRECT was measured slower (see direct.go).
-func readBlock(path string) ([]byte, error) {
-	f, err := os.Open(path)
+func (d *Disk) readBlock(path string) ([]byte, error) {
+	f, err := d.fs.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"math"
-	"syscall"
 
 	"github.com/ipfs/go-cid"
 	"github.com/meridian-fed/meridian/errs"
@@ -12,15 +10,11 @@ import (
 // fsFree returns the bytes the filesystem still lets an unprivileged writer use, minus the
 // configured reserve.
 func (d *Disk) fsFree() (int64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(d.dir, &st); err != nil {
+	avail, err := d.fs.Free(d.dir)
+	if err != nil {
 		return 0, err
 	}
-	avail := uint64(st.Bavail) * uint64(st.Bsize)
-	if avail > math.MaxInt64 {
-		avail = math.MaxInt64
-	}
-	return int64(avail) - d.opts.Reserve, nil
+	return avail - d.opts.Reserve, nil
 }
 
 // freeLocked is what a new block may use: the filesystem's free space and the capacity left,

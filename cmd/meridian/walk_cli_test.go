@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 )
@@ -54,27 +53,6 @@ func TestGetOutputChecked(t *testing.T) {
 	r = e.admin("get", p, "-o", missing).wantCode(t, exitUsage)
 	if want := "cannot write " + missing + ": directory " + e.dir + "/no/such/dir: no such file or directory"; !strings.Contains(r.err.Error(), want) {
 		t.Errorf("-o in a missing dir: %v, want %q", r.err, want)
-	}
-}
-
-// TestPutUnreadableFile: a missing or unreadable FILE is named with what to do about it.
-func TestPutUnreadableFile(t *testing.T) {
-	e := newCLIEnv(t)
-	missing := e.dir + "/absent.bin"
-	r := e.admin("put", missing, "--catalog", "open").wantCode(t, exitNotFound)
-	if want := missing + " does not exist: check the path"; !strings.Contains(r.err.Error(), want) {
-		t.Errorf("missing file: %v", r.err)
-	}
-	if os.Geteuid() == 0 {
-		t.Skip("root reads files whatever their mode")
-	}
-	locked := e.writeFile("locked.bin", []byte("x"))
-	if err := os.Chmod(locked, 0); err != nil {
-		t.Fatal(err)
-	}
-	r = e.admin("put", locked, "--catalog", "open").wantCode(t, exitUsage)
-	if want := "you may not read " + locked + ": make it readable"; !strings.Contains(r.err.Error(), want) {
-		t.Errorf("unreadable file: %v", r.err)
 	}
 }
 

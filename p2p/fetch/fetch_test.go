@@ -220,13 +220,21 @@ func TestStatsPreferFastPeer(t *testing.T) {
 	if s.Expect("fast", 1<<20) >= s.Expect("slow", 1<<20) {
 		t.Errorf("fast %v not below slow %v", s.Expect("fast", 1<<20), s.Expect("slow", 1<<20))
 	}
+	// The hedge delay is at least mult times the expected time (before any failure, which
+	// raises Expect but not the hedge delay).
 	before := s.Expect("fast", 1<<20)
+	if h := s.HedgeAfter("fast", 1<<20, 2); h < 2*before {
+		t.Errorf("hedge delay %v below twice the expected %v", h, before)
+	}
 	s.Fail("fast")
 	if s.Expect("fast", 1<<20) <= before {
 		t.Error("a failure did not raise the expected time")
 	}
-	if h := s.HedgeAfter("fast", 1<<20, 2); h < 2*s.Expect("fast", 1<<20)/2 {
-		t.Errorf("hedge delay %v below the multiple", h)
+	// With too little history for a p90, the delay is exactly the multiple.
+	s.Observe("new", 1<<20, 50*time.Millisecond)
+	e := s.Expect("new", 1<<20)
+	if h := s.HedgeAfter("new", 1<<20, 3); h < 3*e || h > 3*e+time.Microsecond {
+		t.Errorf("hedge delay %v for a peer with one observation, want 3 × %v", h, e)
 	}
 }
 
