@@ -90,7 +90,7 @@ func (n *Node) route(ctx context.Context, op string, req *request) (*response, e
 			resp, err = n.callSlotted(ctx, leader, req)
 		}
 		retry := errs.Is(err, errs.NotLeader) || errors.Is(err, errNotSent) ||
-			((req.op == opReadIndex || req.op == opProbeIndex) && errs.Is(err, errs.Unavailable) && !errors.Is(err, errStoppedSentinel))
+			(idempotent(req.op) && errs.Is(err, errs.Unavailable) && !errors.Is(err, errStoppedSentinel))
 		if !retry {
 			return resp, err
 		}
@@ -104,6 +104,19 @@ func (n *Node) route(ctx context.Context, op string, req *request) (*response, e
 			return nil, errStopped(op)
 		}
 	}
+}
+
+// idempotent reports whether a request may be sent again when its outcome is unknown (the
+// leader lost its leadership while committing it): reads change nothing, and raft's
+// configuration changes converge (adding a server that is already there, or removing one that
+// is gone, leaves the configuration as asked). Without this a join whose AddVoter met an
+// election failed although a retry would have succeeded at once.
+func idempotent(o op) bool {
+	switch o {
+	case opReadIndex, opProbeIndex, opAddVoter, opAddNonvoter, opRemoveServer:
+		return true
+	}
+	return false
 }
 
 // serveLocal executes req against the local raft, which refuses with NotLeader unless it leads.
