@@ -78,6 +78,7 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, sub Subject
 	if err != nil {
 		return err
 	}
+	s.pageBudget(p)
 	return writePage(w, p)
 }
 
@@ -102,6 +103,7 @@ func (s *server) search(w http.ResponseWriter, r *http.Request, sub Subject) err
 	if err != nil {
 		return err
 	}
+	s.pageBudget(p)
 	return writePage(w, p)
 }
 

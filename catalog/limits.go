@@ -25,7 +25,8 @@ const (
 
 // CheckPublishText applies the publication limits to an object's name, metadata and activity
 // parameters: sizes within the limits above, no control characters (C0, C1, DEL: terminal
-// escapes) in the name, the meta keys or values and the parameters, and no bidirectional
+// escapes; values may hold tabs and line feeds) in the name, the meta keys or values and the
+// parameters, and no bidirectional
 // controls (which make a name read differently from what it is) in the name or the keys. It is
 // pure and deterministic; errors are of kind Invalid and name the field at fault.
 func CheckPublishText(name string, meta map[string]any, params map[string]string) error {
@@ -138,14 +139,17 @@ func tooMany(entries int) error {
 	return nil
 }
 
-// plainText refuses control characters (C0, DEL, C1) and, when noBidi, the Unicode
-// bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
-func plainText(s string, noBidi bool) error {
+// plainText refuses control characters (C0, DEL, C1) and, when name (a name or a key), the
+// Unicode bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
+// Values (not names) may hold tabs and line feeds, as multi-line descriptions do; carriage
+// returns, which let text overwrite a terminal line, and escapes are refused everywhere.
+func plainText(s string, name bool) error {
 	for _, c := range s {
 		switch {
+		case !name && (c == '\t' || c == '\n'):
 		case unicode.IsControl(c):
 			return fmt.Errorf("contains the control character %U; control characters are not allowed", c)
-		case noBidi && unicode.Is(unicode.Bidi_Control, c):
+		case name && unicode.Is(unicode.Bidi_Control, c):
 			return fmt.Errorf("contains the bidirectional control %U, which makes text display differently from what it is", c)
 		}
 	}
