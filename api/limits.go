@@ -271,21 +271,22 @@ func (s *server) slowError() error {
 			max(1, int64(float64(s.limits.BodyMinRate)*s.limits.BodyWindow.Seconds())), s.limits.BodyWindow, s.limits.BodyMinRate, s.limits.BodyWindow)}
 }
 
-// pageBudget trims p so its objects' JSON stays within MaxPageBytes, keeping at least one;
-// a trimmed page's next cursor points after its last object.
-func (s *server) pageBudget(p *ObjectPage) {
+// fitPage keeps a listing or search page within MaxPageBytes: when p's objects would take
+// more, it asks the backend again (again) for only as many as fit, at least one, so the
+// backend still makes the next cursor. Objects are immutable and listed in a stable order, so
+// the shorter page holds the same first objects.
+func (s *server) fitPage(p *ObjectPage, again func(limit int) (*ObjectPage, error)) (*ObjectPage, error) {
 	if p == nil {
-		return
+		return p, nil
 	}
 	total := 0
 	for i := range p.Objects {
 		total += jsonLen(&p.Objects[i]) + 1
 		if total > s.limits.MaxPageBytes && i > 0 {
-			p.Objects = p.Objects[:i]
-			p.Next = strconv.FormatUint(p.Objects[i-1].PublishIndex, 10)
-			return
+			return again(i)
 		}
 	}
+	return p, nil
 }
 
 // jsonLen is the length of v's JSON encoding (0 if it has none).
