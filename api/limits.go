@@ -16,28 +16,29 @@ import (
 )
 
 // Limits bound what one caller can make a node do; docs/api.md "Limits per caller" states
-// them. The zero value of each field selects its default.
+// them. The zero value of each field selects its default. The mapstructure tags name them in
+// a node's configuration file (under api_limits).
 type Limits struct {
 	// PerCaller is how many expensive requests (listings, search, content reads, provenance,
 	// verify) one caller (an authenticated user, or a remote IP for anonymous requests) may
 	// have in progress at once; more answer 429 with Retry-After (0: DefaultPerCaller).
-	PerCaller int
+	PerCaller int `mapstructure:"per_caller"`
 	// RequestTimeout is the deadline of every request but the streams (uploads, content,
 	// events, verify with content); a request still waiting then answers 503 unavailable with
 	// the reason (0: DefaultRequestTimeout).
-	RequestTimeout time.Duration
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
 	// BodyWindow and BodyMinRate govern upload bodies instead: each BodyWindow of time spent
 	// waiting for the body must bring at least BodyWindow×BodyMinRate bytes, or the upload is
 	// cut with 408 (0: DefaultBodyWindow, DefaultBodyMinRate bytes per second).
-	BodyWindow  time.Duration
-	BodyMinRate int64
+	BodyWindow  time.Duration `mapstructure:"body_window"`
+	BodyMinRate int64         `mapstructure:"body_min_rate"`
 	// MaxHeaderBytes caps a request's URL and header fields; more answer 431 as JSON
 	// (0: DefaultMaxHeaderBytes). Beyond net/http's own limit (http.Server.MaxHeaderBytes,
 	// 1 MiB by default) Go answers 431 in plain text before any handler runs.
-	MaxHeaderBytes int
+	MaxHeaderBytes int `mapstructure:"max_header_bytes"`
 	// MaxPageBytes caps the JSON of the objects of one listing or search page; a page that
 	// would be larger ends early with a next cursor (0: DefaultMaxPageBytes).
-	MaxPageBytes int
+	MaxPageBytes int `mapstructure:"max_page_bytes"`
 }
 
 // Defaults of Limits.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -36,6 +37,10 @@ type Config struct {
 
 	// Logger is injected by the caller; nil means a text logger on stderr at LogLevel.
 	Logger *slog.Logger `mapstructure:"-"`
+
+	// APILimits bound what one API caller can make the node do (zero fields: api's
+	// defaults; docs/api.md "Limits per caller"); node.yaml sets them under api_limits.
+	APILimits api.Limits `mapstructure:"api_limits"`
 }
 
 // DefaultConfig returns a config for a node whose data lives in dir.

@@ -217,10 +217,10 @@ func (n *Node) openAPI(context.Context) error {
 		return errs.Errorf("node.openAPI", errs.Unavailable, "listen on %s: %v; pick another api_addr", n.cfg.APIAddr, err)
 	}
 	n.apiLn = ln
-	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api")})
+	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api"), Limits: n.cfg.APILimits})
 	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	n.goFunc(func() {
-		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := n.httpSrv.Serve(api.JSONErrors(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) { // plain HTTP: JSONErrors applies
 			n.log.Error("api server stopped", "err", err)
 		}
 	})
