@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,9 +128,13 @@ func (s *server) deadlineError(r *http.Request, err error) error {
 	if context.Cause(r.Context()) != errDeadline {
 		return err
 	}
+	// the backend's own reason, unless it only says that the deadline passed
+	why := publicMessage(err)
+	if strings.HasSuffix(why, context.DeadlineExceeded.Error()) {
+		why = "its catalog replica could not confirm it is up to date; it may be cut off from the Raft leader"
+	}
 	return errs.Errorf("api.deadline", errs.Unavailable,
-		"the node could not answer within %s (%s); its catalog replica may be cut off from the Raft leader: retry later or ask another node",
-		s.limits.RequestTimeout, publicMessage(err))
+		"the node could not answer within %s (%s): retry later or ask another node", s.limits.RequestTimeout, why)
 }
 
 // limited runs h holding one of the caller's PerCaller slots when the route is expensive.
