@@ -177,3 +177,18 @@ func checkRecordLimits(op string, raw []byte, rec *pid.Record) error {
 	}
 	return CheckPublishText(rec.Name, rec.Meta, params)
 }
+
+// CutBytes returns p cut after the objects whose records together stay within max bytes (at
+// least one object), with Next pointing after the last one kept; a page within max is
+// returned as it is. A node uses it to bound the memory and the answer of one listing before
+// it decodes the records.
+func (p Page) CutBytes(max int) Page {
+	total := 0
+	for i, o := range p.Objects {
+		total += len(o.Record)
+		if total > max && i > 0 {
+			return page(p.Objects[:i], true)
+		}
+	}
+	return p
+}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,4 +91,48 @@ func bigList() []any {
 		l[i] = strings.Repeat("y", 800)
 	}
 	return l
+}
+
+func TestPageCutBytes(t *testing.T) {
+	f := newFixture(t)
+	f.catalog("landsat", "nchc", "members:aist")
+	for i := range 10 {
+		if _, r := f.publish("nchc-pub", "landsat", fmt.Sprintf("o%d", i), map[string]any{"pad": strings.Repeat("p", 1000)}, "aist", "nchc"); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	size := 0
+	if p, err := f.s.List("landsat", "", 1); err == nil && len(p.Objects) == 1 {
+		size = len(p.Objects[0].Record)
+	}
+	seen, cursor, pages := map[uint64]bool{}, "", 0
+	for {
+		p, err := f.s.List("landsat", cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p = p.CutBytes(3*size + size/2) // three records a page
+		if len(p.Objects) > 3 || len(p.Objects) == 0 {
+			t.Fatalf("page of %d objects", len(p.Objects))
+		}
+		for _, o := range p.Objects {
+			if seen[o.Index] {
+				t.Fatalf("index %d twice", o.Index)
+			}
+			seen[o.Index] = true
+		}
+		pages++
+		if p.Next == "" {
+			break
+		}
+		cursor = p.Next
+	}
+	if len(seen) != 10 || pages != 4 {
+		t.Fatalf("%d objects in %d pages", len(seen), pages)
+	}
+	// one object larger than the budget still comes, alone
+	p, _ := f.s.List("landsat", "", 100)
+	if c := p.CutBytes(1); len(c.Objects) != 1 || c.Next == "" {
+		t.Fatalf("tiny budget: %d objects, next %q", len(c.Objects), c.Next)
+	}
 }
