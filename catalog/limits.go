@@ -23,6 +23,13 @@ const (
 	metaLimitAdvice = "; keep large metadata in an object of its own and name its PID in derived_from"
 )
 
+// LimitsSince is the leader time (unix nanoseconds; 2026-12-06T00:00:00Z) from which Publish
+// applies the publication limits when it applies a command. Older versions accepted any size,
+// and a committed log must replay to the state it made (see docs/catalog.md, "rules added
+// after commands were committed"): a publication stamped before it is applied as they applied
+// it. Check (proposing) applies the limits whatever the time.
+const LimitsSince int64 = 1796515200 * 1e9
+
 // CheckPublishText applies the publication limits to an object's name, metadata and activity
 // parameters: sizes within the limits above, no control characters (C0, C1, DEL: terminal
 // escapes; values may hold tabs and line feeds) in the name, the meta keys or values and the
@@ -166,8 +173,12 @@ func jsonSize(v any) int {
 	return len(b)
 }
 
-// checkRecordLimits applies CheckPublishText and MaxRecordBytes to a verified record.
-func checkRecordLimits(op string, raw []byte, rec *pid.Record) error {
+// checkRecordLimits applies CheckPublishText and MaxRecordBytes to a verified record, when
+// proposing or for a command stamped from LimitsSince on.
+func checkRecordLimits(op string, x *exec, raw []byte, rec *pid.Record) error {
+	if !x.proposing && x.cmd.Time < LimitsSince {
+		return nil
+	}
 	if len(raw) > MaxRecordBytes {
 		return invalid(op, "the record is %d bytes, more than the limit of %d%s", len(raw), MaxRecordBytes, metaLimitAdvice)
 	}

@@ -60,6 +60,7 @@ func TestCheckPublishText(t *testing.T) {
 func TestPublishLimitsInFSM(t *testing.T) {
 	f := newFixture(t)
 	f.catalog("landsat", "nchc", "members:aist")
+	f.time = LimitsSince // commands from now on are stamped after the limits began
 	big := map[string]any{}
 	for i := range 5 {
 		big[string(rune('a'+i))] = strings.Repeat("x", 4000)
@@ -134,5 +135,21 @@ func TestPageCutBytes(t *testing.T) {
 	p, _ := f.s.List("landsat", "", 100)
 	if c := p.CutBytes(1); len(c.Objects) != 1 || c.Next == "" {
 		t.Fatalf("tiny budget: %d objects, next %q", len(c.Objects), c.Next)
+	}
+}
+
+// TestPublishLimitsReplay: a publication over the limits that an older version committed
+// (stamped before LimitsSince) replays as it did, while Check refuses it when proposing.
+func TestPublishLimitsReplay(t *testing.T) {
+	f := newFixture(t)
+	f.catalog("landsat", "nchc", "members:aist")
+	p, rec := f.record("nchc-pub", "nchc-pub", "landsat", "old.tif", map[string]any{"note": "\x1b[2J"})
+	body := &Publish{PID: p.String(), Record: rec, Manifest: manifestCID("old"), Keys: keysFor("aist", "nchc")}
+	b := f.encode("nchc-pub", body)
+	if err := f.s.Check(b); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("Check of an old over-limit publication: %v, want invalid", err)
+	}
+	if r := f.applyBytes(b); r.Err != nil {
+		t.Fatalf("replay of a publication an older version accepted: %v", r.Err)
 	}
 }
