@@ -88,8 +88,9 @@ var expensiveRoutes = map[string]bool{
 }
 
 // streams are the routes governed by the body rate or by the client's own pace instead of
-// RequestTimeout: they may rightly run for hours.
+// RequestTimeout: they may rightly run for hours. An admin's scrub re-hashes the whole store.
 var streams = map[string]bool{
+	"POST /v1/scrub":                   true,
 	"PUT /v1/catalogs/{name}/objects":  true,
 	"POST /v1/catalogs/{name}/objects": true,
 	"GET /v1/catalogs/{name}/events":   true,
