@@ -24,6 +24,10 @@ type Limits struct {
 	// verify) one caller (an authenticated user, or a remote IP for anonymous requests) may
 	// have in progress at once; more answer 429 with Retry-After (0: DefaultPerCaller).
 	PerCaller int `mapstructure:"per_caller"`
+	// PerCallerUploads is how many uploads one caller may have in progress at once; each
+	// holds a publish pipeline (stripes in flight to their holders). More answer 429
+	// (0: DefaultPerCallerUploads).
+	PerCallerUploads int `mapstructure:"per_caller_uploads"`
 	// RequestTimeout is the deadline of every request but the streams (uploads, content,
 	// events, verify with content); a request still waiting then answers 503 unavailable with
 	// the reason (0: DefaultRequestTimeout).
@@ -44,17 +48,21 @@ type Limits struct {
 
 // Defaults of Limits.
 const (
-	DefaultPerCaller      = 8
-	DefaultRequestTimeout = 30 * time.Second
-	DefaultBodyWindow     = 30 * time.Second
-	DefaultBodyMinRate    = 1 << 10 // bytes per second
-	DefaultMaxHeaderBytes = 256 << 10
-	DefaultMaxPageBytes   = 4 << 20
+	DefaultPerCaller        = 8
+	DefaultPerCallerUploads = 4
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultBodyWindow       = 30 * time.Second
+	DefaultBodyMinRate      = 1 << 10 // bytes per second
+	DefaultMaxHeaderBytes   = 256 << 10
+	DefaultMaxPageBytes     = 4 << 20
 )
 
 func (l Limits) withDefaults() Limits {
 	if l.PerCaller <= 0 {
 		l.PerCaller = DefaultPerCaller
+	}
+	if l.PerCallerUploads <= 0 {
+		l.PerCallerUploads = DefaultPerCallerUploads
 	}
 	if l.RequestTimeout <= 0 {
 		l.RequestTimeout = DefaultRequestTimeout
@@ -138,15 +146,29 @@ func (s *server) deadlineError(r *http.Request, err error) error {
 		"the node could not answer within %s (%s): retry later or ask another node", s.limits.RequestTimeout, why)
 }
 
-// limited runs h holding one of the caller's PerCaller slots when the route is expensive.
+// uploadRoutes each hold one of the caller's PerCallerUploads slots while they run.
+var uploadRoutes = map[string]bool{
+	"PUT /v1/catalogs/{name}/objects":  true,
+	"POST /v1/catalogs/{name}/objects": true,
+}
+
+// limited runs h holding one of the caller's slots when the route is expensive or an upload.
 func (s *server) limited(h handlerFunc, w http.ResponseWriter, r *http.Request, sub Subject) error {
-	if expensiveRoutes[r.Pattern] {
-		release, err := s.callers.acquire(callerKey(r, sub), s.limits.PerCaller)
-		if err != nil {
-			return err
-		}
-		defer release()
+	var release func()
+	var err error
+	switch {
+	case expensiveRoutes[r.Pattern]:
+		release, err = s.callers.acquire(callerKey(r, sub), s.limits.PerCaller,
+			"expensive requests (listings, searches, downloads, provenance, verify)")
+	case uploadRoutes[r.Pattern]:
+		release, err = s.callers.acquire("upload "+callerKey(r, sub), s.limits.PerCallerUploads, "uploads")
+	default:
+		return h(w, r, sub)
 	}
+	if err != nil {
+		return err
+	}
+	defer release()
 	return h(w, r, sub)
 }
 
@@ -169,7 +191,7 @@ type callers struct {
 }
 
 // acquire takes one of key's limit slots, or answers 429 when all are taken.
-func (c *callers) acquire(key string, limit int) (release func(), err error) {
+func (c *callers) acquire(key string, limit int, what string) (release func(), err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.running == nil {
@@ -178,7 +200,7 @@ func (c *callers) acquire(key string, limit int) (release func(), err error) {
 	if c.running[key] >= limit {
 		return nil, &statusError{status: http.StatusTooManyRequests,
 			err: errs.Errorf("api.limit", errs.Unavailable,
-				"you already have %d expensive requests (listings, searches, downloads, provenance, verify) in progress on this node, the limit per caller; wait for one to finish, then retry", limit),
+				"you already have %d %s in progress on this node, the limit per caller; wait for one to finish, then retry", limit, what),
 			header: http.Header{"Retry-After": {"1"}}}
 	}
 	c.running[key]++

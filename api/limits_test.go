@@ -355,3 +355,51 @@ func TestUploadBodyMinimumRate(t *testing.T) {
 		t.Fatalf("fair upload: %s %s", status, body)
 	}
 }
+
+// TestPerCallerUploads: a caller's uploads beyond PerCallerUploads answer 429 before their
+// body is read; the first one, in progress, completes.
+func TestPerCallerUploads(t *testing.T) {
+	f, ts := newTestServer(t, Options{Limits: Limits{PerCallerUploads: 1}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	first := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "PUT", ts.URL+"/v1/catalogs/open/objects?name=a", pr)
+		req.Header.Set("Authorization", "Bearer admin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	if _, err := pw.Write([]byte("part")); err != nil { // returns once the handler has read it
+		t.Fatal(err)
+	}
+	body := &countingReader{r: strings.NewReader("second")}
+	req, _ := http.NewRequestWithContext(ctx, "PUT", ts.URL+"/v1/catalogs/open/objects?name=b", body)
+	req.Header.Set("Authorization", "Bearer admin")
+	req.Header.Set("Expect", "100-continue")
+	req.ContentLength = 6
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || errorCode(t, string(b)) != "unavailable" || !strings.Contains(string(b), "uploads") {
+		t.Fatalf("second upload: %d %s", resp.StatusCode, b)
+	}
+	if body.n.Load() != 0 {
+		t.Fatalf("the refused upload's body was read (%d bytes)", body.n.Load())
+	}
+	pw.Close()
+	if code := <-first; code != http.StatusCreated {
+		t.Fatalf("first upload: %d", code)
+	}
+	if f.published != 1 {
+		t.Fatalf("%d published", f.published)
+	}
+}
