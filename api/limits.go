@@ -21,6 +21,9 @@ type Limits struct {
 	// holds a publish pipeline (stripes in flight to their holders). More answer 429
 	// (0: DefaultPerCallerUploads).
 	PerCallerUploads int `mapstructure:"per_caller_uploads"`
+	// PerCallerEvents is how many event streams (GET /v1/catalogs/{name}/events) one caller
+	// may hold open at once; more answer 429 (0: DefaultPerCallerEvents).
+	PerCallerEvents int `mapstructure:"per_caller_events"`
 	// RequestTimeout is the deadline of every request but the streams (uploads, content,
 	// events, verify with content); a request still waiting then answers 503 unavailable with
 	// the reason (0: DefaultRequestTimeout).
@@ -43,6 +46,7 @@ type Limits struct {
 const (
 	DefaultPerCaller        = 8
 	DefaultPerCallerUploads = 4
+	DefaultPerCallerEvents  = 16
 	DefaultRequestTimeout   = 30 * time.Second
 	DefaultBodyWindow       = 30 * time.Second
 	DefaultBodyMinRate      = 1 << 10 // bytes per second
@@ -56,6 +60,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.PerCallerUploads <= 0 {
 		l.PerCallerUploads = DefaultPerCallerUploads
+	}
+	if l.PerCallerEvents <= 0 {
+		l.PerCallerEvents = DefaultPerCallerEvents
 	}
 	if l.RequestTimeout <= 0 {
 		l.RequestTimeout = DefaultRequestTimeout
@@ -94,7 +101,8 @@ var uploadRoutes = map[string]bool{
 	"POST /v1/catalogs/{name}/objects": true,
 }
 
-// limited runs h holding one of the caller's slots when the route is expensive or an upload.
+// limited runs h holding one of the caller's slots when the route is expensive, an upload or
+// an event stream (three separate counts).
 func (s *server) limited(h handlerFunc, w http.ResponseWriter, r *http.Request, sub Subject) error {
 	var release func()
 	var err error
@@ -104,6 +112,8 @@ func (s *server) limited(h handlerFunc, w http.ResponseWriter, r *http.Request, 
 			"expensive requests (listings, searches, downloads, provenance, verify)")
 	case uploadRoutes[r.Pattern]:
 		release, err = s.callers.acquire("upload "+callerKey(r, sub), s.limits.PerCallerUploads, "uploads")
+	case r.Pattern == "GET /v1/catalogs/{name}/events":
+		release, err = s.callers.acquire("events "+callerKey(r, sub), s.limits.PerCallerEvents, "open event streams")
 	default:
 		return h(w, r, sub)
 	}

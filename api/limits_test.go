@@ -403,3 +403,63 @@ func TestPerCallerUploads(t *testing.T) {
 		t.Fatalf("%d published", f.published)
 	}
 }
+
+// TestPerCallerEvents: a caller's event streams beyond PerCallerEvents answer 429; closing one
+// frees its slot.
+func TestPerCallerEvents(t *testing.T) {
+	f, ts := newTestServer(t, Options{Limits: Limits{PerCallerEvents: 2}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	open := func() (*http.Response, context.CancelFunc) {
+		sctx, scancel := context.WithCancel(ctx)
+		req, _ := http.NewRequestWithContext(sctx, "GET", ts.URL+"/v1/catalogs/open/events", nil)
+		req.Header.Set("Authorization", "Bearer admin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			scancel()
+			t.Fatal(err)
+		}
+		return resp, func() { scancel(); resp.Body.Close() }
+	}
+	var closers []context.CancelFunc
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	for range 2 {
+		resp, stop := open()
+		closers = append(closers, stop)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %d", resp.StatusCode)
+		}
+		<-f.subscribed
+	}
+	resp, stop := open()
+	b, _ := io.ReadAll(resp.Body)
+	stop()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(b), "event streams") {
+		t.Fatalf("third stream: %d %s", resp.StatusCode, b)
+	}
+	closers[0]()
+	err := waitUntil(ctx, func() bool {
+		resp, stop := open()
+		defer stop()
+		return resp.StatusCode == http.StatusOK
+	})
+	if err != nil {
+		t.Fatal("the slot of a closed stream never came back")
+	}
+}
+
+// waitUntil polls cond until it holds or ctx ends.
+func waitUntil(ctx context.Context, cond func() bool) error {
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
