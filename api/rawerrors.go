@@ -46,6 +46,15 @@ func (c jsonErrConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// CloseWrite lets net/http half-close the connection after its own error answers (it does so
+// to avoid a reset that would lose the answer while the client is still sending).
+func (c jsonErrConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // rawErrorHeaders is what net/http puts between the status line and the text of the answers
 // it writes without a handler (net/http's conn.serve); a handler's answer always has other
 // headers (Date) before Content-Type, so it never takes this form.
