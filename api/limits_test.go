@@ -208,6 +208,7 @@ func TestUploadMetaLimitsBeforeBody(t *testing.T) {
 		"bidi in name":     {Name: "report\u202efdp.exe"},
 		"escape in name":   {Name: "a\x1bb"},
 		"long value":       {Name: "x", Meta: map[string]string{"k": strings.Repeat("v", 5000)}},
+		"bidi in activity": {Name: "x", Activity: &Activity{Name: "run", Software: "tool\u202ev1"}},
 	} {
 		hdr, err := EncodeMetaHeader(req)
 		if err != nil {

@@ -70,8 +70,14 @@ func checkLimits(req PublishRequest) error {
 		}
 	}
 	var params map[string]string
-	if req.Activity != nil {
-		params = req.Activity.Params
+	if a := req.Activity; a != nil {
+		params = a.Params
+		if err := catalog.CheckLabel("activity name", a.Name); err != nil {
+			return err
+		}
+		if err := catalog.CheckLabel("activity software", a.Software); err != nil {
+			return err
+		}
 	}
 	return catalog.CheckPublishText(req.Name, meta, params)
 }

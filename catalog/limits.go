@@ -61,6 +61,15 @@ func CheckPublishText(name string, meta map[string]any, params map[string]string
 	return nil
 }
 
+// CheckLabel refuses control characters and bidirectional controls in a short label of a
+// publication (the activity's name and software), as in names; what names it in the error.
+func CheckLabel(what, s string) error {
+	if err := plainText(s, true); err != nil {
+		return invalid("catalog.CheckLabel", "%s %q: %v", what, s, err)
+	}
+	return nil
+}
+
 // checkMetaLimits checks meta's size, its keys and its string values.
 func checkMetaLimits(meta map[string]any) error {
 	if len(meta) == 0 {
@@ -183,8 +192,14 @@ func checkRecordLimits(op string, x *exec, raw []byte, rec *pid.Record) error {
 		return invalid(op, "the record is %d bytes, more than the limit of %d%s", len(raw), MaxRecordBytes, metaLimitAdvice)
 	}
 	var params map[string]string
-	if rec.Activity != nil {
-		params = rec.Activity.Params
+	if a := rec.Activity; a != nil {
+		params = a.Params
+		if err := CheckLabel("activity name", a.Name); err != nil {
+			return err
+		}
+		if err := CheckLabel("activity software", a.Software); err != nil {
+			return err
+		}
 	}
 	return CheckPublishText(rec.Name, rec.Meta, params)
 }

@@ -57,6 +57,14 @@ func TestCheckPublishText(t *testing.T) {
 
 // TestPublishLimitsInFSM checks that the state machine itself refuses records over the limits,
 // as a forwarded or crafted command would carry them.
+func TestCheckLabel(t *testing.T) {
+	for s, ok := range map[string]bool{"ndvi": true, "gdal 3.8 ü": true, "a\x1bb": false, "a\u2067b": false, "a\nb": false} {
+		if err := CheckLabel("activity name", s); (err == nil) != ok {
+			t.Errorf("%q: %v, want ok=%v", s, err, ok)
+		}
+	}
+}
+
 func TestPublishLimitsInFSM(t *testing.T) {
 	f := newFixture(t)
 	f.catalog("landsat", "nchc", "members:aist")
