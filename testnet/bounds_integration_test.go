@@ -29,7 +29,7 @@ func TestIntegrationBounds(t *testing.T) {
 	defer cancel()
 	const deadline = 3 * time.Second
 	c, err := Start(ctx, Options{Dir: t.TempDir(), StripeSize: stripe, Tune: func(cfg *node.Config) {
-		cfg.APILimits = api.Limits{RequestTimeout: deadline, MaxPageBytes: 64 << 10}
+		cfg.APILimits = api.Limits{RequestTimeout: deadline, MaxPageBytes: 64 << 10, BodyWindow: time.Second, BodyMinRate: 16 << 10}
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +108,18 @@ func TestIntegrationBounds(t *testing.T) {
 		}
 	}
 
+	// an upload whose body stops after one byte is cut with 408 after the body window
+	meta, _ := api.EncodeMetaHeader(api.PublishRequest{Name: "stalled.bin"})
+	start := time.Now()
+	resp := rawAnswer(t, c.Endpoint(0), fmt.Sprintf("PUT /v1/catalogs/default/objects HTTP/1.1\r\nHost: x\r\n"+
+		"Authorization: Bearer %s\r\n%s: %s\r\nContent-Length: 1048576\r\n\r\nx", c.Token, api.MetaHeader, meta))
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(b), `"invalid"`) || time.Since(start) > 15*time.Second {
+		t.Fatalf("stalled upload: %d after %s: %s", resp.StatusCode, time.Since(start), b)
+	}
+	t.Logf("stalled upload cut after %s", time.Since(start))
+
 	// a node cut off from every other answers within its deadline, with 503
 	const victim = 4
 	c.Partition([]int{0, 1, 2, 3}, []int{victim})
@@ -118,7 +130,7 @@ func TestIntegrationBounds(t *testing.T) {
 	}
 	lctx, lcancel := context.WithTimeout(ctx, deadline+10*time.Second)
 	defer lcancel()
-	start := time.Now()
+	start = time.Now()
 	_, err = only.List(lctx, "default", "", 10)
 	if took := time.Since(start); !errs.Is(err, errs.Unavailable) || took > deadline+5*time.Second {
 		t.Fatalf("listing on a cut-off node: %v after %s, want unavailable within %s", err, took, deadline)
