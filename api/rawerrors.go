@@ -17,9 +17,10 @@ import (
 // transfer encoding. net/http writes those as plain text straight to the connection, in one
 // write of a fixed form, which the wrapper recognises and rewrites.
 //
-// Use it only on a listener whose connections http.Server reads as they are: under TLS the
-// server must see the *tls.Conn itself (for the handshake, r.TLS and HTTP/2), so there those
-// answers stay plain text (see docs/api.md, Limits per caller).
+// It works on a listener whose connections http.Server reads as they are. Under TLS the server
+// must see the *tls.Conn itself (for the handshake, r.TLS and HTTP/2), so the wrapper can only
+// sit beneath TLS, where it sees records, not HTTP, and passes them through unchanged: there
+// those answers stay plain text (see docs/api.md, Limits per caller).
 func JSONErrors(l net.Listener) net.Listener { return jsonErrListener{l} }
 
 type jsonErrListener struct{ net.Listener }

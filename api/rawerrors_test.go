@@ -78,3 +78,21 @@ func rawRequest(t *testing.T, addr, req string) *http.Response {
 	}
 	return resp
 }
+
+// TestJSONErrorsBeneathTLS: beneath TLS the wrapper sees only records and changes nothing, so
+// HTTPS keeps working (net/http's own answers there stay plain text).
+func TestJSONErrorsBeneathTLS(t *testing.T) {
+	ts := httptest.NewUnstartedServer(NewServer(newFake(), Options{Logger: quietLogger()}))
+	ts.Listener = JSONErrors(ts.Listener)
+	ts.StartTLS()
+	defer ts.Close()
+	resp, err := ts.Client().Get(ts.URL + "/livez")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(b) != "ok\n" || resp.TLS == nil {
+		t.Fatalf("over TLS: %d %q", resp.StatusCode, b)
+	}
+}
