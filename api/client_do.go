@@ -46,8 +46,9 @@ func jsonRequest(method, path string, v any) (*request, error) {
 // returns the first answer that is not "endpoint down" (2xx or 304; other statuses become
 // errors with the server's kind). The caller closes the body.
 //
-// Failover rules. An endpoint is down when the connection fails, when it answers 503 or 421
-// (wrong_node: it may not serve this request, another node may), or, for GET/HEAD, when it
+// Failover rules. An endpoint is down when the connection fails, when it answers 503, 507
+// (no_space: its store is full, another node's may not be) or 421 (wrong_node: it may not
+// serve this request, another node may), or, for GET/HEAD, when it
 // answers 504 or times out. GET and HEAD then always move on. A request with a body moves on
 // only if the transport has not taken a single byte of the body (uploads send Expect:
 // 100-continue, so a node that refuses before reading gets nothing); the unread body is then
@@ -101,6 +102,7 @@ func (c *Client) do(ctx context.Context, op string, rq *request) (*http.Response
 // down reports whether an answer with this status sends the request to the next endpoint.
 func (rq *request) down(status int) bool {
 	return status == http.StatusServiceUnavailable || status == http.StatusMisdirectedRequest ||
+		status == http.StatusInsufficientStorage ||
 		(rq.idempotent() && status == http.StatusGatewayTimeout)
 }
 

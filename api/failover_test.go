@@ -207,3 +207,29 @@ func TestPartialSendHintFitsTheRequest(t *testing.T) {
 		t.Errorf("second endpoint hit %d times", n2.Load())
 	}
 }
+
+// TestNoSpaceFailsOver: a node whose store is full answers 507 no_space before it reads the
+// upload, and the client moves on to its next endpoint (another node of the member), where
+// the upload succeeds.
+func TestNoSpaceFailsOver(t *testing.T) {
+	ctx := testCtx(t)
+	full := newFake()
+	full.publishFirst = errs.Errorf("fake.Publish", errs.NoSpace, "the store is full; free space or publish through another node")
+	tsFull, _ := counted(t, full)
+	good := newFake()
+	tsGood, _ := counted(t, good)
+	data := strings.Repeat("n", 1<<20)
+	c := newTestClient(t, "admin", tsFull.URL, tsGood.URL)
+	o, err := c.Put(ctx, "open", "big", onlyReader{strings.NewReader(data)}, int64(len(data)))
+	if err != nil {
+		t.Fatalf("put did not fail over from the full node: %v", err)
+	}
+	if good.published != 1 || string(good.content[o.PID]) != data || full.published != 0 {
+		t.Fatalf("published: full %d, good %d", full.published, good.published)
+	}
+	// alone, the full node's answer reaches the caller with its kind
+	c = newTestClient(t, "admin", tsFull.URL)
+	if _, err := c.Put(ctx, "open", "x", strings.NewReader("x"), 1); !errs.Is(err, errs.NoSpace) {
+		t.Fatalf("put to the full node alone: %v, want no_space", err)
+	}
+}

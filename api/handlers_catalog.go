@@ -74,7 +74,13 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request, sub Subject
 	if err != nil {
 		return err
 	}
-	p, err := s.b.ListObjects(r.Context(), sub, r.PathValue("name"), r.URL.Query().Get("cursor"), limit)
+	list := func(limit int) (*ObjectPage, error) {
+		return s.b.ListObjects(r.Context(), sub, r.PathValue("name"), r.URL.Query().Get("cursor"), limit)
+	}
+	p, err := list(limit)
+	if err == nil {
+		p, err = s.fitPage(p, list)
+	}
 	if err != nil {
 		return err
 	}
@@ -98,7 +104,14 @@ func (s *server) search(w http.ResponseWriter, r *http.Request, sub Subject) err
 	if q.Limit, err = pageLimit(r); err != nil {
 		return err
 	}
-	p, err := s.b.Search(r.Context(), sub, q)
+	find := func(limit int) (*ObjectPage, error) {
+		q.Limit = limit
+		return s.b.Search(r.Context(), sub, q)
+	}
+	p, err := find(q.Limit)
+	if err == nil {
+		p, err = s.fitPage(p, find)
+	}
 	if err != nil {
 		return err
 	}

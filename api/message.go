@@ -17,17 +17,17 @@ import (
 // into a message with %v are no longer in the chain, so a pattern removes any remaining
 // "pkg.Name: " of this project's packages.
 func publicMessage(err error) string {
-	msg := err.Error()
+	msg := errs.WithoutPaths(err.Error(), err)
 	for _, op := range opsOf(err) {
 		msg = strings.ReplaceAll(msg, op+": ", "")
 	}
 	return publicText(msg)
 }
 
-// publicText removes the op names of this module's packages from a text sent to a client
-// (an error message, a verification problem).
+// publicText removes the op names of this module's packages, and the node's file paths
+// (errs.WithoutPaths), from a text sent to a client (an error message, a verification problem).
 func publicText(s string) string {
-	return strings.TrimSpace(opPrefix.ReplaceAllString(s, "$1"))
+	return strings.TrimSpace(opPrefix.ReplaceAllString(errs.WithoutPaths(s, nil), "$1"))
 }
 
 // opsOf lists the Op of every errs.Error in err's chain, longest first (so "a.b.C" goes

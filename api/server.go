@@ -29,6 +29,8 @@ type Options struct {
 	// KeepAlive is the interval of SSE comment lines that keep idle event streams open
 	// through proxies (0: 15s).
 	KeepAlive time.Duration
+	// Limits bound what one caller can make the node do (see Limits; zero: the defaults).
+	Limits Limits
 }
 
 // Defaults of Options.
@@ -45,6 +47,8 @@ type server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *metrics
+	limits  Limits  // opts.Limits with defaults
+	callers callers // expensive requests in progress per caller
 }
 
 // NewServer returns the handler of a node's HTTP API over b: /v1 (JSON, bearer tokens),
@@ -60,7 +64,7 @@ func NewServer(b Backend, opts Options) http.Handler {
 		opts.KeepAlive = defaultKeepAlive
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
-	s := &server{b: b, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	s := &server{b: b, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limits: opts.Limits.withDefaults()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -120,24 +124,29 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// deferred so aborted streams (panic(http.ErrAbortHandler)) are counted too
 		defer func() { s.metrics.observe(r, sw.status(), time.Since(start)) }()
 	}
+	if s.refuseHeaders(sw, r) {
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
 }
 
-// auth authenticates the bearer token before anything reads the body, then calls h.
+// auth authenticates the bearer token before anything reads the body, then calls h within
+// the caller's limits (see Limits).
 func (s *server) auth(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, cancel := s.withDeadline(r)
+		defer cancel()
 		tok, err := bearer(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		sub, err := s.b.Authenticate(r.Context(), tok)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
+		if err == nil {
+			err = s.limited(h, w, r, sub)
 		}
-		if err := h(w, r, sub); err != nil {
-			s.writeError(w, r, err)
+		if err != nil {
+			s.writeError(w, r, s.deadlineError(r, err))
 		}
 	})
 }

@@ -31,8 +31,12 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, sub Subject) err
 	if r.ContentLength > s.opts.MaxObjectSize {
 		return &http.MaxBytesError{Limit: s.opts.MaxObjectSize}
 	}
-	body := http.MaxBytesReader(unwrap(w), r.Body, s.opts.MaxObjectSize)
+	slow := s.slowBody(w, r)
+	body := http.MaxBytesReader(unwrap(w), slow, s.opts.MaxObjectSize)
 	obj, err := s.b.Publish(r.Context(), sub, req, body)
+	if slow.cut {
+		return s.slowError()
+	}
 	if err != nil {
 		return err
 	}
@@ -65,6 +69,9 @@ func publishRequest(r *http.Request) (PublishRequest, error) {
 	}
 	req.Catalog = cat
 	if err := checkMeta(req.Meta); err != nil {
+		return req, err
+	}
+	if err := checkLimits(req); err != nil {
 		return req, err
 	}
 	for i, p := range req.DerivedFrom {

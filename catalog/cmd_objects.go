@@ -45,6 +45,9 @@ func (b *Publish) check(s *State, x *exec) error {
 	if b.rec, err = pid.VerifyRecord(b.pid, b.Record); err != nil {
 		return err
 	}
+	if err := checkRecordLimits(op, x, b.Record, b.rec); err != nil {
+		return err
+	}
 	c, err := s.catalogFor(op, x, b.rec.Catalog, policy.Publish)
 	if err != nil {
 		return err

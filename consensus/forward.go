@@ -101,7 +101,7 @@ func toResult(value []byte, index uint64, err error) result {
 	if err == nil {
 		return result{value: value, index: index}
 	}
-	r := result{kind: errs.KindOf(err), msg: err.Error(), index: index}
+	r := result{kind: errs.KindOf(err), msg: errs.WithoutPaths(err.Error(), err), index: index} // no file paths to peers
 	var rej *Rejection
 	if errors.As(err, &rej) {
 		r.rejected, r.msg = true, rej.Reason

@@ -142,7 +142,7 @@ func (n *Node) ListObjects(ctx context.Context, sub api.Subject, cat, cursor str
 	if err != nil {
 		return nil, err
 	}
-	return n.toAPIPage(ctx, page)
+	return n.toAPIPage(ctx, page.CutBytes(n.pageRecordBytes()))
 }
 
 // Search implements api.Backend.
@@ -161,7 +161,7 @@ func (n *Node) Search(ctx context.Context, sub api.Subject, q api.Query) (*api.O
 	if err != nil {
 		return nil, err
 	}
-	return n.toAPIPage(ctx, page)
+	return n.toAPIPage(ctx, page.CutBytes(n.pageRecordBytes()))
 }
 
 // toAPIPage converts a page; one layoutBudget covers the whole page.

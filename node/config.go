@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/store"
@@ -53,6 +54,10 @@ type Config struct {
 	// StoreFS is the filesystem under the shard store; nil means the real one. Tests pass
 	// store/strictfs to cut the power under a node (docs/testing.md).
 	StoreFS store.FS `mapstructure:"-"`
+
+	// APILimits bound what one API caller can make the node do (zero fields: api's
+	// defaults; docs/api.md "Limits per caller"); node.yaml sets them under api_limits.
+	APILimits api.Limits `mapstructure:"api_limits"`
 }
 
 // DefaultConfig returns a config for a node whose data lives in dir.

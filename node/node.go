@@ -224,12 +224,12 @@ func (n *Node) openAPI(context.Context) error {
 		return errs.Errorf("node.openAPI", errs.Unavailable, "listen on %s: %v; pick another api_addr", n.cfg.APIAddr, err)
 	}
 	n.apiLn = ln
-	served, err := n.serveTLS(ln)
+	served, err := n.serveTLS(api.JSONErrors(ln)) // JSONErrors only rewrites plain HTTP; beneath TLS it passes bytes through
 	if err != nil {
 		return err
 	}
 	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api"),
-		BaseURL: n.cfg.APIURL})
+		BaseURL: n.cfg.APIURL, Limits: n.cfg.APILimits})
 	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(n.log.With("part", "api").Handler(), slog.LevelInfo)} // TLS handshake failures, e.g. clients that do not pin this node
 	n.goFunc(func() {

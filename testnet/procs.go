@@ -116,7 +116,12 @@ func (pc *ProcCluster) bringUp(ctx context.Context, opts Options) error {
 			if err != nil {
 				return err
 			}
-			args = append([]string{"node", "join", inv, "--admin-token-file", MemberTokenFile(pc.Dir, nd.Member)}, common...)
+			// from a file, as operators should: an argument would show the federation key in ps
+			invFile := filepath.Join(pc.Dir, fmt.Sprintf("invite-%d", i))
+			if err := os.WriteFile(invFile, []byte(inv+"\n"), 0o600); err != nil {
+				return errs.E("testnet.Up", errs.Unavailable, err)
+			}
+			args = append([]string{"node", "join", "--invite-file", invFile, "--admin-token-file", MemberTokenFile(pc.Dir, nd.Member)}, common...)
 		}
 		if err := pc.spawn(i, args); err != nil {
 			return err

@@ -146,13 +146,17 @@ func newNodeRunCmd() *cobra.Command {
 
 func newNodeJoinCmd() *cobra.Command {
 	var f nodeFlags
-	var tokenFile string
+	var tokenFile, inviteFile string
 	c := &cobra.Command{
-		Use:   "join INVITE",
+		Use:   "join [INVITE] | join --invite-file PATH|-",
 		Short: "Join a federation with an invite from 'meridian federation invite', then keep running",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			iv, err := node.DecodeInvite(args[0])
+			text, err := inviteText(cmd, args, inviteFile)
+			if err != nil {
+				return err
+			}
+			iv, err := node.DecodeInvite(text)
 			if err != nil {
 				return err
 			}
@@ -177,5 +181,6 @@ func newNodeJoinCmd() *cobra.Command {
 	}
 	f.register(c.Flags())
 	c.Flags().StringVar(&tokenFile, "admin-token-file", "", "write a new member's first admin token to this file")
+	c.Flags().StringVar(&inviteFile, "invite-file", "", "read the invite from this file (- for standard input), keeping it out of the process list")
 	return c
 }

@@ -31,7 +31,7 @@ func printObject(w io.Writer, o *api.Object) error {
 	tw := newTable(w)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s\t%s\n", printable(k), printable(v))
 		}
 	}
 	row("pid", o.PID)

@@ -58,7 +58,7 @@ func collectPages(ctx context.Context, c *api.Client, pf pageFlags, fetch pageFe
 func printObjectPage(w, more io.Writer, p *api.ObjectPage) error {
 	tw := newTable(w, "PID", "NAME", "SIZE", "PUBLISHED")
 	for _, o := range p.Objects {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.PID, o.Record.Name, humanBytes(o.Record.Size), o.Published.Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.PID, printable(o.Record.Name), humanBytes(o.Record.Size), o.Published.Format(time.RFC3339))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -81,7 +81,7 @@ func (t *tree) print(p, lead, indent string) {
 		return
 	}
 	t.seen[p] = true
-	_, t.err = fmt.Fprintf(t.w, "%s%s  %s [%s]%s\n", lead, p, o.Record.Name, o.Record.Catalog, activityNote(o.Record.Activity))
+	_, t.err = fmt.Fprintf(t.w, "%s%s  %s [%s]%s\n", lead, p, printable(o.Record.Name), o.Record.Catalog, printable(activityNote(o.Record.Activity)))
 	for i, d := range o.Record.DerivedFrom {
 		if c, err := pid.Parse(d); err == nil {
 			d = pid.Format(c)

@@ -80,9 +80,10 @@ func EncodeError(code Code, msg string) []byte {
 	return e.Uvarint(uint64(code)).Bytes([]byte(msg)).Out()
 }
 
-// WriteError sends err as a TError frame.
+// WriteError sends err as a TError frame; the message carries no file paths of this node
+// (errs.WithoutPaths).
 func WriteError(w io.Writer, err error) error {
-	return WriteFrame(w, TError, EncodeError(CodeOf(err), err.Error()))
+	return WriteFrame(w, TError, EncodeError(CodeOf(err), errs.WithoutPaths(err.Error(), err)))
 }
 
 // RemoteError is an error reported by the other side of a stream.
