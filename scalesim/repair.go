@@ -14,9 +14,11 @@ import (
 type RepairLoad struct {
 	Variant        string  `json:"variant"`
 	Member         string  `json:"member"`
+	K              int     `json:"k"`
 	NodesLost      int     `json:"nodes_lost"`
 	StripesHit     int     `json:"stripes_hit"`     // stripes that lost at least one shard
 	StripesLost    int     `json:"stripes_lost"`    // stripes left with fewer than k shards
+	ShardsLost     int     `json:"shards_lost"`     // shards that sat on the lost nodes
 	ShardsRebuilt  int     `json:"shards_rebuilt"`  // positions repair gives a new holder
 	ExtraMoves     int     `json:"extra_moves"`     // positions repair changed that had not been lost
 	ShardBytes     int64   `json:"shard_bytes"`     // ⌈stripe / k⌉
@@ -33,7 +35,7 @@ type RepairLoad struct {
 func MemberLoss(nodes []placement.Node, v Variant, keys [][32]byte, base Layout, member string, stripeBytes int64) (RepairLoad, error) {
 	const op = "scalesim.MemberLoss"
 	k := v.Policy.K
-	r := RepairLoad{Variant: v.Name, Member: member, ShardBytes: (stripeBytes + int64(k) - 1) / int64(k)}
+	r := RepairLoad{Variant: v.Name, Member: member, K: k, ShardBytes: (stripeBytes + int64(k) - 1) / int64(k)}
 	lost := map[string]bool{}
 	var rest []placement.Node
 	for _, n := range nodes {
@@ -75,6 +77,7 @@ func (r *RepairLoad) stripe(pl *placement.Plan, key [32]byte, hs []string, lost 
 		return nil
 	}
 	r.StripesHit++
+	r.ShardsLost += gone
 	if len(survivors) < k {
 		r.StripesLost++
 		return nil
