@@ -136,7 +136,7 @@ func storeStripes(ctx context.Context, m *mesh, f *Fed, members []placement.Node
 		return nil, err
 	}
 	buf := make([]byte, o.ShardBytes)
-	for st, hs := range s.layout.Holders {
+	for _, hs := range s.layout.Holders {
 		row := make([]cid.Cid, len(hs))
 		for i, h := range hs {
 			_, _ = readerOf(f.rng).Read(buf)
@@ -146,7 +146,6 @@ func storeStripes(ctx context.Context, m *mesh, f *Fed, members []placement.Node
 			}
 		}
 		s.cids = append(s.cids, row)
-		_ = st
 	}
 	return s, nil
 }

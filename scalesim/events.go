@@ -79,3 +79,10 @@ func (f *countingFinder) counts() (lookups, messages int) {
 	defer f.mu.Unlock()
 	return f.lookups, f.messages
 }
+
+// timing summarises the durations of the lookups so far.
+func (f *countingFinder) timing() Timing {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return TimingOf(f.times)
+}

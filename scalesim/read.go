@@ -73,7 +73,7 @@ func lookups(ctx context.Context, f *countingFinder, s *stripes, after Layout) L
 		}
 	}
 	n, msgs := f.counts()
-	out.Lookups, out.Time = n, TimingOf(f.times)
+	out.Lookups, out.Time = n, f.timing()
 	out.Messages = float64(msgs) / float64(max(n, 1))
 	return out
 }
