@@ -60,6 +60,8 @@ type DHTReport struct {
 	Moved int `json:"moved"`
 	// Lookup is FindProviders, as the fetcher calls it, of every moved shard from the reader.
 	Lookup LookupStats `json:"lookup"`
+	// LookupFirst is the same lookup stopping at the first provider found (count 1).
+	LookupFirst LookupStats `json:"lookup_first"`
 	// Reads of every stripe through the real fetcher, with two candidate lists: the placement
 	// holder of each shard only (the DHT finds the rest), and the node's own list (placement
 	// holder, then every member in rank order, as node/fetch.go builds it).

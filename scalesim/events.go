@@ -52,7 +52,8 @@ func TimingOf(ds []time.Duration) Timing {
 // countingFinder is the fetcher's provider lookup (the federation DHT, as p2p gives it to
 // the fetcher) with each call counted and timed.
 type countingFinder struct {
-	d *dht.IpfsDHT
+	d     *dht.IpfsDHT
+	first bool // stop at the first provider (FindProvidersAsync with count 1)
 
 	mu       sync.Mutex
 	lookups  int             // guarded by mu
@@ -63,7 +64,7 @@ type countingFinder struct {
 func (f *countingFinder) FindProviders(ctx context.Context, c cid.Cid) ([]peer.AddrInfo, error) {
 	ectx, stop := countQueries(ctx)
 	start := time.Now()
-	provs, err := f.d.FindProviders(ectx, c)
+	provs, err := f.find(ectx, c)
 	took := time.Since(start)
 	n := stop()
 	f.mu.Lock()
@@ -72,6 +73,17 @@ func (f *countingFinder) FindProviders(ctx context.Context, c cid.Cid) ([]peer.A
 	f.messages += n
 	f.times = append(f.times, took)
 	return provs, err
+}
+
+func (f *countingFinder) find(ctx context.Context, c cid.Cid) ([]peer.AddrInfo, error) {
+	if !f.first {
+		return f.d.FindProviders(ctx, c)
+	}
+	var out []peer.AddrInfo
+	for ai := range f.d.FindProvidersAsync(ctx, c, 1) {
+		out = append(out, ai)
+	}
+	return out, ctx.Err()
 }
 
 func (f *countingFinder) counts() (lookups, messages int) {

@@ -40,6 +40,7 @@ type ReadStats struct {
 func (r *DHTReport) read(ctx context.Context, m *mesh, s *stripes, after Layout, all []placement.Node, p placement.Policy) error {
 	reader := len(m.hosts) - 1
 	r.Lookup = lookups(ctx, &countingFinder{d: m.dhts[reader]}, s, after)
+	r.LookupFirst = lookups(ctx, &countingFinder{d: m.dhts[reader], first: true}, s, after)
 	pl, err := placement.NewPlan(all, p)
 	if err != nil {
 		return err

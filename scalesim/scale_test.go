@@ -95,6 +95,9 @@ func TestDHTFiguresAreSane(t *testing.T) {
 	if r.Moved == 0 || r.Lookup.Lookups != r.Moved || r.Lookup.Found != r.Moved || r.Lookup.Messages < 1 {
 		t.Errorf("lookups %+v of %d moved shards: every moved shard must be found at its old holder through the DHT", r.Lookup, r.Moved)
 	}
+	if l := r.LookupFirst; l.Lookups != r.Moved || l.Found != r.Moved || l.Messages > r.Lookup.Messages {
+		t.Errorf("first-provider lookups %+v: must find every moved shard with no more requests than full lookups (%.1f)", l, r.Lookup.Messages)
+	}
 	for name, rs := range map[string]ReadStats{"placed": r.PlacedReads, "ranked": r.RankedReads} {
 		if rs.Reads != 30 || rs.Failed != 0 || rs.Requests < 3 {
 			t.Errorf("%s reads: %+v, want 30 reads, none failed, at least k requests each", name, rs)

@@ -101,6 +101,9 @@ func printDHT(w io.Writer, d *scalesim.DHTReport) {
 	l := d.Lookup
 	fmt.Fprintf(w, "lookup of a moved shard\t%d lookups, %d found the holder; %.1f GET_PROVIDERS requests each; p50 %v, p99 %v\n", l.Lookups, l.Found,
 		l.Messages, l.Time.P50.Round(time.Microsecond), l.Time.P99.Round(time.Microsecond))
+	l = d.LookupFirst
+	fmt.Fprintf(w, "same, stopping at 1 provider\t%d found; %.1f GET_PROVIDERS requests each; p50 %v, p99 %v\n", l.Found,
+		l.Messages, l.Time.P50.Round(time.Microsecond), l.Time.P99.Round(time.Microsecond))
 	for _, x := range []struct {
 		name string
 		r    scalesim.ReadStats
