@@ -10,14 +10,16 @@ type Variant struct {
 	Policy placement.Policy
 }
 
-// DefaultVariants are the policies of the report: the default 3+2 code, a wide 10+4 code, and
-// both in jurisdiction mode (no region may hold k shards of a stripe).
+// DefaultVariants are the policies of the report: the default 3+2 code, a wide 10+4 code, both
+// in jurisdiction mode (no region may hold k shards of a stripe), and 10+4 allowed in four
+// regions only (fewer members eligible, so the member cap rises above 1).
 func DefaultVariants() []Variant {
 	return []Variant{
 		{"3+2", placement.Policy{K: 3, M: 2}},
 		{"10+4", placement.Policy{K: 10, M: 4}},
 		{"3+2 jurisdiction", placement.Policy{K: 3, M: 2, Jurisdiction: true}},
 		{"10+4 jurisdiction", placement.Policy{K: 10, M: 4, Jurisdiction: true}},
+		{"10+4 in 4 regions", placement.Policy{K: 10, M: 4, AllowedRegions: []string{regionName(0), regionName(1), regionName(2), regionName(3)}}},
 	}
 }
 
@@ -80,7 +82,7 @@ func SpreadOf(loads []float64) Spread {
 type Balance struct {
 	Variant   string `json:"variant"`
 	Stripes   int    `json:"stripes"`
-	PerNode   Spread `json:"per_node"`
+	PerNode   Spread `json:"per_node"` // over the nodes the policy allows
 	PerMember Spread `json:"per_member"`
 	PerRegion Spread `json:"per_region"`
 	// MaxPerMemberStripe and MaxPerRegionStripe are the most shards of one stripe any member or
@@ -89,9 +91,16 @@ type Balance struct {
 	MaxPerRegionStripe int `json:"max_per_region_stripe"`
 }
 
-// BalanceOf measures l over nodes.
-func BalanceOf(name string, nodes []placement.Node, l Layout) Balance {
+// BalanceOf measures l over the nodes p allows to hold shards (the others hold none by
+// design and would only dilute the mean).
+func BalanceOf(name string, all []placement.Node, p placement.Policy, l Layout) Balance {
 	b := Balance{Variant: name, Stripes: len(l.Holders)}
+	var nodes []placement.Node
+	for _, n := range all {
+		if p.Allowed(n) {
+			nodes = append(nodes, n)
+		}
+	}
 	idx := indexOf(nodes)
 	node := make([]float64, len(nodes))
 	member, region := map[string]float64{}, map[string]float64{}

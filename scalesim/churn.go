@@ -8,17 +8,19 @@ import (
 
 // Churn is the number of shards whose holder changes when placements are recomputed after
 // a membership change, averaged over trials, beside the ideal: the share of the changed
-// node, stripes × (k+m) / n (n counted with the node).
+// node, stripes × (k+m) / n, n the nodes the policy allows, counted with the node (0 for a
+// node the policy does not allow).
 type Churn struct {
 	Variant string  `json:"variant"`
 	Trials  int     `json:"trials"`
 	Moved   float64 `json:"moved"`   // shards whose holder changed, mean per trial
-	Ideal   float64 `json:"ideal"`   // stripes × (k+m) / n
+	Ideal   float64 `json:"ideal"`   // stripes × (k+m) / n, mean per trial
 	Ratio   float64 `json:"ratio"`   // Moved / Ideal
 	Percent float64 `json:"percent"` // Moved as a percentage of all shards
 	// Repaired, for a leave only: shards Repair moves (it keeps the well-placed ones), mean
 	// per trial. Placing anew also reshuffles shard indexes between surviving holders.
-	Repaired float64 `json:"repaired,omitempty"`
+	Repaired      float64 `json:"repaired,omitempty"`
+	RepairedRatio float64 `json:"repaired_ratio,omitempty"` // Repaired / Ideal
 }
 
 // Moved counts the positions whose holder differs between two layouts of the same stripes.
@@ -49,8 +51,9 @@ func JoinChurn(f *Fed, v Variant, keys [][32]byte, base Layout, trials int) (Chu
 			return c, err
 		}
 		c.Moved += float64(Moved(base, after))
+		c.Ideal += share(len(keys), v.Policy, f.Nodes, n, 1)
 	}
-	c.finish(len(keys), v.Policy.Shards(), len(f.Nodes)+1)
+	c.finish(len(keys), v.Policy.Shards())
 	return c, nil
 }
 
@@ -66,20 +69,39 @@ func LeaveChurn(f *Fed, v Variant, keys [][32]byte, base Layout, trials int) (Ch
 			return c, err
 		}
 		c.Moved += float64(Moved(base, after))
+		c.Ideal += share(len(keys), v.Policy, f.Nodes, f.Nodes[gone], 0)
 		repaired, err := repairAll(rest, v.Policy, keys, base)
 		if err != nil {
 			return c, err
 		}
 		c.Repaired += float64(Moved(base, repaired))
 	}
-	c.finish(len(keys), v.Policy.Shards(), len(f.Nodes))
+	c.finish(len(keys), v.Policy.Shards())
 	c.Repaired /= float64(max(trials, 1))
+	if c.Ideal > 0 {
+		c.RepairedRatio = c.Repaired / c.Ideal
+	}
 	return c, nil
 }
 
-func (c *Churn) finish(stripes, shards, n int) {
+// share is the ideal load of node changed among nodes (plus extra more nodes): its share of
+// the shards if the policy allows it, else none.
+func share(stripes int, p placement.Policy, nodes []placement.Node, changed placement.Node, extra int) float64 {
+	if !p.Allowed(changed) {
+		return 0
+	}
+	n := extra
+	for _, x := range nodes {
+		if p.Allowed(x) {
+			n++
+		}
+	}
+	return float64(stripes*p.Shards()) / float64(n)
+}
+
+func (c *Churn) finish(stripes, shards int) {
 	c.Moved /= float64(max(c.Trials, 1))
-	c.Ideal = float64(stripes*shards) / float64(n)
+	c.Ideal /= float64(max(c.Trials, 1))
 	if c.Ideal > 0 {
 		c.Ratio = c.Moved / c.Ideal
 	}

@@ -83,7 +83,7 @@ func (r *Report) variant(f *Fed, v Variant, keys [][32]byte, o Options) error {
 	if err != nil {
 		return err
 	}
-	r.Balance = append(r.Balance, BalanceOf(v.Name, f.Nodes, base))
+	r.Balance = append(r.Balance, BalanceOf(v.Name, f.Nodes, v.Policy, base))
 	j, err := JoinChurn(f, v, keys, base, o.Trials)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/placement"
 )
 
 // small is a federation small enough for a unit test: 32 nodes, 8 members, 4 regions (10+4
@@ -27,7 +28,7 @@ func TestPlacementFiguresAreSane(t *testing.T) {
 		if b.MaxPerMemberStripe > 2 { // ⌈14/8⌉ for 10+4, 1 for 3+2
 			t.Errorf("%s: a member holds %d shards of one stripe", v, b.MaxPerMemberStripe)
 		}
-		checkChurn(t, r.Joins[i], r.Leaves[i])
+		checkChurn(t, DefaultVariants()[i].Policy, r.Joins[i], r.Leaves[i])
 		checkRepair(t, r.Repair[i], 3000)
 	}
 	for i, v := range DefaultVariants() {
@@ -42,10 +43,10 @@ func TestPlacementFiguresAreSane(t *testing.T) {
 
 // checkChurn: a join or a leave moves a small multiple of the changed node's share, and
 // repair after a leave moves that share only.
-func checkChurn(t *testing.T, join, leave Churn) {
+func checkChurn(t *testing.T, p placement.Policy, join, leave Churn) {
 	t.Helper()
 	limit := 2.4 // 3+2: a new holder takes its preferred shard index, displacing about one other
-	if join.Variant == "10+4" || join.Variant == "10+4 jurisdiction" {
+	if p.K == 10 {
 		limit = 3.6
 	}
 	if join.Ratio < 0.9 || join.Ratio > limit {
@@ -54,7 +55,7 @@ func checkChurn(t *testing.T, join, leave Churn) {
 	if leave.Ratio < 0.9 || leave.Ratio > limit {
 		t.Errorf("%s: a leave moves %.0f shards, %.2f× the ideal %.0f (want 0.9–%.1f)", leave.Variant, leave.Moved, leave.Ratio, leave.Ideal, limit)
 	}
-	if r := leave.Repaired / leave.Ideal; r < 0.75 || r > 1.25 {
+	if r := leave.RepairedRatio; r < 0.75 || r > 1.25 {
 		t.Errorf("%s: repair after a leave moves %.0f shards, %.2f× the ideal %.0f (want about 1)", leave.Variant, leave.Repaired, r, leave.Ideal)
 	}
 }

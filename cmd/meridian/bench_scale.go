@@ -80,7 +80,7 @@ func printScale(w io.Writer, r *scalesim.Report) {
 	for i, j := range r.Joins {
 		l := r.Leaves[i]
 		fmt.Fprintf(w, "%s\t%.0f (%.0f, %.2f×, %.2f%% of shards)\t%.0f (%.0f, %.2f×)\t%.0f (%.2f×)\n", j.Variant, j.Moved, j.Ideal, j.Ratio, j.Percent,
-			l.Moved, l.Ideal, l.Ratio, l.Repaired, l.Repaired/l.Ideal)
+			l.Moved, l.Ideal, l.Ratio, l.Repaired, l.RepairedRatio)
 	}
 	fmt.Fprintf(w, "\nrepair after losing a member\tstripes hit\tshards rebuilt (extra)\ttraffic\trebuilders\tinbound per node max/mean\toutbound max/mean\n")
 	for _, p := range r.Repair {

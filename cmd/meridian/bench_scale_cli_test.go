@@ -41,7 +41,7 @@ func TestBenchScale(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out)
 	}
-	if r.Shape.Nodes != 24 || r.Stripes != 400 || len(r.Balance) != 4 || r.DHT != nil {
+	if r.Shape.Nodes != 24 || r.Stripes != 400 || len(r.Balance) != len(scalesim.DefaultVariants()) || r.DHT != nil {
 		t.Errorf("report: shape %+v, %d stripes, %d balances, DHT %v", r.Shape, r.Stripes, len(r.Balance), r.DHT)
 	}
 }
