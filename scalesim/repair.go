@@ -25,8 +25,8 @@ type RepairLoad struct {
 	TrafficBytes   int64   `json:"traffic_bytes"`   // rebuilt × k × shard bytes
 	OneNodeBytes   int64   `json:"one_node_bytes"`  // if each stripe were rebuilt at one node: (k + lost − 1) × shard bytes
 	Rebuilders     int     `json:"rebuilders"`      // nodes that rebuild at least one shard
-	Inbound        Spread  `json:"inbound"`         // bytes received per surviving node
-	Outbound       Spread  `json:"outbound"`        // bytes sent per surviving node
+	Inbound        Spread  `json:"inbound"`         // bytes received per surviving node the policy allows
+	Outbound       Spread  `json:"outbound"`        // bytes sent per surviving node the policy allows
 	StripeFraction float64 `json:"stripe_fraction"` // StripesHit / stripes
 }
 
@@ -59,7 +59,7 @@ func MemberLoss(nodes []placement.Node, v Variant, keys [][32]byte, base Layout,
 			return r, err
 		}
 	}
-	r.finish(len(base.Holders), in, out)
+	r.finish(len(base.Holders), allowedOnly(rest, v.Policy, in), allowedOnly(rest, v.Policy, out))
 	return r, nil
 }
 
@@ -113,6 +113,17 @@ func (r *RepairLoad) finish(stripes int, in, out []float64) {
 	}
 	r.Inbound, r.Outbound = SpreadOf(in), SpreadOf(out)
 	r.StripeFraction = float64(r.StripesHit) / float64(max(stripes, 1))
+}
+
+// allowedOnly keeps the loads of the nodes p allows to hold shards.
+func allowedOnly(nodes []placement.Node, p placement.Policy, loads []float64) []float64 {
+	var out []float64
+	for i, n := range nodes {
+		if p.Allowed(n) {
+			out = append(out, loads[i])
+		}
+	}
+	return out
 }
 
 // membersOf lists the member names of nodes in order of first appearance.
