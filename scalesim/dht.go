@@ -22,6 +22,9 @@ type DHTOptions struct {
 	K, M       int // code (default 3+2)
 	ShardBytes int // bytes per shard (default 4 KiB: the DHT cost does not depend on it)
 	Workers    int // provides run at once (default 8)
+	// Latency delays every write on every mocknet link (one way): 0 is instant, as on one
+	// machine; tens of milliseconds stand for members on different continents.
+	Latency time.Duration
 }
 
 func (o *DHTOptions) fill() {
@@ -49,6 +52,8 @@ type DHTReport struct {
 	K       int `json:"k"`
 	M       int `json:"m"`
 	Joins   int `json:"joins"`
+	// Latency is the one-way delay of every link.
+	Latency time.Duration `json:"latency"`
 	// Provides: one per stored shard, from its holder. Messages are the FIND_NODE requests of
 	// the closest-peers walk; Records the ADD_PROVIDER records other hosts then store.
 	Provides        int     `json:"provides"`
@@ -79,12 +84,12 @@ func RunDHT(ctx context.Context, f *Fed, o DHTOptions) (*DHTReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMesh(ctx, keys)
+	m, err := newMesh(ctx, keys, o.Latency)
 	if err != nil {
 		return nil, err
 	}
 	defer m.close()
-	r := &DHTReport{Hosts: len(keys), Stripes: o.Stripes, K: o.K, M: o.M, Joins: o.Joins}
+	r := &DHTReport{Hosts: len(keys), Stripes: o.Stripes, K: o.K, M: o.M, Joins: o.Joins, Latency: o.Latency}
 	s, err := storeStripes(ctx, m, f, all[:members], p, o)
 	if err != nil {
 		return nil, err

@@ -27,11 +27,12 @@ type mesh struct {
 	servers []*shardproto.Server
 }
 
-// newMesh starts one host per key, links and connects them all and waits until every routing
-// table is filled.
-func newMesh(ctx context.Context, keys []crypto.PrivKey) (*mesh, error) {
+// newMesh starts one host per key, links and connects them all (each link delaying every
+// write by latency) and waits until every routing table is filled.
+func newMesh(ctx context.Context, keys []crypto.PrivKey, latency time.Duration) (*mesh, error) {
 	const op = "scalesim.mesh"
 	m := &mesh{net: mocknet.New()}
+	m.net.SetLinkDefaults(mocknet.LinkOptions{Latency: latency})
 	for i, k := range keys {
 		if err := m.add(i, k); err != nil {
 			m.close()

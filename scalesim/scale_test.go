@@ -128,3 +128,22 @@ func TestSpreadAndMoved(t *testing.T) {
 		t.Errorf("Moved = %d, want 3", n)
 	}
 }
+
+// TestDHTLatency checks the latency knob: no provide can finish before one round trip.
+func TestDHTLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a mocknet mesh")
+	}
+	f, err := NewFed(Shape{Nodes: 12, Members: 4, Regions: 2, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const latency = 5 * time.Millisecond
+	r, err := RunDHT(context.Background(), f, DHTOptions{Stripes: 4, Joins: 1, Latency: latency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ProvideTime.N != 20 || r.ProvideTime.P50 < 2*latency || r.Latency != latency {
+		t.Errorf("provides %+v with %v links: each needs at least one round trip", r.ProvideTime, r.Latency)
+	}
+}

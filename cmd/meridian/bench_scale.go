@@ -22,6 +22,7 @@ type scaleFlags struct {
 	dhtStripes int
 	dhtJoins   int
 	noDHT      bool
+	latency    time.Duration
 }
 
 func addScaleFlags(c *cobra.Command, s *scaleFlags) {
@@ -34,6 +35,7 @@ func addScaleFlags(c *cobra.Command, s *scaleFlags) {
 	f.IntVar(&s.dhtStripes, "dht-stripes", 100, "with --scale: stripes stored and announced in the mocknet DHT")
 	f.IntVar(&s.dhtJoins, "dht-joins", 5, "with --scale: nodes joining before the DHT reads")
 	f.BoolVar(&s.noDHT, "no-dht", false, "with --scale: placement figures only")
+	f.DurationVar(&s.latency, "latency", 0, "with --scale: one-way delay of every mocknet link (e.g. 40ms between continents)")
 }
 
 // runScaleBench runs the simulation; --nodes and --members keep their scale defaults unless
@@ -41,15 +43,15 @@ func addScaleFlags(c *cobra.Command, s *scaleFlags) {
 func runScaleBench(cmd *cobra.Command, s scaleFlags, nodes, members int, asJSON bool) error {
 	o := scalesim.Options{Shape: scalesim.Shape{Nodes: 100, Members: 20, Regions: s.regions, Seed: s.seed},
 		Stripes: s.stripes, Trials: s.trials, SkipDHT: s.noDHT,
-		DHT: scalesim.DHTOptions{Stripes: s.dhtStripes, Joins: s.dhtJoins}}
+		DHT: scalesim.DHTOptions{Stripes: s.dhtStripes, Joins: s.dhtJoins, Latency: s.latency}}
 	if cmd.Flags().Changed("nodes") {
 		o.Nodes = nodes
 	}
 	if cmd.Flags().Changed("members") {
 		o.Members = members
 	}
-	if s.stripes < 1 || s.trials < 1 || s.dhtStripes < 1 || s.dhtJoins < 1 {
-		return usageError{fmt.Errorf("--stripes, --trials, --dht-stripes and --dht-joins must be at least 1")}
+	if s.stripes < 1 || s.trials < 1 || s.dhtStripes < 1 || s.dhtJoins < 1 || s.latency < 0 {
+		return usageError{fmt.Errorf("--stripes, --trials, --dht-stripes and --dht-joins must be at least 1, --latency at least 0")}
 	}
 	start := time.Now()
 	r, err := scalesim.Run(cmd.Context(), o)
@@ -94,7 +96,7 @@ func printScale(w io.Writer, r *scalesim.Report) {
 }
 
 func printDHT(w io.Writer, d *scalesim.DHTReport) {
-	fmt.Fprintf(w, "\nDHT (%d hosts, %d stripes of %d+%d)\n", d.Hosts, d.Stripes, d.K, d.M)
+	fmt.Fprintf(w, "\nDHT (%d hosts, %d stripes of %d+%d, link latency %v one way)\n", d.Hosts, d.Stripes, d.K, d.M, d.Latency)
 	fmt.Fprintf(w, "provide\t%d provides: %.1f FIND_NODE requests and %.1f provider records each; p50 %v, p99 %v\n", d.Provides,
 		d.ProvideMessages, d.ProvideRecords, d.ProvideTime.P50.Round(time.Microsecond), d.ProvideTime.P99.Round(time.Microsecond))
 	fmt.Fprintf(w, "after %d joins\t%d shards' placement holder changed (%.1f%%)\n", d.Joins, d.Moved, 100*float64(d.Moved)/float64(max(d.Provides, 1)))
