@@ -29,6 +29,7 @@ type ReadStats struct {
 	Reads          int     `json:"reads"`
 	Failed         int     `json:"failed"`
 	Requests       float64 `json:"requests"`        // shard requests per read (k when nothing moved)
+	Hedges         float64 `json:"hedges"`          // of which hedges: started because another was slow
 	Lookups        float64 `json:"lookups"`         // FindProviders calls per read
 	LookupMessages float64 `json:"lookup_messages"` // DHT requests per read
 	WithLookup     int     `json:"with_lookup"`     // reads that needed the DHT
@@ -117,11 +118,12 @@ func reads(ctx context.Context, client *shardproto.Client, f *countingFinder, se
 			out.WithLookup++
 		}
 	}
-	attempts, _ := fe.Counts()
+	attempts, hedges := fe.Counts()
 	n, msgs := f.counts()
 	out.Reads = len(s.cids)
 	reads := float64(max(out.Reads, 1))
-	out.Requests, out.Lookups, out.LookupMessages = float64(attempts)/reads, float64(n)/reads, float64(msgs)/reads
+	out.Requests, out.Hedges = float64(attempts)/reads, float64(hedges)/reads
+	out.Lookups, out.LookupMessages = float64(n)/reads, float64(msgs)/reads
 	out.Time = TimingOf(times)
 	return out, nil
 }

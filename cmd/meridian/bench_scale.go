@@ -110,8 +110,8 @@ func printDHT(w io.Writer, d *scalesim.DHTReport) {
 		name string
 		r    scalesim.ReadStats
 	}{{"read, placement holders + DHT", d.PlacedReads}, {"read, node's ranked list", d.RankedReads}} {
-		fmt.Fprintf(w, "%s\t%d reads, %d failed: %.2f shard requests, %.2f DHT lookups (%.1f requests) per read, %d reads used the DHT; p50 %v, p99 %v\n",
-			x.name, x.r.Reads, x.r.Failed, x.r.Requests, x.r.Lookups, x.r.LookupMessages, x.r.WithLookup,
+		fmt.Fprintf(w, "%s\t%d reads, %d failed: %.2f shard requests (%.2f hedges), %.2f DHT lookups (%.1f requests) per read, %d reads used the DHT; p50 %v, p99 %v\n",
+			x.name, x.r.Reads, x.r.Failed, x.r.Requests, x.r.Hedges, x.r.Lookups, x.r.LookupMessages, x.r.WithLookup,
 			x.r.Time.P50.Round(time.Microsecond), x.r.Time.P99.Round(time.Microsecond))
 	}
 }
