@@ -27,12 +27,12 @@ type mesh struct {
 	servers []*shardproto.Server
 }
 
-// newMesh starts one host per key, links and connects them all (each link delaying every
-// write by latency) and waits until every routing table is filled.
+// newMesh starts one host per key, links and connects them all, waits until every routing
+// table is filled and then makes every link delay each write by latency (set afterwards, so
+// the setup does not pay it).
 func newMesh(ctx context.Context, keys []crypto.PrivKey, latency time.Duration) (*mesh, error) {
 	const op = "scalesim.mesh"
 	m := &mesh{net: mocknet.New()}
-	m.net.SetLinkDefaults(mocknet.LinkOptions{Latency: latency})
 	for i, k := range keys {
 		if err := m.add(i, k); err != nil {
 			m.close()
@@ -50,6 +50,13 @@ func newMesh(ctx context.Context, keys []crypto.PrivKey, latency time.Duration) 
 	if err := m.waitTables(ctx, min(len(keys)-1, 40)); err != nil {
 		m.close()
 		return nil, err
+	}
+	for _, byPeer := range m.net.Links() {
+		for _, links := range byPeer {
+			for l := range links {
+				l.SetOptions(mocknet.LinkOptions{Latency: latency})
+			}
+		}
 	}
 	return m, nil
 }
