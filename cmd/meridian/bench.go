@@ -20,6 +20,7 @@ func newBenchCmd() *cobra.Command {
 	var sizeMiB int64
 	var asJSON bool
 	var profile string
+	var scale scaleFlags
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure a local in-process federation: PUT/GET throughput and latency beside raw libp2p and the codec",
@@ -41,6 +42,9 @@ All nodes, the client and the benchmark share this machine's cores: compare each
 the limit printed beside it rather than with figures from another run.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if scale.on {
+				return runScaleBench(cmd, scale, o.Nodes, o.Members, asJSON)
+			}
 			o.Size = sizeMiB << 20
 			if profile != "" {
 				f, err := os.Create(profile)
@@ -74,6 +78,7 @@ the limit printed beside it rather than with figures from another run.`,
 	c.Flags().BoolVar(&o.PlainHTTP, "insecure-plain-http", false, "serve the nodes' APIs without TLS, to measure what TLS costs")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	c.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	addScaleFlags(c, &scale)
 	return c
 }
 

@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"node":              {"*"},
 	"testnet":           {"errs", "node", "api", "pid", "chunker", "store"}, // chunker, store: the codec and disk limits of the benchmark
 	"repair":            {"errs", "chunker", "placement", "store"},
+	"scalesim":          {"errs", "placement", "p2p", "store", "blockhash"}, // the scale simulation: real placement, DHT and shard protocol over mocknet
 	"cmd/meridian":      {"*"},
 }
 
