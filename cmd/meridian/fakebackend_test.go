@@ -28,6 +28,7 @@ type fakeBackend struct {
 	mu       sync.Mutex // guards the fields below
 	catalogs map[string]*api.Catalog
 	objects  map[string]*api.Object // by bare PID
+	records  map[string]*pid.Record // the signed records, by bare PID (what Verify checks)
 	content  map[string][]byte
 	order    []string
 	users    map[string]*api.User
@@ -47,6 +48,7 @@ func newFakeBackend() *fakeBackend {
 		key:      ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize)),
 		catalogs: map[string]*api.Catalog{"open": {Name: "open", Owner: "aist", Scope: "public"}},
 		objects:  map[string]*api.Object{},
+		records:  map[string]*pid.Record{},
 		content:  map[string][]byte{},
 		users:    map[string]*api.User{"root": {ID: "root", Member: "aist", Roles: []string{"admin"}, Tokens: []string{"t0"}}},
 		stripes:  []api.StripeHealth{{Index: 0, Reachable: 5, Needed: 3, Total: 5}},
@@ -108,7 +110,7 @@ func (f *fakeBackend) Publish(ctx context.Context, sub api.Subject, req api.Publ
 	}
 	o := &api.Object{PID: pid.Format(p), Record: apiRecord(rec), PublishIndex: uint64(len(f.order) + 1),
 		Published: time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC), K: 3, M: 2, Stripes: 1}
-	f.objects[p.String()], f.content[p.String()] = o, data
+	f.objects[p.String()], f.content[p.String()], f.records[p.String()] = o, data, rec
 	f.order = append(f.order, p.String())
 	cp := *o
 	if f.tamper {
@@ -226,18 +228,6 @@ func (f *fakeBackend) Provenance(ctx context.Context, sub api.Subject, p string,
 		queue = next
 	}
 	return out, nil
-}
-
-func (f *fakeBackend) Verify(ctx context.Context, sub api.Subject, p string, content bool) (*api.Verification, error) {
-	o, err := f.Object(ctx, sub, p)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return &api.Verification{PID: o.PID, RecordHashOK: true, SignatureOK: true, ContentChecked: content, ContentOK: content,
-		AuditEntry: &api.AuditEntry{Index: o.PublishIndex, Actor: "aist/root", Kind: "publish", Digest: "d"},
-		Stripes:    append([]api.StripeHealth(nil), f.stripes...), Placement: f.placement}, nil
 }
 
 func (f *fakeBackend) ListObjects(ctx context.Context, sub api.Subject, catalog, cursor string, limit int) (*api.ObjectPage, error) {

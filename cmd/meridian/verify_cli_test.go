@@ -39,13 +39,15 @@ func TestVerify(t *testing.T) {
 
 	e.f.corrupt = true
 	r = e.admin("verify", p, "--content").wantCode(t, exitCorrupt)
-	if !strings.Contains(r.stdout, "FAIL  content CID (local)") {
+	// both ends find it: the node (the fake recomputes the CID of what it serves) and the client
+	if !strings.Contains(r.stdout, "FAIL  content CID (local)") || !strings.Contains(r.stdout, "FAIL  content CID (node)") {
 		t.Fatalf("corrupt content:\n%s", r.stdout)
 	}
 
 	e.f.corrupt, e.f.tamper = false, true
 	e.admin("verify", p, "--json").wantCode(t, exitCorrupt).decode(t, &rep)
-	if rep.OK || rep.Checks[0].OK || rep.Checks[0].Name != "record hash = PID (local)" {
+	if rep.OK || rep.Checks[0].OK || rep.Checks[0].Name != "record hash = PID (local)" ||
+		rep.Checks[2].OK || rep.Checks[2].Name != "record hash = PID (node)" || rep.Checks[3].OK || rep.Checks[3].Name != "signature (node)" {
 		t.Fatalf("tampered record: %+v", rep.Checks)
 	}
 	e.admin("verify", unknownPID).wantCode(t, exitNotFound)
@@ -56,7 +58,7 @@ func TestVerifyContentCIDMismatch(t *testing.T) {
 	e.f.wrongCID = true
 	p := e.publishDirect("w.bin", testData(1000, 6))
 	r := e.admin("verify", p, "--content").wantCode(t, exitCorrupt)
-	if !strings.Contains(r.stdout, "FAIL  content CID (local): the bytes have content CID") {
+	if !strings.Contains(r.stdout, "FAIL  content CID (local): the bytes have content CID") || !strings.Contains(r.stdout, "FAIL  content CID (node)") {
 		t.Fatalf("verify:\n%s", r.stdout)
 	}
 }
