@@ -345,9 +345,10 @@ func BenchmarkProvide(b *testing.B) {
 	var n int64
 	for b.Loop() {
 		_, c := randomShard(int(1000+n), 64)
-		for !p.Provide(c) {
-			time.Sleep(time.Millisecond) // queue full: the benchmark waits, a PUT would not
+		for p.provider.Pending() >= p.cfg.ProvideQueue {
+			time.Sleep(time.Millisecond) // queue full: the benchmark waits (a PUT would drop the oldest)
 		}
+		p.Provide(c)
 		n++
 	}
 	eventually(b, "all announced", func() bool { return p.provider.Completed()-base >= n })
