@@ -41,6 +41,9 @@ func startReprovider(src Enumerator, p *Provider, interval time.Duration, reg pr
 	if interval <= 0 {
 		interval = DefaultReprovideInterval
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	r := &reprovider{src: src, p: p, interval: interval, log: log, kick: make(chan struct{}, 1),
 		sweeps: counter(reg, "meridian_p2p_reprovide_sweeps_total", "Sweeps of the local store into the provider queue (at start and every reprovide interval).")}
 	ctx, cancel := context.WithCancel(context.Background())
