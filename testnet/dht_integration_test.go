@@ -17,7 +17,7 @@ import (
 )
 
 // TestIntegrationHiddenShardsAreFoundThroughTheDHT publishes a one-stripe object (k=3, m=2,
-// one shard per node), then moves the shards of three nodes into the store of a fourth
+// one shard per node) and wants every node to have announced its shard, then moves the shards of three nodes into the store of a fourth
 // while it is down, as a detour, a repair or a node's return would leave them. The fourth
 // comes back and announces what it holds; the fifth node reads the object although the
 // computed holders of three shards lack them, and its metrics show shards fetched from
@@ -42,6 +42,11 @@ func TestIntegrationHiddenShardsAreFoundThroughTheDHT(t *testing.T) {
 		if len(files[i]) != 1 {
 			t.Fatalf("node %d holds %d shards of the one stripe, want 1: the test needs one per node", i, len(files[i]))
 		}
+	}
+	for i := range c.Len() { // the symptom of issue 18: 0 on every node after publishes
+		waitUntil(t, ctx, "every holder announces the shard it stored", func() bool {
+			return metric(t, ctx, c, i, "meridian_p2p_provided_total") >= 1
+		})
 	}
 	const reader, hider = 0, 4
 	dirs := make([]string, c.Len())
