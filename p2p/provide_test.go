@@ -14,9 +14,9 @@ import (
 	"github.com/meridian-fed/meridian/p2p/internal/fakestore"
 )
 
-// federation starts n member nodes on loopback, each serving from its own fake store, all
+// dhtFederation starts n member nodes on loopback, each serving from its own fake store, all
 // connected to node 0 and with the DHT's routing tables filled.
-func federation(t *testing.T, n int) ([]*Node, []*fakestore.Store) {
+func dhtFederation(t *testing.T, n int) ([]*Node, []*fakestore.Store) {
 	t.Helper()
 	psk := mustPSK(t)
 	members := NewStaticMembership()
@@ -46,7 +46,7 @@ func federation(t *testing.T, n int) ([]*Node, []*fakestore.Store) {
 // names is announced by the node that stored it, and a stripe read whose only computed
 // holder lacks the shard finds it through a provider lookup.
 func TestStoredShardIsFoundThroughTheDHT(t *testing.T) {
-	nodes, stores := federation(t, 4)
+	nodes, stores := dhtFederation(t, 4)
 	reader, holder, hider := nodes[0], nodes[1], nodes[3]
 	data := bytes.Repeat([]byte("moved by a detour "), 1000)
 	c := fakestore.CID(data)
