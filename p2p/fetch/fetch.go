@@ -41,6 +41,10 @@ type Config struct {
 	SiblingMult float64       // or after this multiple of the time a sibling shard took
 	MinHedge    time.Duration // never hedge sooner than this
 	FindTimeout time.Duration // bound on a provider lookup
+	// LookupWait is how long a shard whose holder answered "not here" waits for its provider
+	// lookup before the fetcher goes on to its fallbacks anyway (a slow DHT must not stall a
+	// read that a fallback could serve); the lookup's answer is still used when it comes.
+	LookupWait time.Duration
 	// Spare starts this many requests beyond k at once. Each costs one extra shard of
 	// bandwidth per stripe but hides one slow holder without waiting to notice it (for
 	// latency-sensitive reads; hedging alone needs a few sibling times to react).
@@ -90,6 +94,9 @@ func New(get Getter, find Finder, cfg Config) *Fetcher {
 	if cfg.FindTimeout <= 0 {
 		cfg.FindTimeout = 10 * time.Second
 	}
+	if cfg.LookupWait <= 0 {
+		cfg.LookupWait = 250 * time.Millisecond
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -117,7 +124,7 @@ func (f *Fetcher) FetchStripe(ctx context.Context, cids []cid.Cid, holders [][]p
 	ctx, cancel := context.WithCancel(ctx)
 	r := &run{f: f, ctx: ctx, cids: cids, k: k, size: f.cfg.ShardSize,
 		out: make([][]byte, len(cids)), results: make(chan result, 4*len(cids)),
-		looked: make([]bool, len(cids)), waiting: make([]bool, len(cids)), found: make([]map[peer.ID]bool, len(cids)),
+		looked: make([]bool, len(cids)), waiting: make([]bool, len(cids)), waitTill: make([]time.Time, len(cids)), found: make([]map[peer.ID]bool, len(cids)),
 		lookupsCh: make(chan lookupResult, len(cids))}
 	r.initCandidates(holders)
 	defer func() { r.finish(); cancel(); r.wg.Wait() }()
@@ -183,7 +190,8 @@ type run struct {
 	// when nothing else is left to try); while one runs, its shard waits for the answer
 	// rather than asking the next fallback, since the DHT knows where the shard went.
 	looked    []bool
-	waiting   []bool
+	waiting   []bool      // lookup under way
+	waitTill  []time.Time // when a waiting shard goes on to its fallbacks anyway
 	pending   int
 	found     []map[peer.ID]bool // per shard: holders a lookup named
 	lookupsCh chan lookupResult

@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -34,6 +35,7 @@ func (r *run) startLookup(i int) bool {
 		return false
 	}
 	r.looked[i], r.waiting[i] = true, true
+	r.waitTill[i] = time.Now().Add(r.f.cfg.LookupWait)
 	r.pending++
 	r.f.lookups.Add(1)
 	r.wg.Add(1)
@@ -73,4 +75,21 @@ func (r *run) addProviders(lr lookupResult) {
 		r.cands[i] = slices.Insert(r.cands[i], at, p)
 		at++
 	}
+}
+
+// held reports whether shard i is waiting for its lookup's answer (for at most LookupWait).
+func (r *run) held(i int) bool {
+	return r.waiting[i] && time.Now().Before(r.waitTill[i])
+}
+
+// nextWake is when the loop must look again without a result: the next hedge, or the end of a
+// shard's wait for its lookup.
+func (r *run) nextWake() time.Time {
+	t := r.nextHedge()
+	for i, w := range r.waiting {
+		if w && r.waitTill[i].After(time.Now()) && r.waitTill[i].Before(t) {
+			t = r.waitTill[i]
+		}
+	}
+	return t
 }

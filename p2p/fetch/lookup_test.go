@@ -1,9 +1,12 @@
 package fetch
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -22,7 +25,7 @@ func TestProvidersComeBeforeFallbacks(t *testing.T) {
 		fallbacks = append(fallbacks, peer.ID(fmt.Sprintf("fallback%d", i)))
 	}
 	holders[0] = append(holders[0], fallbacks...)
-	f := New(net, net, Config{})
+	f := New(net, net, Config{LookupWait: 10 * time.Second}) // the order, not the wait's cap, is tested here
 	got, err := f.FetchStripe(testCtx(t), cids, holders, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -53,5 +56,34 @@ func TestNoLookupWhenHoldersHaveTheShards(t *testing.T) {
 	check(t, got, data, 3)
 	if lookups, _ := f.LookupCounts(); lookups != 0 {
 		t.Fatalf("%d lookups with every holder answering", lookups)
+	}
+}
+
+// stuckFinder never answers before its context ends: a DHT that does not respond.
+type stuckFinder struct{}
+
+func (stuckFinder) FindProviders(ctx context.Context, _ cid.Cid) ([]peer.AddrInfo, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestSlowLookupDoesNotStallTheRead: a shard whose holder lacks it waits for its lookup only
+// LookupWait, then goes on to its fallbacks; a DHT that hangs costs the read that much, not
+// FindTimeout.
+func TestSlowLookupDoesNotStallTheRead(t *testing.T) {
+	net := newFakeNet()
+	cids, holders, data := stripe(net, 1)
+	delete(net.data["p0"], cids[0])
+	net.put("fallback", cids[0], data[0])
+	holders[0] = append(holders[0], "fallback")
+	f := New(net, stuckFinder{}, Config{FindTimeout: 5 * time.Second, LookupWait: 50 * time.Millisecond})
+	start := time.Now()
+	got, err := f.FetchStripe(testCtx(t), cids, holders, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, got, data, 1)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("read took %v with a hung DHT; the shard should have waited only LookupWait", d)
 	}
 }

@@ -16,7 +16,7 @@ func (r *run) loop() ([][]byte, error) {
 		if !r.fill() && len(r.inflight) == 0 && r.pending == 0 {
 			return nil, errs.Errorf(op, errs.Unavailable, "only %d of the %d shards needed could be fetched (last error: %v); the holders are down or lost the shards — retry after repair", r.have, r.k, r.lastErr)
 		}
-		timer := time.NewTimer(time.Until(r.nextHedge()))
+		timer := time.NewTimer(time.Until(r.nextWake()))
 		select {
 		case res := <-r.results:
 			r.handle(res)
@@ -71,7 +71,7 @@ func (r *run) pick() *attempt {
 	var best *attempt
 	bestScore := math.Inf(1)
 	for i, c := range r.cands {
-		if r.out[i] != nil || r.waiting[i] {
+		if r.out[i] != nil || r.held(i) {
 			continue
 		}
 		p, ok := r.nextCandidate(i, c)
