@@ -43,8 +43,11 @@ func TestIntegrationHiddenShardsAreFoundThroughTheDHT(t *testing.T) {
 			t.Fatalf("node %d holds %d shards of the one stripe, want 1: the test needs one per node", i, len(files[i]))
 		}
 	}
+	// Waits get a minute of their own so that they, not a metrics request, report a timeout.
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	defer wcancel()
 	for i := range c.Len() { // the symptom of issue 18: 0 on every node after publishes
-		waitUntil(t, ctx, "every holder announces the shard it stored", func() bool {
+		waitUntil(t, wctx, "every holder announces the shard it stored", func() bool {
 			return metric(t, ctx, c, i, "meridian_p2p_provided_total") >= 1
 		})
 	}
@@ -67,7 +70,7 @@ func TestIntegrationHiddenShardsAreFoundThroughTheDHT(t *testing.T) {
 	if err := c.Restart(ctx, hider); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, ctx, "the returned node's announcements", func() bool {
+	waitUntil(t, wctx, "the returned node's announcements", func() bool {
 		return metric(t, ctx, c, hider, "meridian_p2p_provided_total") >= 4
 	})
 	mustGet(t, ctx, c.Client(reader), p, data)
