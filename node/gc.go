@@ -83,6 +83,7 @@ func (n *Node) collectGarbage(ctx context.Context, seen map[cid.Cid]time.Time) (
 	deleted := 0
 	for _, c := range doomed {
 		if err := n.store.Delete(ctx, c); err == nil {
+			n.p2p.Forget(c) // no longer announced
 			deleted++
 			delete(seen, c)
 			n.metrics.gcDeleted.Inc()

@@ -182,7 +182,7 @@ func (n *Node) openP2P(ctx context.Context) error {
 	if n.p2p, err = p2p.New(ctx, pc); err != nil {
 		return err
 	}
-	n.shards = &shardIO{self: n.p2p.Host().ID(), local: n.store, remote: n.p2p.Shards()}
+	n.shards = &shardIO{self: n.p2p.Host().ID(), local: n.store, remote: n.p2p.Shards(), provide: n.p2p.Provide}
 	n.deletes.Store(newDeletePolicy(n))
 	if len(boot) > 0 {
 		if err := n.p2p.Connect(ctx, boot...); err != nil {

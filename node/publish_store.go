@@ -217,7 +217,7 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 // CID (readers look there first), plus the local store.
 func (v *placementView) storeManifest(ctx context.Context, c cid.Cid, data []byte) error {
 	local := make(chan error, 1)
-	go func() { local <- v.n.store.Put(ctx, c, data) }() // beside the remote copies
+	go func() { local <- v.n.putLocal(ctx, c, data) }() // beside the remote copies
 	if err := v.storeManifestRemote(ctx, c, data); err != nil {
 		<-local
 		return err

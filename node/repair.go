@@ -52,7 +52,11 @@ func (r repairIO) Delete(ctx context.Context, node string, c cid.Cid) error {
 		return err
 	}
 	if id == r.n.PeerID() {
-		return r.n.store.Delete(ctx, c)
+		err := r.n.store.Delete(ctx, c)
+		if err == nil {
+			r.n.p2p.Forget(c) // no longer announced
+		}
+		return err
 	}
 	return r.n.p2p.Shards().DeleteShard(ctx, id, c)
 }

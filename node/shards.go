@@ -16,16 +16,24 @@ type shardIO struct {
 	self   peer.ID
 	local  store.Store
 	remote *shardproto.Client
+	// provide, when set, queues a DHT announcement of a block stored locally.
+	provide func(cid.Cid) bool
 }
 
 // put stores a block on p. Callers pass bytes whose CID they computed themselves (the
 // encoder, repair after verifying), so the local store need not hash them again.
 func (s *shardIO) put(ctx context.Context, p peer.ID, c cid.Cid, data []byte) error {
 	if p == s.self {
+		var err error
 		if vp, ok := s.local.(shardproto.VerifiedPutter); ok {
-			return vp.PutVerified(ctx, c, data)
+			err = vp.PutVerified(ctx, c, data)
+		} else {
+			err = s.local.Put(ctx, c, data)
 		}
-		return s.local.Put(ctx, c, data)
+		if err == nil && s.provide != nil {
+			s.provide(c) // announced like a shard received over the network
+		}
+		return err
 	}
 	return s.remote.PutShard(ctx, p, c, data)
 }

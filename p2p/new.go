@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/ipfs/go-cid"
+	"golang.org/x/time/rate"
+
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/connmgr"
@@ -116,15 +119,19 @@ func (n *Node) startProtocols() error {
 		return err
 	}
 	n.dht = d
-	n.provider = NewProvider(d, n.cfg.ProvideQueue, n.cfg.ProvideWorkers, n.cfg.Registerer, n.cfg.Logger)
+	n.provider = NewProvider(d, ProviderConfig{Queue: n.cfg.ProvideQueue, Workers: n.cfg.ProvideWorkers, Rate: rate.Limit(n.cfg.ProvideRate)}, n.cfg.Registerer, n.cfg.Logger)
 	n.shards = shardproto.NewClient(n.host, n.cfg.ShardLimits)
 	fc := n.cfg.Fetch
 	fc.Self, fc.Logger = n.host.ID(), n.cfg.Logger
-	n.fetcher = fetch.New(n.shards, d, fc)
+	n.finder = newFinder(d)
+	n.fetcher = fetch.New(n.shards, n.finder, fc)
+	n.registerLookupMetrics()
 	if n.cfg.Store != nil {
 		n.server = shardproto.NewServer(n.host, shardproto.ServerConfig{
 			Store: n.cfg.Store, AllowDelete: n.cfg.AllowDelete, Limits: n.cfg.ShardLimits, Logger: n.cfg.Logger,
+			Stored: func(c cid.Cid) { n.provider.Enqueue(c) }, Deleted: n.provider.Forget,
 		})
+		n.reprov = startReprovider(n.cfg.Store, n.provider, n.cfg.ReprovideInterval, n.cfg.Registerer, n.cfg.Logger)
 	}
 	n.host.SetStreamHandler(JoinID, n.handleJoin)
 	return nil

@@ -39,10 +39,14 @@ type Config struct {
 	ShardLimits    shardproto.Limits
 	Fetch          fetch.Config  // stripe reads (Self and Logger are filled in)
 	JoinDeadline   time.Duration // how long an invitee may stay connected without joining
-	ProvideQueue   int           // pending provider announcements kept
+	ProvideQueue   int           // pending provider announcements kept (oldest dropped beyond)
 	ProvideWorkers int           // announcements in parallel
-	Registerer     prometheus.Registerer
-	Logger         *slog.Logger
+	ProvideRate    float64       // announcements started per second (0: 500)
+	// ReprovideInterval is how often every block in Store is announced again (0: 22h, under
+	// half the DHT's 48-hour record lifetime). A sweep also runs after each Connect.
+	ReprovideInterval time.Duration
+	Registerer        prometheus.Registerer
+	Logger            *slog.Logger
 }
 
 // DefaultConfig returns a configuration listening on every interface at TCP port 4001.
@@ -102,6 +106,8 @@ type Node struct {
 	shards   *shardproto.Client
 	server   *shardproto.Server // nil without a store
 	provider *Provider
+	reprov   *reprovider // nil without a store
+	finder   *finder
 	fetcher  *fetch.Fetcher
 
 	ctx    context.Context // cancelled by Close
@@ -126,6 +132,10 @@ func (n *Node) Denials() *DenialLog { return n.denials }
 // Provide announces, in the background, that this node holds c.
 func (n *Node) Provide(c cid.Cid) bool { return n.provider.Enqueue(c) }
 
+// Forget stops announcing c, which this node no longer holds: it leaves the queue and the
+// next sweeps (the DHT has no withdrawal; records elsewhere expire within 48 hours).
+func (n *Node) Forget(c cid.Cid) { n.provider.Forget(c) }
+
 // EnforceMembership re-applies the membership to current connections; call it after the
 // catalog's membership changed (a node removed is disconnected at once).
 func (n *Node) EnforceMembership() { n.watch.enforce() }
@@ -149,7 +159,11 @@ func (n *Node) Connect(ctx context.Context, peers ...peer.AddrInfo) error {
 	if ok == 0 && last != nil {
 		return errs.Errorf("p2p.Connect", errs.Unavailable, "no federation node reachable (last: %v); check addresses and the federation key", last)
 	}
-	return n.dht.Bootstrap(ctx)
+	err := n.dht.Bootstrap(ctx)
+	if n.reprov != nil {
+		n.reprov.Kick() // announce what this node holds: it may have been away
+	}
+	return err
 }
 
 // Close stops the node's protocols and host, in reverse order of starting.
@@ -160,6 +174,9 @@ func (n *Node) Close() error {
 		n.server.Close()
 	}
 	n.shards.Close() // idle pooled streams
+	if n.reprov != nil {
+		n.reprov.close()
+	}
 	n.provider.Close()
 	n.watch.close()
 	derr := n.dht.Close()

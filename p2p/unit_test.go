@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/time/rate"
 
 	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/p2p/internal/fakestore"
@@ -165,30 +167,37 @@ func (b *blockingProvider) Provide(ctx context.Context, c cid.Cid, _ bool) error
 
 func TestProviderNeverBlocks(t *testing.T) {
 	bp := &blockingProvider{release: make(chan struct{})}
-	p := NewProvider(bp, 4, 1, nil, nil)
+	p := NewProvider(bp, ProviderConfig{Queue: 4, Workers: 1, Rate: rate.Inf}, nil, nil)
 	defer p.Close()
 	var cids []cid.Cid
 	for i := range 10 {
 		cids = append(cids, fakestore.CID([]byte{byte(i)}))
 	}
-	accepted := 0
 	for _, c := range cids {
-		if p.Enqueue(c) { // must return at once although the DHT is stuck
-			accepted++
+		if !p.Enqueue(c) { // must return at once although the DHT is stuck
+			t.Fatal("an open provider refused a CID")
 		}
 	}
-	if !p.Enqueue(cids[1]) && accepted >= 2 {
-		t.Error("a queued duplicate was refused")
-	}
-	if accepted < 4 || accepted > 5 { // 4 queued, maybe 1 taken by the worker
-		t.Errorf("accepted %d of 10 with a queue of 4", accepted)
+	p.Enqueue(cids[9]) // a duplicate of a pending CID is coalesced, not queued twice
+	if got := p.Pending(); got != 4 {
+		t.Errorf("%d pending with a queue of 4", got)
 	}
 	close(bp.release)
 	deadline := time.Now().Add(5 * time.Second)
-	for p.Completed() < int64(accepted) && time.Now().Before(deadline) {
+	for p.Pending() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if p.Completed() != int64(accepted) {
-		t.Errorf("completed %d of %d", p.Completed(), accepted)
+	for p.Completed() < 10-p.Dropped() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	for _, c := range cids[6:] { // the newest four survive; older ones were dropped
+		if !slices.Contains(bp.got, c) {
+			t.Errorf("newest CID %s was not announced (got %v)", c, bp.got)
+		}
+	}
+	if len(bp.got) > 5 { // four queued, maybe one taken by the worker before the rest came
+		t.Errorf("announced %d of 10 with a queue of 4", len(bp.got))
 	}
 }

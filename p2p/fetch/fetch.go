@@ -41,6 +41,10 @@ type Config struct {
 	SiblingMult float64       // or after this multiple of the time a sibling shard took
 	MinHedge    time.Duration // never hedge sooner than this
 	FindTimeout time.Duration // bound on a provider lookup
+	// LookupWait is how long a shard whose holder answered "not here" waits for its provider
+	// lookup before the fetcher goes on to its fallbacks anyway (a slow DHT must not stall a
+	// read that a fallback could serve); the lookup's answer is still used when it comes.
+	LookupWait time.Duration
 	// Spare starts this many requests beyond k at once. Each costs one extra shard of
 	// bandwidth per stripe but hides one slow holder without waiting to notice it (for
 	// latency-sensitive reads; hedging alone needs a few sibling times to react).
@@ -57,7 +61,14 @@ type Fetcher struct {
 	cfg      Config
 	stats    *Stats
 
-	attempts, hedges atomic.Int64
+	attempts, hedges       atomic.Int64
+	lookups, lookupFetched atomic.Int64
+}
+
+// LookupCounts returns how many provider lookups the fetcher started and how many shards it
+// then fetched from a holder a lookup named.
+func (f *Fetcher) LookupCounts() (lookups, fetched int64) {
+	return f.lookups.Load(), f.lookupFetched.Load()
 }
 
 // Counts returns how many shard requests and how many hedges (requests started because
@@ -83,6 +94,9 @@ func New(get Getter, find Finder, cfg Config) *Fetcher {
 	if cfg.FindTimeout <= 0 {
 		cfg.FindTimeout = 10 * time.Second
 	}
+	if cfg.LookupWait <= 0 {
+		cfg.LookupWait = 250 * time.Millisecond
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,8 +113,9 @@ func (f *Fetcher) Stats() *Stats { return f.stats }
 // FetchStripe fetches shards of one stripe: cids are its k+m shard CIDs in order and
 // holders[i] the peers expected to hold shard i, best guess first. The result has one slot
 // per CID with at least k non-nil shards, each verified against its CID. When the holders
-// cannot supply k shards, the fetcher asks the DHT for other providers; if k still cannot be
-// had, it fails with errs.Unavailable.
+// cannot supply k shards, the fetcher asks the DHT for other providers: for a shard as soon
+// as one of its holders answers "not here", and for every missing shard when nothing else is
+// left to try. If k still cannot be had, it fails with errs.Unavailable.
 func (f *Fetcher) FetchStripe(ctx context.Context, cids []cid.Cid, holders [][]peer.ID, k int) ([][]byte, error) {
 	const op = "fetch.FetchStripe"
 	if k <= 0 || k > len(cids) || len(holders) != len(cids) {
@@ -108,7 +123,9 @@ func (f *Fetcher) FetchStripe(ctx context.Context, cids []cid.Cid, holders [][]p
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &run{f: f, ctx: ctx, cids: cids, k: k, size: f.cfg.ShardSize,
-		out: make([][]byte, len(cids)), results: make(chan result, 4*len(cids))}
+		out: make([][]byte, len(cids)), results: make(chan result, 4*len(cids)),
+		looked: make([]bool, len(cids)), waiting: make([]bool, len(cids)), waitTill: make([]time.Time, len(cids)), found: make([]map[peer.ID]bool, len(cids)),
+		lookupsCh: make(chan lookupResult, len(cids))}
 	r.initCandidates(holders)
 	defer func() { r.finish(); cancel(); r.wg.Wait() }()
 	return r.loop()
@@ -168,10 +185,18 @@ type run struct {
 	tried    []map[peer.ID]bool // per shard: peers asked already
 	load     map[peer.ID]int    // attempts in flight per peer
 	inflight []*attempt
-	looked   bool // provider lookup done
 	results  chan result
-	wg       sync.WaitGroup
-	lastErr  error
+	// Provider lookups, at most one per shard: started when a holder answers "not here" (or
+	// when nothing else is left to try); while one runs, its shard waits for the answer
+	// rather than asking the next fallback, since the DHT knows where the shard went.
+	looked    []bool
+	waiting   []bool      // lookup under way
+	waitTill  []time.Time // when a waiting shard goes on to its fallbacks anyway
+	pending   int
+	found     []map[peer.ID]bool // per shard: holders a lookup named
+	lookupsCh chan lookupResult
+	wg        sync.WaitGroup
+	lastErr   error
 }
 
 func (r *run) initCandidates(holders [][]peer.ID) {

@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"context"
 	"math"
 	"time"
 
@@ -14,16 +13,15 @@ import (
 func (r *run) loop() ([][]byte, error) {
 	const op = "fetch.FetchStripe"
 	for r.have < r.k {
-		if !r.fill() && len(r.inflight) == 0 {
+		if !r.fill() && len(r.inflight) == 0 && r.pending == 0 {
 			return nil, errs.Errorf(op, errs.Unavailable, "only %d of the %d shards needed could be fetched (last error: %v); the holders are down or lost the shards — retry after repair", r.have, r.k, r.lastErr)
 		}
-		if len(r.inflight) == 0 {
-			continue
-		}
-		timer := time.NewTimer(time.Until(r.nextHedge()))
+		timer := time.NewTimer(time.Until(r.nextWake()))
 		select {
 		case res := <-r.results:
 			r.handle(res)
+		case lr := <-r.lookupsCh:
+			r.addProviders(lr)
 		case <-timer.C:
 			r.markSlow()
 		case <-r.ctx.Done():
@@ -73,7 +71,7 @@ func (r *run) pick() *attempt {
 	var best *attempt
 	bestScore := math.Inf(1)
 	for i, c := range r.cands {
-		if r.out[i] != nil {
+		if r.out[i] != nil || r.held(i) {
 			continue
 		}
 		p, ok := r.nextCandidate(i, c)
@@ -150,6 +148,8 @@ func (r *run) handle(res result) {
 	if res.err != nil {
 		if !errs.Is(res.err, errs.NotExist) { // "not here" is an answer, not a failing peer
 			r.f.stats.Fail(a.peer)
+		} else {
+			r.startLookup(a.shard) // the shard moved: the DHT knows where
 		}
 		r.lastErr = res.err
 		r.f.cfg.Logger.Debug("shard fetch failed", "cid", r.cids[a.shard], "peer", a.peer, "err", res.err)
@@ -157,53 +157,15 @@ func (r *run) handle(res result) {
 	}
 	r.f.stats.Observe(a.peer, int64(len(res.data)), res.dur)
 	r.tighten(res.dur)
+	if r.out[a.shard] == nil && r.found[a.shard][a.peer] {
+		r.f.lookupFetched.Add(1)
+	}
 	if r.out[a.shard] == nil {
 		r.out[a.shard] = res.data
 		r.have++
 		r.size = int64(len(res.data))
 		r.cancelShard(a.shard)
 	}
-}
-
-// lookup asks the DHT once for providers of the shards still missing and adds the new ones
-// as candidates. It reports whether any candidate was added.
-func (r *run) lookup() bool {
-	if r.looked || r.f.find == nil {
-		return false
-	}
-	r.looked = true
-	ctx, cancel := context.WithTimeout(r.ctx, r.f.cfg.FindTimeout)
-	defer cancel()
-	added := false
-	for i, c := range r.cids {
-		if r.out[i] != nil {
-			continue
-		}
-		provs, err := r.f.find.FindProviders(ctx, c)
-		if err != nil {
-			r.lastErr = err
-			continue
-		}
-		for _, ai := range provs {
-			if r.addCandidate(i, ai.ID) {
-				added = true
-			}
-		}
-	}
-	return added
-}
-
-func (r *run) addCandidate(shard int, p peer.ID) bool {
-	if p == r.f.cfg.Self || p == "" {
-		return false
-	}
-	for _, q := range r.cands[shard] {
-		if q == p {
-			return false
-		}
-	}
-	r.cands[shard] = append(r.cands[shard], p)
-	return true
 }
 
 // tighten moves hedge times earlier once a sibling shard (same size) has arrived: an

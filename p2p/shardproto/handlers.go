@@ -63,11 +63,19 @@ type VerifiedPutter interface {
 	PutVerified(ctx context.Context, c cid.Cid, data []byte) error
 }
 
+// store keeps a received shard and, once it is durable, tells the Stored hook (the node
+// announces it in the DHT).
 func (s *Server) store(ctx context.Context, c cid.Cid, data []byte) error {
+	var err error
 	if vp, ok := s.cfg.Store.(VerifiedPutter); ok {
-		return vp.PutVerified(ctx, c, data)
+		err = vp.PutVerified(ctx, c, data)
+	} else {
+		err = s.cfg.Store.Put(ctx, c, data)
 	}
-	return s.cfg.Store.Put(ctx, c, data)
+	if err == nil && s.cfg.Stored != nil {
+		s.cfg.Stored(c)
+	}
+	return err
 }
 
 // get answers a whole shard or a byte range of it.
@@ -191,7 +199,11 @@ func (s *Server) del(st network.Stream, from peer.ID, p []byte) error {
 	if s.cfg.AllowDelete == nil || !s.cfg.AllowDelete(ctx, from, c) {
 		return answer(st, 0, nil, errs.Errorf("shardproto.delete", errs.Permission, "peer %s may not delete %s; only repair and GC may", from, c))
 	}
-	return answer(st, wire.TOK, nil, s.cfg.Store.Delete(ctx, c))
+	err := s.cfg.Store.Delete(ctx, c)
+	if err == nil && s.cfg.Deleted != nil {
+		s.cfg.Deleted(c)
+	}
+	return answer(st, wire.TOK, nil, err)
 }
 
 func encodeHas(cids []cid.Cid) []byte {

@@ -37,6 +37,9 @@ type ServerConfig struct {
 	MaxInflight int64
 	IdleTimeout time.Duration // how long a stream may wait for its next request
 	Logger      *slog.Logger
+	// Stored, when set, is called with each shard a PUT stored (durably) and Deleted with
+	// each shard a DELETE removed; they must not block (the node queues DHT announcements).
+	Stored, Deleted func(cid.Cid)
 }
 
 // DefaultMaxInflight is the default memory budget for shard bodies in flight.
