@@ -104,8 +104,11 @@ func TestDHTFiguresAreSane(t *testing.T) {
 			t.Errorf("%s reads: %+v, want 30 reads, none failed, at least k requests each", name, rs)
 		}
 	}
-	if r.RankedReads.Lookups != 0 {
-		t.Errorf("ranked reads used the DHT %.2f times per read: the ranked list covers every member", r.RankedReads.Lookups)
+	// The fetcher starts a provider lookup when a holder answers "not here", at most once per
+	// shard of a read, so the ranked list's guesses may cost lookups too, but never more than
+	// the requests that met a miss.
+	if rs := r.RankedReads; rs.Lookups > rs.Requests {
+		t.Errorf("ranked reads: %.2f lookups for %.2f requests per read: at most one lookup per miss", rs.Lookups, rs.Requests)
 	}
 }
 
