@@ -144,6 +144,7 @@ func (n *Node) openStore(context.Context) error {
 		return err
 	}
 	n.store = s
+	n.registerStoreMetrics()
 	return nil
 }
 
