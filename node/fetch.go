@@ -81,7 +81,7 @@ func (n *Node) dataKey(o *catalog.Object) ([]byte, error) {
 	if w == nil {
 		return nil, wrongNodeForKey(n.cfg.Member)
 	}
-	return crypt.UnwrapKey(w, n.memberKey)
+	return crypt.UnwrapKey(w, n.memberKey.Load())
 }
 
 // manifest returns the decoded manifest, from the local store or from the nodes nearest its

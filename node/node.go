@@ -52,7 +52,7 @@ type Node struct {
 	memberCh  chan struct{} // signals meshLoop that the membership changed
 	rewrapCh  chan struct{} // signals rewrapLoop that a catalog may have gained readers
 	events    *broker
-	memberKey *age.X25519Identity
+	memberKey atomic.Pointer[age.X25519Identity] // replaced once when a join delivers the member's (memberkey.go)
 	signKey   ed25519.PrivateKey
 	reg       *prometheus.Registry
 	manifests *lru.Cache[cid.Cid, *chunker.Manifest]
@@ -121,10 +121,11 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 
 func (n *Node) openKeys(context.Context) error {
 	const op = "node.openKeys"
-	var err error
-	if n.memberKey, err = LoadMemberKey(n.cfg.DataDir); err != nil {
+	mk, err := LoadMemberKey(n.cfg.DataDir)
+	if err != nil {
 		return err
 	}
+	n.memberKey.Store(mk)
 	priv, err := p2p.LoadOrCreateIdentity(filepath.Join(n.cfg.DataDir, p2p.KeyFileName))
 	if err != nil {
 		return err

@@ -40,6 +40,9 @@ func (n *Node) Ready(ctx context.Context) error {
 	if err := n.stale(); err != nil {
 		return err // authenticated requests are refused while the replica may be stale
 	}
+	if err := n.checkMemberKey(); err != nil {
+		return err // every read of the member's objects would fail with 403
+	}
 	if err := n.store.Health(); err != nil {
 		return err // writes would fail: a vanished or read-only data directory
 	}
