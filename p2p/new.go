@@ -127,5 +127,8 @@ func (n *Node) startProtocols() error {
 		})
 	}
 	n.host.SetStreamHandler(JoinID, n.handleJoin)
+	if n.cfg.Kicks != nil {
+		n.host.SetStreamHandler(KickID, n.handleKick)
+	}
 	return nil
 }
