@@ -58,6 +58,7 @@ type Node struct {
 	manifests *lru.Cache[cid.Cid, *chunker.Manifest]
 	repairer  *repair.Repairer
 	kickable  atomic.Pointer[repair.Repairer] // repairer, once started: kicked by publish and the mesh loop
+	bad       *badStripes                     // stripes known short of a shard, kicks to send (badshard.go)
 	scrubber  *repair.Scrubber
 	metrics   *metrics
 	deletes   atomic.Pointer[deletePolicy] // remote DELETE policy; nil (refuse all) until p2p is up
@@ -89,6 +90,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 	}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newMetrics(n.reg)
+	n.bad = newBadStripes(n.reg)
 	n.events = newBroker()
 	n.memberCh = make(chan struct{}, 1)
 	n.rewrapCh = make(chan struct{}, 1)
@@ -179,6 +181,7 @@ func (n *Node) openP2P(ctx context.Context) error {
 	pc.Invites = n.invites.forNode(n)
 	pc.Store = n.store
 	pc.AllowDelete = n.allowDelete
+	pc.Kicks = n.kicked
 	pc.Registerer = n.reg
 	pc.Logger = n.log.With("part", "p2p")
 	if n.p2p, err = p2p.New(ctx, pc); err != nil {

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"syscall"
+
+	"github.com/ipfs/go-cid"
 
 	"github.com/meridian-fed/meridian/errs"
 )
@@ -97,4 +100,11 @@ func writeProblem(err error) string {
 		return "disk full"
 	}
 	return err.Error()
+}
+
+// RemoveCorrupt deletes block c from s after a read found it damaged, as a scrub would: on a
+// Disk only if its stored bytes are still damaged (a concurrent Put may have repaired it). It
+// reports whether it removed the block.
+func RemoveCorrupt(ctx context.Context, s Store, c cid.Cid) (bool, error) {
+	return remove(ctx, s, c)
 }
