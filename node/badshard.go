@@ -9,6 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/p2p"
 	"github.com/meridian-fed/meridian/placement"
 	"github.com/meridian-fed/meridian/repair"
@@ -143,3 +144,43 @@ func (n *Node) kicked(from peer.ID, k p2p.Kick) {
 	n.log.Info("repair kicked by a peer that found a bad shard", "from", from, "manifest", k.Manifest, "stripe", k.Stripe)
 	n.kickRepair("a peer found a bad shard")
 }
+
+// scrubFound reports the stripes of the blocks a scrub found damaged (and removed): the
+// scrub knows only CIDs, so the committed objects' manifests are searched for them, through
+// the same caught-up view of the catalog a repair pass walks. Scrubs are rare and their finds
+// rarer; the walk stops at ctx.
+func (n *Node) scrubFound(ctx context.Context, cids []cid.Cid) {
+	bad := make(map[cid.Cid]bool, len(cids))
+	for _, c := range cids {
+		bad[c] = true
+	}
+	err := repairCatalog{n}.Objects(ctx, func(o repair.Object) error {
+		n.scrubFoundIn(o, bad)
+		return ctx.Err()
+	})
+	if err != nil {
+		n.log.Info("scrub: the stripes of some damaged blocks were not reported; the next repair pass finds them", "err", err)
+	}
+}
+
+// scrubFoundIn reports the stripes of o that hold a block of bad.
+func (n *Node) scrubFoundIn(o repair.Object, bad map[cid.Cid]bool) {
+	if o.Manifest == nil {
+		return
+	}
+	plan, err := placement.NewPlan(n.placementNodesAll(), o.Policy)
+	if err != nil {
+		return
+	}
+	src := &stripeSource{n: n, plan: plan, manifest: o.ManifestCID}
+	for i, st := range o.Manifest.Stripes {
+		for _, c := range st.Shards {
+			if bad[c] {
+				n.shardBad(plan, src.kick(i, st.Shards), c, n.PeerID(), "scrub", errScrubbed)
+				break
+			}
+		}
+	}
+}
+
+var errScrubbed = errs.Errorf("node.scrub", errs.Corrupt, "the scrub found the stored bytes damaged and removed them")

@@ -126,7 +126,7 @@ func (n *Node) startDurability(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Kick})
+	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Kick, Found: n.scrubFound})
 	if err != nil {
 		return err
 	}

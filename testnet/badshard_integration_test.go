@@ -26,7 +26,30 @@ import (
 // start passes, so (b) is checked on the kick counters. Taking the kicks out of shardBad fails
 // (b); taking the whole of shardBad out fails (a).
 func TestIntegrationReadKicksRepairOfCorruptShards(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	testBadShardsKickRepair(t, "local", func(ctx context.Context, c *Cluster, p string, data []byte) {
+		mustGet(t, ctx, onlyClient(t, c, 1, c.Token), p, data)
+		st, err := c.Node(1).Status(ctx, api.Subject{Anonymous: true})
+		if err != nil || st.Redundancy == nil || st.Redundancy.Degraded == 0 {
+			t.Fatalf("status right after the read found bad shards: %+v, %v; want degraded stripes", st.Redundancy, err)
+		}
+	})
+}
+
+// TestIntegrationScrubKicksRepairOfCorruptShards is the same with a scrub of node 1 finding
+// (and removing) the damaged shards: the scrub tells each stripe's repairer. Taking the Found
+// hook out of the scrubber's config fails it.
+func TestIntegrationScrubKicksRepairOfCorruptShards(t *testing.T) {
+	testBadShardsKickRepair(t, "scrub", func(ctx context.Context, c *Cluster, _ string, _ []byte) {
+		if rep, err := c.Node(1).ScrubNow(ctx); err != nil || rep.Removed == 0 {
+			t.Fatalf("scrub of node 1: %+v, %v; want damaged shards removed", rep, err)
+		}
+	})
+}
+
+// testBadShardsKickRepair damages every shard of node 1, lets detect find them, and checks
+// that the stripes' repairers are told and redundancy is full again within a minute.
+func testBadShardsKickRepair(t *testing.T, where string, detect func(ctx context.Context, c *Cluster, p string, data []byte)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const interval = 10 * time.Minute
 	c, err := Start(ctx, Options{Dir: t.TempDir(), Nodes: 5, Members: 3, K: 3, M: 2, StripeSize: stripe,
@@ -47,12 +70,8 @@ func TestIntegrationReadKicksRepairOfCorruptShards(t *testing.T) {
 	if n := damageAll(t, c.Node(1).StoreDir()); n == 0 {
 		t.Fatal("node 1 holds no shard")
 	}
-	mustGet(t, ctx, onlyClient(t, c, 1, c.Token), p, data)
+	detect(ctx, c, p, data)
 	detected := time.Now()
-	st, err := c.Node(1).Status(ctx, api.Subject{Anonymous: true})
-	if err != nil || st.Redundancy == nil || st.Redundancy.Degraded == 0 {
-		t.Fatalf("status right after the read found bad shards: %+v, %v; want degraded stripes", st.Redundancy, err)
-	}
 	told, cancelT := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelT()
 	waitUntil(t, told, "the stripes' repairers told", func() bool {
@@ -64,16 +83,16 @@ func TestIntegrationReadKicksRepairOfCorruptShards(t *testing.T) {
 		}
 		return sent+local > 0 && received == sent
 	})
-	if bad := metricValue(t, ctx, c, 1, `meridian_bad_shards_total{where="local"}`); bad == 0 {
-		t.Fatal("node 1 counted no bad local shard")
+	if bad := metricValue(t, ctx, c, 1, `meridian_bad_shards_total{where="`+where+`"}`); bad == 0 {
+		t.Fatalf("node 1 counted no bad shard found by %s", where)
 	}
 	deadline, cancelD := context.WithTimeout(ctx, time.Minute)
 	defer cancelD()
-	waitUntil(t, deadline, "full redundancy again, by kicks alone", func() bool {
+	waitUntil(t, deadline, "full redundancy again", func() bool {
 		v, err := c.Client(0).Verify(ctx, p, false)
 		return err == nil && fullStripes(v.Stripes) == len(v.Stripes)
 	})
-	t.Logf("time from a read's detection of corrupt shards to full redundancy: %v", time.Since(detected).Round(10*time.Millisecond))
+	t.Logf("time from detected corruption (%s) to full redundancy: %v", where, time.Since(detected).Round(10*time.Millisecond))
 }
 
 // damageAll flips a byte in every shard file (raw blocks, "bafk…") under dir and returns how
