@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -38,6 +39,8 @@ type badStripes struct {
 	queue chan kickJob
 	found *prometheus.CounterVec // bad shards found, by where (local, remote, scrub)
 	kicks *prometheus.CounterVec // kicks by result (sent, local, received, failed, dropped)
+
+	readRemoved atomic.Int64 // damaged local shards removed by reads
 }
 
 type kickJob struct {
@@ -184,3 +187,7 @@ func (n *Node) scrubFoundIn(o repair.Object, bad map[cid.Cid]bool) {
 }
 
 var errScrubbed = errs.Errorf("node.scrub", errs.Corrupt, "the scrub found the stored bytes damaged and removed them")
+
+// ReadRemovedShards returns how many damaged shards reads found in this node's store and
+// removed (so repair rebuilds them), for the scorecard.
+func (n *Node) ReadRemovedShards() int64 { return n.bad.readRemoved.Load() }

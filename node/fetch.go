@@ -261,8 +261,11 @@ func (s *stripeSource) kick(stripe int, cids []cid.Cid) p2p.Kick {
 // stripe is reported.
 func (s *stripeSource) localBad(ctx context.Context, stripe int, cids []cid.Cid, i int, err error) {
 	if errs.Is(err, errs.Corrupt) {
-		if _, rerr := store.RemoveCorrupt(ctx, s.n.store, cids[i]); rerr != nil {
+		removed, rerr := store.RemoveCorrupt(ctx, s.n.store, cids[i])
+		if rerr != nil {
 			s.n.log.Warn("cannot remove a corrupt shard; the next scrub will", "cid", cids[i], "err", rerr)
+		} else if removed {
+			s.n.bad.readRemoved.Add(1)
 		}
 	}
 	s.n.shardBad(s.plan, s.kick(stripe, cids), cids[i], s.n.PeerID(), "local", err)
