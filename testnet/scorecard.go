@@ -37,25 +37,21 @@ type ScoreOptions struct {
 type Scorecard struct {
 	Nodes, Members, K, M int // the federation measured: in-process nodes, members, Reed-Solomon k+m
 	Trials, Objects      int
-	Reads                int // object reads made during the trials
-	Losses               int // reads that failed (goal 0)
-	WrongBytes           int // reads that returned other bytes than published (goal 0)
-	CorruptionsInjected  int // shard files damaged on disk
-	CorruptionsDetected  int // of those, found and removed by a read or a scrub
-	// CorruptionToFull is the longest, over the corruption trials, from the end of the read
-	// that met the damaged shards (each found is reported to its stripe's repairer at once; the
-	// damaged nodes are then scrubbed) until every stripe is back at k+m.
-	CorruptionToFull    time.Duration
-	Published           int64         // bytes of objects held when a node is lost for good (Objects, then 8 MiB ones up to LossMiB)
-	RedundancyAfterLoss time.Duration // permanent loss of a node: time until every stripe is back at k+m
-	RepairGrace         time.Duration // part of that time spent waiting on purpose
-	RepairInterval      time.Duration // between repair passes: up to this much more waiting
-	RepairedBytes       int64         // shard bytes the repair loops rebuilt and stored on new holders after the loss
-	RepairStart         time.Duration // from the loss to the first rebuild's start (grace and pass timing)
-	RepairWindow        time.Duration // from the first rebuild's start to the last rebuilt shard's acknowledgement, all nodes
-	RepairMBs           float64       // RepairedBytes / RepairWindow, in MB/s
-	RepairCores         float64       // CPU cores the process (all nodes) kept busy on average during RepairWindow
-	RepairCPUPerGB      float64       // CPU-seconds the process spent in RepairWindow per GB rebuilt
+	Reads                int           // object reads made during the trials
+	Losses               int           // reads that failed (goal 0)
+	WrongBytes           int           // reads that returned other bytes than published (goal 0)
+	CorruptionsInjected  int           // shard files damaged on disk
+	CorruptionsDetected  int           // of those, found and removed by a read or a scrub
+	Published            int64         // bytes of objects held when a node is lost for good (Objects, then 8 MiB ones up to LossMiB)
+	RedundancyAfterLoss  time.Duration // permanent loss of a node: time until every stripe is back at k+m
+	RepairGrace          time.Duration // part of that time spent waiting on purpose
+	RepairInterval       time.Duration // between repair passes: up to this much more waiting
+	RepairedBytes        int64         // shard bytes the repair loops rebuilt and stored on new holders after the loss
+	RepairStart          time.Duration // from the loss to the first rebuild's start (grace and pass timing)
+	RepairWindow         time.Duration // from the first rebuild's start to the last rebuilt shard's acknowledgement, all nodes
+	RepairMBs            float64       // RepairedBytes / RepairWindow, in MB/s
+	RepairCores          float64       // CPU cores the process (all nodes) kept busy on average during RepairWindow
+	RepairCPUPerGB       float64       // CPU-seconds the process spent in RepairWindow per GB rebuilt
 
 	// Limits measured in the same run, just before the loss (a busy machine shows in both):
 	TransportMBs float64 // libp2p streams (noise with the key prologue, yamux, TCP), 3 node pairs at once, both ends in this process
@@ -63,6 +59,11 @@ type Scorecard struct {
 	// RepairBoundMBs = TransportMBs / k: every rebuilt byte crosses the transport k times (k-1
 	// fetches and one store, or k fetches), so repair cannot beat it on this machine.
 	RepairBoundMBs float64
+
+	// CorruptionToFull is the longest, over the corruption trials, from the end of the read
+	// that met the damaged shards (each found is reported to its stripe's repairer at once; the
+	// damaged nodes are then scrubbed) until every stripe is back at k+m.
+	CorruptionToFull time.Duration
 }
 
 // The scorecard federation: nodes, members (node i belongs to member i mod 3) and its
