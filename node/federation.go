@@ -76,6 +76,9 @@ type joinAnswer struct {
 	Federation   string     `json:"federation"`
 	Nodes        []nodeAddr `json:"nodes"`
 	AdminCreated bool       `json:"admin_created,omitempty"` // the member was new: its first admin holds the joiner's token
+	// MemberKey is the member's age identity encrypted to the recipient the joiner sent, when
+	// the joiner's own was not the member's (memberkey.go).
+	MemberKey []byte `json:"member_key,omitempty"`
 }
 
 type nodeAddr struct {
@@ -118,6 +121,9 @@ func (n *Node) redeem(ctx context.Context, joiner peer.ID, secret, reqBytes []by
 		ans.AdminCreated = true
 	} else {
 		ans.AdminCreated = n.firstAdminHolds(iv.Member, req.AdminTokenHash) // created by an earlier attempt
+		if ans.MemberKey, err = n.memberKeyFor(iv.Member, req.Member.Recipient); err != nil {
+			return nil, err // before registering anything: the invite is kept
+		}
 	}
 	node := catalog.Node{PeerID: joiner.String(), Member: iv.Member, Addrs: req.Addrs, Voter: iv.Voter, Capacity: req.Capacity, State: catalog.NodeActive,
 		API: req.API, TLSPin: req.TLSPin}

@@ -15,7 +15,9 @@ import (
 	"github.com/meridian-fed/meridian/chunker"
 	"github.com/meridian-fed/meridian/chunker/crypt"
 	"github.com/meridian-fed/meridian/errs"
+	"github.com/meridian-fed/meridian/p2p"
 	"github.com/meridian-fed/meridian/placement"
+	"github.com/meridian-fed/meridian/store"
 )
 
 // ReadContent implements api.Backend: resolve locally, check read, unwrap the data key with
@@ -49,6 +51,7 @@ func (n *Node) ReadContent(ctx context.Context, sub api.Subject, p string, off, 
 	if err != nil {
 		return err
 	}
+	src.manifest = o.Manifest
 	cw := &countingWriter{w: w}
 	err = chunker.DecodeParallel(ctx, m, dek, src, cw, off, length, n.cfg.Transfers)
 	n.metrics.readBytes.Add(float64(cw.n))
@@ -81,7 +84,7 @@ func (n *Node) dataKey(o *catalog.Object) ([]byte, error) {
 	if w == nil {
 		return nil, wrongNodeForKey(n.cfg.Member)
 	}
-	return crypt.UnwrapKey(w, n.memberKey)
+	return crypt.UnwrapKey(w, n.memberKey.Load())
 }
 
 // manifest returns the decoded manifest, from the local store or from the nodes nearest its
@@ -152,8 +155,9 @@ func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 // the holders placement computes from the current membership, each shard's first holder
 // followed by every other node in XOR order as fallbacks.
 type stripeSource struct {
-	n    *Node
-	plan *placement.Plan
+	n        *Node
+	plan     *placement.Plan
+	manifest cid.Cid // named in the repair kicks of bad shards (badshard.go)
 }
 
 func (n *Node) stripeSource(cat string) (*stripeSource, error) {
@@ -197,7 +201,7 @@ func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k
 	if need := k - min(nHere, k); need > 0 {
 		go func() {
 			defer close(fetched)
-			remote, remoteErr = s.fetch(ctx, cids, holders, here, need)
+			remote, remoteErr = s.fetch(ctx, stripe, cids, holders, here, need)
 		}()
 	} else {
 		close(fetched)
@@ -210,6 +214,8 @@ func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k
 		if b, err := s.n.store.Get(ctx, c); err == nil {
 			out[i] = b
 			have++
+		} else if errs.Is(err, errs.Corrupt) || errs.Is(err, errs.NotExist) {
+			s.localBad(ctx, stripe, cids, i, err)
 		}
 	}
 	<-fetched
@@ -223,7 +229,7 @@ func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k
 	for i := range out {
 		got[i] = out[i] != nil
 	}
-	more, err := s.fetch(ctx, cids, holders, got, k-have)
+	more, err := s.fetch(ctx, stripe, cids, holders, got, k-have)
 	merge(out, more)
 	if err == nil {
 		err = remoteErr
@@ -232,14 +238,37 @@ func (s *stripeSource) Shards(ctx context.Context, stripe int, cids []cid.Cid, k
 }
 
 // fetch asks the fetcher for need shards other than the ones skip marks.
-func (s *stripeSource) fetch(ctx context.Context, cids []cid.Cid, holders [][]peer.ID, skip []bool, need int) ([][]byte, error) {
+// Shards found bad on the way are reported to the stripe's repairer (badshard.go).
+func (s *stripeSource) fetch(ctx context.Context, stripe int, cids []cid.Cid, holders [][]peer.ID, skip []bool, need int) ([][]byte, error) {
 	hs := make([][]peer.ID, len(holders))
 	for i := range holders {
 		if !skip[i] {
 			hs[i] = holders[i]
 		}
 	}
-	return s.n.p2p.Fetcher().FetchStripe(ctx, cids, hs, need)
+	return s.n.p2p.Fetcher().FetchStripeWatch(ctx, cids, hs, need, func(shard int, p peer.ID, err error) {
+		s.n.shardBad(s.plan, s.kick(stripe, cids), cids[shard], p, "remote", err)
+	})
+}
+
+// kick names stripe for its repairer.
+func (s *stripeSource) kick(stripe int, cids []cid.Cid) p2p.Kick {
+	return p2p.Kick{Key: chunker.PlacementKey(cids), Manifest: s.manifest, Stripe: stripe}
+}
+
+// localBad acts on a shard this node's store said it had but could not give intact: the
+// damaged copy is removed (so this node answers "not here" and repair rebuilds it) and the
+// stripe is reported.
+func (s *stripeSource) localBad(ctx context.Context, stripe int, cids []cid.Cid, i int, err error) {
+	if errs.Is(err, errs.Corrupt) {
+		removed, rerr := store.RemoveCorrupt(ctx, s.n.store, cids[i])
+		if rerr != nil {
+			s.n.log.Warn("cannot remove a corrupt shard; the next scrub will", "cid", cids[i], "err", rerr)
+		} else if removed {
+			s.n.bad.readRemoved.Add(1)
+		}
+	}
+	s.n.shardBad(s.plan, s.kick(stripe, cids), cids[i], s.n.PeerID(), "local", err)
 }
 
 // merge fills out's empty slots from got and returns how many it filled.

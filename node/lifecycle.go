@@ -126,7 +126,7 @@ func (n *Node) bootstrapCatalog(ctx context.Context, spec FederationSpec) (strin
 		API: n.apiURL(), TLSPin: n.TLSPin()}
 	body := &catalog.Bootstrap{
 		Federation: catalog.Federation{Name: spec.Name, DefaultPlacement: catalog.Placement{K: spec.K, M: spec.M}},
-		Member:     catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
+		Member:     catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Load().Recipient().String()},
 		Admin:      admin,
 		Node:       self,
 		Governed:   true, // docs/node.md, "Governance"
@@ -218,7 +218,7 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	req, _ := json.Marshal(joinRequest{
 		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, API: n.apiURL(), TLSPin: n.TLSPin(), AdminTokenHash: &hash,
 		AdminTokenSig: ed25519.Sign(n.signKey, catalog.FirstAdminMessage(n.cfg.Member, hash)),
-		Member:        catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Recipient().String()},
+		Member:        catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Load().Recipient().String()},
 	})
 	out, err := n.p2p.Join(ctx, infos[0], []byte(iv.Secret), req)
 	if err != nil {
@@ -230,6 +230,9 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 	}
 	if !ans.AdminCreated {
 		token = ""
+	}
+	if err := n.adoptMemberKey(ans.MemberKey); err != nil {
+		return nil, "", err
 	}
 	for _, nd := range ans.Nodes {
 		if id, err := peer.Decode(nd.ID); err == nil {
@@ -243,6 +246,9 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 			return nil, "", errs.Errorf("node.join", errs.Timeout, "joined, but the catalog has not replicated to this node yet; check that it can reach the voters")
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+	if err := n.checkMemberKey(); err != nil {
+		return nil, "", err // an inviting node too old to send the key
 	}
 	return &ans, token, nil
 }

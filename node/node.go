@@ -52,12 +52,13 @@ type Node struct {
 	memberCh  chan struct{} // signals meshLoop that the membership changed
 	rewrapCh  chan struct{} // signals rewrapLoop that a catalog may have gained readers
 	events    *broker
-	memberKey *age.X25519Identity
+	memberKey atomic.Pointer[age.X25519Identity] // replaced once when a join delivers the member's (memberkey.go)
 	signKey   ed25519.PrivateKey
 	reg       *prometheus.Registry
 	manifests *lru.Cache[cid.Cid, *chunker.Manifest]
 	repairer  *repair.Repairer
 	kickable  atomic.Pointer[repair.Repairer] // repairer, once started: kicked by publish and the mesh loop
+	bad       *badStripes                     // stripes known short of a shard, kicks to send (badshard.go)
 	scrubber  *repair.Scrubber
 	metrics   *metrics
 	deletes   atomic.Pointer[deletePolicy] // remote DELETE policy; nil (refuse all) until p2p is up
@@ -89,6 +90,7 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 	}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newMetrics(n.reg)
+	n.bad = newBadStripes(n.reg)
 	n.events = newBroker()
 	n.memberCh = make(chan struct{}, 1)
 	n.rewrapCh = make(chan struct{}, 1)
@@ -121,10 +123,11 @@ func Start(ctx context.Context, cfg Config, bootstrap bool) (_ *Node, err error)
 
 func (n *Node) openKeys(context.Context) error {
 	const op = "node.openKeys"
-	var err error
-	if n.memberKey, err = LoadMemberKey(n.cfg.DataDir); err != nil {
+	mk, err := LoadMemberKey(n.cfg.DataDir)
+	if err != nil {
 		return err
 	}
+	n.memberKey.Store(mk)
 	priv, err := p2p.LoadOrCreateIdentity(filepath.Join(n.cfg.DataDir, p2p.KeyFileName))
 	if err != nil {
 		return err
@@ -144,6 +147,7 @@ func (n *Node) openStore(context.Context) error {
 		return err
 	}
 	n.store = s
+	n.registerStoreMetrics()
 	return nil
 }
 
@@ -177,6 +181,7 @@ func (n *Node) openP2P(ctx context.Context) error {
 	pc.Invites = n.invites.forNode(n)
 	pc.Store = n.store
 	pc.AllowDelete = n.allowDelete
+	pc.Kicks = n.kicked
 	pc.Registerer = n.reg
 	pc.Logger = n.log.With("part", "p2p")
 	if n.p2p, err = p2p.New(ctx, pc); err != nil {

@@ -38,7 +38,8 @@ func TestReadRefusesManifestOfOtherContent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.n.memberKey, f.n.cfg.Member = id, "m1"
+			f.n.cfg.Member = "m1"
+			f.n.memberKey.Store(id)
 			p, o := publishReadable(f, id.Recipient())
 			content, size := tt.other(o.Content, o.Size)
 			f.n.manifests.Add(o.Manifest, &chunker.Manifest{K: 2, M: 1, Size: size, Content: content, Stripes: make([]chunker.Stripe, 1)})

@@ -130,7 +130,7 @@ func (n *Node) startDurability(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Kick})
+	s, err := repair.NewScrubber(repair.ScrubConfig{Store: n.store, BytesPerSecond: 64 << 20, Log: n.log.With("part", "scrub"), Metrics: m, Removed: r.Kick, Found: n.scrubFound})
 	if err != nil {
 		return err
 	}
@@ -138,6 +138,7 @@ func (n *Node) startDurability(ctx context.Context) error {
 	n.kickable.Store(r)
 	n.goFunc(func() { r.Run(ctx) })
 	n.goFunc(func() { s.Run(ctx) })
+	n.goFunc(func() { n.kickSender(ctx) })
 	n.goFunc(func() { n.retireWhenDrained(ctx, rc.Interval) })
 	return nil
 }
@@ -193,6 +194,10 @@ func (n *Node) redundancy() *api.Redundancy {
 	}
 	out := &api.Redundancy{Full: st.Full, Degraded: st.Degraded, Critical: st.Critical, Lost: st.Lost, RepairQueue: st.RepairQueue, Measured: st.Measured,
 		Waiting: st.Last.Unplaceable, WaitingWhy: st.Last.UnplaceableWhy}
+	if bad := n.bad.since(st.Measured); bad > 0 { // found by reads or scrubs since that pass
+		out.Full, out.Degraded = out.Full-min(bad, out.Full), out.Degraded+bad
+		out.RepairQueue += bad
+	}
 	if age := n.scrubber.Age(); age > 0 {
 		out.ScrubAge = age.Round(time.Second).String()
 	}

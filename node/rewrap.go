@@ -100,7 +100,7 @@ func (n *Node) rewrapObject(ctx context.Context, o *catalog.Object, readers []st
 	if len(missing) == 0 {
 		return nil
 	}
-	dek, err := crypt.UnwrapKey(o.Key(n.cfg.Member), n.memberKey)
+	dek, err := crypt.UnwrapKey(o.Key(n.cfg.Member), n.memberKey.Load())
 	if err != nil {
 		return err
 	}

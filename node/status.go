@@ -25,7 +25,7 @@ func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error)
 		Node: self, Leader: st.Leader.String(), Term: st.Term, Applied: st.AppliedIndex,
 		Peers: len(n.p2p.Host().Network().Peers()), Objects: n.state.Len(),
 		Redundancy: n.redundancy(),
-		TLS:        n.tls.status(), Warnings: n.tlsWarnings(),
+		TLS:        n.tls.status(), Warnings: append(n.tlsWarnings(), n.storeWarnings()...),
 	}, nil
 }
 
@@ -39,6 +39,12 @@ func (n *Node) Ready(ctx context.Context) error {
 	}
 	if err := n.stale(); err != nil {
 		return err // authenticated requests are refused while the replica may be stale
+	}
+	if err := n.checkMemberKey(); err != nil {
+		return err // every read of the member's objects would fail with 403
+	}
+	if err := n.store.Health(); err != nil {
+		return err // writes would fail: a vanished or read-only data directory
 	}
 	if n.raft.Leader() == "" {
 		return errs.Errorf(op, errs.Unavailable, "no Raft leader known: a majority of voters must be up")

@@ -134,5 +134,8 @@ func (n *Node) startProtocols() error {
 		n.reprov = startReprovider(n.cfg.Store, n.provider, n.cfg.ReprovideInterval, n.cfg.Registerer, n.cfg.Logger)
 	}
 	n.host.SetStreamHandler(JoinID, n.handleJoin)
+	if n.cfg.Kicks != nil {
+		n.host.SetStreamHandler(KickID, n.handleKick)
+	}
 	return nil
 }

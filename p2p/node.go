@@ -36,8 +36,10 @@ type Config struct {
 	Store       store.Store             // optional: when set, the node serves shards from it
 	AllowDelete shardproto.DeletePolicy // who may delete shards (nil: nobody)
 
-	ShardLimits    shardproto.Limits
-	Fetch          fetch.Config  // stripe reads (Self and Logger are filled in)
+	ShardLimits shardproto.Limits
+	Fetch       fetch.Config // stripe reads (Self and Logger are filled in)
+	// Kicks, when set, receives the repair kicks members send (kick.go); it must not block.
+	Kicks          func(from peer.ID, k Kick)
 	JoinDeadline   time.Duration // how long an invitee may stay connected without joining
 	ProvideQueue   int           // pending provider announcements kept (oldest dropped beyond)
 	ProvideWorkers int           // announcements in parallel
@@ -170,6 +172,7 @@ func (n *Node) Connect(ctx context.Context, peers ...peer.AddrInfo) error {
 func (n *Node) Close() error {
 	n.cancel()
 	n.host.RemoveStreamHandler(JoinID)
+	n.host.RemoveStreamHandler(KickID)
 	if n.server != nil {
 		n.server.Close()
 	}

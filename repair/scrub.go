@@ -23,6 +23,9 @@ type ScrubConfig struct {
 	// Removed, when set, is called after a scrub that deleted damaged blocks, so the repair loop
 	// can restore them (Repairer.Trigger).
 	Removed func()
+	// Found, when set, is called after a scrub with the blocks it found damaged (and removed),
+	// so the node can tell each one's stripe's repairer (node/badshard.go).
+	Found func(ctx context.Context, cids []cid.Cid)
 }
 
 // Scrubber re-hashes a node's blocks on a schedule and on demand, deleting the damaged ones so
@@ -63,9 +66,11 @@ func (s *Scrubber) Scrub(ctx context.Context) (store.ScrubReport, error) {
 	defer s.run.Unlock()
 	start := s.cfg.Clock.Now()
 	m := s.cfg.Metrics
+	var found []cid.Cid
 	rep, err := store.Scrub(ctx, s.cfg.Store, store.ScrubOptions{Remove: true, BytesPerSecond: s.cfg.BytesPerSecond},
 		func(c cid.Cid, err error) {
 			s.cfg.Log.Warn("scrub found a bad block", "cid", c, "err", err)
+			found = append(found, c)
 		})
 	m.scrubBlocks.Add(float64(rep.Blocks))
 	m.scrubBytes.Add(float64(rep.Bytes))
@@ -74,6 +79,9 @@ func (s *Scrubber) Scrub(ctx context.Context) (store.ScrubReport, error) {
 	m.scrubFailed.Add(float64(rep.Failed))
 	if rep.Removed > 0 && s.cfg.Removed != nil {
 		s.cfg.Removed()
+	}
+	if len(found) > 0 && s.cfg.Found != nil {
+		s.cfg.Found(ctx, found)
 	}
 	if err != nil {
 		return rep, err

@@ -44,8 +44,9 @@ type Disk struct {
 	// exists check, the write and the accounting of one block happen as one step.
 	stripes [256]sync.Mutex
 
-	tmpSeq   atomic.Uint64 // names temporary files; the directory lock makes them unique
-	noDirect atomic.Bool   // set once O_DIRECT was refused: write through the page cache
+	tmpSeq    atomic.Uint64 // names temporary files; the directory lock makes them unique
+	noDirect  atomic.Bool   // set once O_DIRECT was refused: write through the page cache
+	relayouts atomic.Int64  // vanished directories recreated while running (heal.go)
 
 	shardMu sync.Mutex
 	shards  map[string]bool // guarded by shardMu; fan-out directories known to exist durably

@@ -119,7 +119,12 @@ func (d *Disk) cleanTmp() error {
 // The data goes through O_DIRECT where the filesystem takes it (direct.go); if a direct write
 // is refused as unsupported, the store switches to buffered writes and writes the block again.
 func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
-	f, direct, err := d.createTemp()
+	var f File
+	var direct bool
+	err = d.healing(func() (err error) {
+		f, direct, err = d.createTemp()
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -149,10 +154,13 @@ func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := d.ensureShard(c); err != nil {
-		return err
-	}
-	if err := d.fs.Rename(f.Name(), path); err != nil {
+	err = d.healing(func() error {
+		if err := d.ensureShard(c); err != nil {
+			return err
+		}
+		return d.fs.Rename(f.Name(), path)
+	})
+	if err != nil {
 		return err
 	}
 	return d.fs.SyncDir(d.shardDir(c))
@@ -163,6 +171,9 @@ func (d *Disk) write(c cid.Cid, path string, data []byte) (err error) {
 func (d *Disk) walk(ctx context.Context, fn func(c cid.Cid, size int64) error) error {
 	root := filepath.Join(d.dir, blocksDir)
 	shards, err := d.fs.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // the directory vanished while running: no blocks; the next Put heals it
+	}
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,11 @@ func (d *Disk) freeLocked(fsFree int64) int64 {
 
 // reserve claims n bytes for a Put before anything is written, or fails with NoSpace.
 func (d *Disk) reserve(op string, c cid.Cid, n int64) error {
-	fsFree, err := d.fsFree()
+	var fsFree int64
+	err := d.healing(func() (err error) { // statfs of a vanished store directory fails
+		fsFree, err = d.fsFree()
+		return err
+	})
 	if err != nil {
 		return errs.E(op, errs.Unavailable, err)
 	}

@@ -41,7 +41,7 @@ type Scorecard struct {
 	Losses               int           // reads that failed (goal 0)
 	WrongBytes           int           // reads that returned other bytes than published (goal 0)
 	CorruptionsInjected  int           // shard files damaged on disk
-	CorruptionsDetected  int           // of those, found and removed by scrub
+	CorruptionsDetected  int           // of those, found and removed by a read or a scrub
 	Published            int64         // bytes of objects held when a node is lost for good (Objects, then 8 MiB ones up to LossMiB)
 	RedundancyAfterLoss  time.Duration // permanent loss of a node: time until every stripe is back at k+m
 	RepairGrace          time.Duration // part of that time spent waiting on purpose
@@ -59,6 +59,11 @@ type Scorecard struct {
 	// RepairBoundMBs = TransportMBs / k: every rebuilt byte crosses the transport k times (k-1
 	// fetches and one store, or k fetches), so repair cannot beat it on this machine.
 	RepairBoundMBs float64
+
+	// CorruptionToFull is the longest, over the corruption trials, from the end of the read
+	// that met the damaged shards (each found is reported to its stripe's repairer at once; the
+	// damaged nodes are then scrubbed) until every stripe is back at k+m.
+	CorruptionToFull time.Duration
 }
 
 // The scorecard federation: nodes, members (node i belongs to member i mod 3) and its

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // lossTrial kills m=2 random nodes (sometimes exactly one whole member), reads everything from
@@ -46,7 +47,10 @@ func (s *scorer) corruptionTrial(ctx context.Context) error {
 			s.card.CorruptionsInjected++
 		}
 	}
+	before := s.readRemoved()
 	s.readAll(ctx, p[0])
+	detected := time.Now()
+	s.card.CorruptionsDetected += int(s.readRemoved() - before) // a read removes a damaged local shard
 	for _, i := range p {
 		rep, err := s.c.Node(i).ScrubNow(ctx)
 		if err != nil {
@@ -54,7 +58,22 @@ func (s *scorer) corruptionTrial(ctx context.Context) error {
 		}
 		s.card.CorruptionsDetected += int(rep.Removed)
 	}
-	return s.waitFull(ctx, 0)
+	if err := s.waitFull(ctx, 0); err != nil {
+		return err
+	}
+	s.card.CorruptionToFull = max(s.card.CorruptionToFull, time.Since(detected))
+	return nil
+}
+
+// readRemoved sums the damaged shards reads removed from the running nodes' stores.
+func (s *scorer) readRemoved() int64 {
+	var sum int64
+	for i := range s.c.Len() {
+		if n := s.c.Node(i); n != nil {
+			sum += n.ReadRemovedShards()
+		}
+	}
+	return sum
 }
 
 // damageRandomShard damages one shard file (raw blocks: "bafk…") under dir; false if none.

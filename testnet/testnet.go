@@ -33,6 +33,10 @@ type Options struct {
 	// PlainHTTP runs the nodes' APIs without TLS (--insecure-plain-http), only to measure
 	// what TLS costs; every test runs with TLS.
 	PlainHTTP bool
+	// JoinMemberKey leaves the member key out of a member's second and later nodes' data
+	// dirs, so the join itself must bring it (node/memberkey.go); by default the testnet
+	// copies it, as an operator would.
+	JoinMemberKey bool
 }
 
 // Regions of the test members, one country each so jurisdiction tests have something to do.
@@ -146,7 +150,7 @@ func (c *Cluster) nodeConfig(i int) (node.Config, error) {
 // create initialises node i and bootstraps or joins the federation with it.
 func (c *Cluster) create(ctx context.Context, i int) error {
 	cfg := c.cfgs[i]
-	if first := firstOfMember(i, c.opts.Members); first != i {
+	if first := firstOfMember(i, c.opts.Members); first != i && !c.opts.JoinMemberKey {
 		if err := copyMemberKey(c.cfgs[first].DataDir, cfg.DataDir); err != nil {
 			return err
 		}

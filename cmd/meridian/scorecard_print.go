@@ -17,6 +17,7 @@ func printScorecard(out io.Writer, r *testnet.Scorecard) error {
 	fmt.Fprintf(w, "losses (goal 0)\t%d\n", r.Losses)
 	fmt.Fprintf(w, "wrong bytes served (goal 0)\t%d\n", r.WrongBytes)
 	fmt.Fprintf(w, "corruptions detected / injected\t%d / %d\n", r.CorruptionsDetected, r.CorruptionsInjected)
+	fmt.Fprintf(w, "full redundancy after detected corruption\t%s (longest of the trials)\n", seconds(r.CorruptionToFull))
 	fmt.Fprintf(w, "published before the permanent loss\t%.1f MiB\n", float64(r.Published)/(1<<20))
 	fmt.Fprintf(w, "full redundancy after the loss\t%s (grace %v, passes every %v)\n", seconds(r.RedundancyAfterLoss), r.RepairGrace, r.RepairInterval)
 	printRepair(w, r)

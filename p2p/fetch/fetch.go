@@ -117,6 +117,18 @@ func (f *Fetcher) Stats() *Stats { return f.stats }
 // as one of its holders answers "not here", and for every missing shard when nothing else is
 // left to try. If k still cannot be had, it fails with errs.Unavailable.
 func (f *Fetcher) FetchStripe(ctx context.Context, cids []cid.Cid, holders [][]peer.ID, k int) ([][]byte, error) {
+	return f.FetchStripeWatch(ctx, cids, holders, k, nil)
+}
+
+// BadShard reports a shard the fetch routed around because it is known bad: a holder sent
+// bytes that do not hash to its CID (Corrupt), or the shard's first holder, the one placement
+// assigns, answered that it has none (NotExist). Other failures (a slow or unreachable peer,
+// a fallback peer without the shard) are not reported: they say nothing about the shard.
+type BadShard func(shard int, p peer.ID, err error)
+
+// FetchStripeWatch is FetchStripe that calls bad, from the fetching goroutine, for every
+// shard found bad on the way (nil: none are reported).
+func (f *Fetcher) FetchStripeWatch(ctx context.Context, cids []cid.Cid, holders [][]peer.ID, k int, bad BadShard) ([][]byte, error) {
 	const op = "fetch.FetchStripe"
 	if k <= 0 || k > len(cids) || len(holders) != len(cids) {
 		return nil, errs.Errorf(op, errs.Invalid, "bad stripe: %d CIDs, %d holder lists, k=%d", len(cids), len(holders), k)
@@ -125,7 +137,7 @@ func (f *Fetcher) FetchStripe(ctx context.Context, cids []cid.Cid, holders [][]p
 	r := &run{f: f, ctx: ctx, cids: cids, k: k, size: f.cfg.ShardSize,
 		out: make([][]byte, len(cids)), results: make(chan result, 4*len(cids)),
 		looked: make([]bool, len(cids)), waiting: make([]bool, len(cids)), waitTill: make([]time.Time, len(cids)), found: make([]map[peer.ID]bool, len(cids)),
-		lookupsCh: make(chan lookupResult, len(cids))}
+		lookupsCh: make(chan lookupResult, len(cids)), bad: bad}
 	r.initCandidates(holders)
 	defer func() { r.finish(); cancel(); r.wg.Wait() }()
 	return r.loop()
@@ -197,10 +209,18 @@ type run struct {
 	lookupsCh chan lookupResult
 	wg        sync.WaitGroup
 	lastErr   error
+	bad       BadShard  // nil: not reported
+	assigned  []peer.ID // per shard: the first holder given, "" when none
 }
 
 func (r *run) initCandidates(holders [][]peer.ID) {
 	r.cands = make([][]peer.ID, len(holders))
+	r.assigned = make([]peer.ID, len(holders))
+	for i, hs := range holders {
+		if len(hs) > 0 {
+			r.assigned[i] = hs[0]
+		}
+	}
 	r.tried = make([]map[peer.ID]bool, len(holders))
 	r.load = map[peer.ID]int{}
 	for i, hs := range holders {

@@ -153,6 +153,7 @@ func (r *run) handle(res result) {
 		}
 		r.lastErr = res.err
 		r.f.cfg.Logger.Debug("shard fetch failed", "cid", r.cids[a.shard], "peer", a.peer, "err", res.err)
+		r.reportBad(a, res.err)
 		return
 	}
 	r.f.stats.Observe(a.peer, int64(len(res.data)), res.dur)
@@ -208,4 +209,14 @@ func (r *run) cancelShard(shard int) {
 // duration, which caps the peer's throughput estimate so the next read prefers others.
 func (r *run) abandonSlow(a *attempt) {
 	r.f.stats.ObserveAtLeast(a.peer, r.size, time.Since(a.start))
+}
+
+// reportBad hands a failed attempt to the run's BadShard when it shows the shard is bad.
+func (r *run) reportBad(a *attempt, err error) {
+	if r.bad == nil {
+		return
+	}
+	if errs.Is(err, errs.Corrupt) || (errs.Is(err, errs.NotExist) && a.peer == r.assigned[a.shard]) {
+		r.bad(a.shard, a.peer, err)
+	}
 }
