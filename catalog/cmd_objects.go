@@ -120,12 +120,23 @@ func (b *Publish) apply(s *State, x *exec) {
 	if dt := metaText(b.rec.Meta, pid.MetaDatetime); dt != "" {
 		o.When = dt
 	}
-	s.addObjectLocked(c, o)
+	s.addObjectMetaLocked(c, o, b.rec.Meta)
 	x.object = o
 }
 
-// addObjectLocked indexes a new object, whose Index is above every other's.
+// addObjectLocked indexes a new object, whose Index is above every other's, decoding its
+// record for the meta index.
 func (s *State) addObjectLocked(c *catalogEntry, o *Object) {
+	var meta map[string]any
+	if rec, err := pid.Decode(o.Record); err == nil {
+		meta = rec.Meta
+	}
+	s.addObjectMetaLocked(c, o, meta)
+}
+
+// addObjectMetaLocked indexes a new object whose record's meta is already decoded.
+func (s *State) addObjectMetaLocked(c *catalogEntry, o *Object, meta map[string]any) {
+	s.idx.add(uint32(len(s.order)), o, meta)
 	s.objects[o.PID] = o
 	s.order = append(s.order, o)
 	c.objs = append(c.objs, o)

@@ -61,6 +61,7 @@ func (s *State) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	s.applied, s.fed, s.members, s.nodes, s.users = n.applied, n.fed, n.members, n.nodes, n.users
 	s.tokens, s.catalogs, s.objects, s.order, s.audit = n.tokens, n.catalogs, n.objects, n.order, n.audit
+	s.idx = n.idx // rebuilt object by object while reading
 	return nil
 }
 

@@ -34,6 +34,7 @@ type State struct {
 	objects  map[cid.Cid]*Object
 	order    []*Object // every object, in publish order (ascending Index)
 	audit    []AuditEntry
+	idx      *indexes // derived from order; see index.go
 }
 
 type nodeEntry struct {
@@ -55,6 +56,7 @@ func New() *State {
 		tokens:   make(map[Hash]*User),
 		catalogs: make(map[string]*catalogEntry),
 		objects:  make(map[cid.Cid]*Object),
+		idx:      newIndexes(),
 	}
 }
 
