@@ -13,7 +13,8 @@ import (
 // maxCandidates bounds the positions Search collects from the name, time or box index before
 // it gives that index up. Scanning in publish order finds a page after about limit·N/k objects
 // when k of N match, collecting costs k: the two meet near √(MaxLimit·N), 32k at a million.
-const maxCandidates = 1 << 15
+// A variable so that tests can force the scan.
+var maxCandidates = 1 << 15
 
 // noMatch is what metaString gives lists, maps and absent keys: no query value means it.
 const noMatch = "\x00"
