@@ -62,14 +62,13 @@ func (l *benchLoad) setup(ctx context.Context, n *consensus.Node) error {
 	}
 	bodies = append(bodies,
 		&catalog.AddUser{User: catalog.User{ID: benchPublisher, Member: "m0", Roles: policy.RolePublish, Key: l.pubKey.Public().(ed25519.PublicKey)}},
-		&catalog.AddUser{User: catalog.User{ID: benchReader, Member: "m1", Roles: policy.RoleRead}},
 		&catalog.CreateCatalog{Name: benchCatalog, Owner: "m0", Scope: policy.Scope{Kind: policy.ScopeFederation}})
 	for _, b := range bodies {
 		if err := propose(ctx, n, "m0-admin", b); err != nil {
 			return err
 		}
 	}
-	return nil
+	return propose(ctx, n, "m1-admin", &catalog.AddUser{User: catalog.User{ID: benchReader, Member: "m1", Roles: policy.RoleRead}})
 }
 
 func propose(ctx context.Context, n *consensus.Node, actor string, b catalog.Body) error {
