@@ -21,6 +21,7 @@ type CatalogBenchReport struct {
 	Objects, Voters int
 	CommitTime      time.Duration // publishing every object through raft (signing included)
 	CommitsPerSec   float64
+	Retries         int // proposals repeated after a leader change left their outcome unknown
 	ResolveP50      time.Duration
 	ResolveP99      time.Duration
 	Searches        []SearchFigure // one per kind
@@ -36,8 +37,8 @@ type CatalogBenchReport struct {
 // SearchFigure is the latency of one kind of search and how many objects its queries match
 // how many objects the first page held on average (at most catalog.DefaultLimit).
 type SearchFigure struct {
-	Kind       string
-	P50, P99   time.Duration
+	Kind        string
+	P50, P99    time.Duration
 	AvgReturned float64
 }
 
@@ -93,7 +94,7 @@ func commitObjects(ctx context.Context, c *raftCluster, o CatalogBenchOptions, r
 	if err != nil {
 		return nil, err
 	}
-	r.CommitTime, r.CommitsPerSec = took, float64(o.Objects)/took.Seconds()
+	r.CommitTime, r.CommitsPerSec, r.Retries = took, float64(o.Objects)/took.Seconds(), int(l.retries.Load())
 	return pids, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/meridian-fed/meridian/catalog"
 	"github.com/meridian-fed/meridian/consensus"
+	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/pid"
 	"github.com/meridian-fed/meridian/policy"
 )
@@ -34,8 +35,9 @@ var benchMembers = []string{"m0", "m1", "m2"}
 
 // benchLoad makes and proposes the bench's commands.
 type benchLoad struct {
-	pubKey ed25519.PrivateKey
-	seed   uint64
+	pubKey  ed25519.PrivateKey
+	seed    uint64
+	retries atomic.Int64 // proposals repeated after an unknown outcome (a leader change)
 }
 
 func newBenchLoad() *benchLoad {
@@ -156,7 +158,7 @@ func (l *benchLoad) publishAll(ctx context.Context, n *consensus.Node, count, wo
 			for i := int(next.Add(1) - 1); i < count && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				p, cmd, err := l.publish(i)
 				if err == nil {
-					_, err = n.Propose(ctx, cmd)
+					err = proposeOnce(ctx, n, cmd, &l.retries)
 				}
 				if err != nil {
 					once.Do(func() { first = fmt.Errorf("object %d: %w", i, err); cancel() })
@@ -168,4 +170,25 @@ func (l *benchLoad) publishAll(ctx context.Context, n *consensus.Node, count, wo
 	}
 	wg.Wait()
 	return pids, time.Since(t0), first
+}
+
+// proposeOnce proposes a publish until its outcome is known. A leader change leaves the
+// outcome unknown; proposing again is safe because a PID is published at most once: the
+// repeat is then rejected as Exist, which means the first attempt committed.
+func proposeOnce(ctx context.Context, n *consensus.Node, cmd []byte, retries *atomic.Int64) error {
+	for attempt := 0; ; attempt++ {
+		_, err := n.Propose(ctx, cmd)
+		switch {
+		case err == nil:
+			return nil
+		case consensus.IsRejected(err):
+			if attempt > 0 && errs.Is(err, errs.Exist) {
+				return nil
+			}
+			return err
+		case attempt == 5 || ctx.Err() != nil:
+			return err
+		}
+		retries.Add(1)
+	}
 }
