@@ -22,9 +22,15 @@ type CatalogBenchReport struct {
 	CommitTime      time.Duration // publishing every object through raft (signing included)
 	CommitsPerSec   float64
 	Retries         int // proposals repeated after a leader change left their outcome unknown
-	ResolveP50      time.Duration
-	ResolveP99      time.Duration
-	Searches        []SearchFigure // one per kind
+	// CommitCPU is the CPU the whole process spent per object while publishing: the client
+	// building and signing it, and every voter's raft, bbolt and apply. ClientCPU is the
+	// client's part (measured alone); VoterCPU = (CommitCPU - ClientCPU) / Voters is what one
+	// voter spends, so 1/VoterCPU is the rate a voter with a core of its own sustains. These
+	// hardly move with the load of other processes, unlike CommitsPerSec.
+	CommitCPU, ClientCPU, VoterCPU time.Duration
+	ResolveP50                     time.Duration
+	ResolveP99                     time.Duration
+	Searches                       []SearchFigure // one per kind
 	// HeapPerObject is the heap one catalog state takes per object after GC (a fresh state
 	// restored from the snapshot, indexes included); PayloadPerObject is the part of it that
 	// is the record and the wrapped keys themselves.
@@ -90,11 +96,18 @@ func commitObjects(ctx context.Context, c *raftCluster, o CatalogBenchOptions, r
 	if err := l.setup(ctx, leader); err != nil {
 		return nil, err
 	}
+	client, err := l.clientCPU(min(o.Objects, 2000))
+	if err != nil {
+		return nil, err
+	}
+	cpu0 := processCPU()
 	pids, took, err := l.publishAll(ctx, leader, o.Objects, o.Workers)
 	if err != nil {
 		return nil, err
 	}
 	r.CommitTime, r.CommitsPerSec, r.Retries = took, float64(o.Objects)/took.Seconds(), int(l.retries.Load())
+	r.CommitCPU, r.ClientCPU = (processCPU()-cpu0)/time.Duration(o.Objects), client
+	r.VoterCPU = max(r.CommitCPU-client, 0) / time.Duration(r.Voters)
 	return pids, nil
 }
 

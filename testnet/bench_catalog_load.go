@@ -192,3 +192,15 @@ func proposeOnce(ctx context.Context, n *consensus.Node, cmd []byte, retries *at
 		retries.Add(1)
 	}
 }
+
+// clientCPU returns the CPU per object of building, signing and encoding n publish commands
+// on this goroutine alone.
+func (l *benchLoad) clientCPU(n int) (time.Duration, error) {
+	cpu0 := processCPU()
+	for i := range n {
+		if _, _, err := l.publish(i); err != nil {
+			return 0, err
+		}
+	}
+	return (processCPU() - cpu0) / time.Duration(n), nil
+}

@@ -70,6 +70,7 @@ the limit printed beside it rather than with figures from another run.`,
 	c.Flags().IntVar(&o.Members, "members", 3, "members")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	c.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	addCatalogBench(c)
 	return c
 }
 
