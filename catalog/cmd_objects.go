@@ -120,23 +120,13 @@ func (b *Publish) apply(s *State, x *exec) {
 	if dt := metaText(b.rec.Meta, pid.MetaDatetime); dt != "" {
 		o.When = dt
 	}
-	s.addObjectMetaLocked(c, o, b.rec.Meta)
+	s.addObjectLocked(c, o)
 	x.object = o
 }
 
-// addObjectLocked indexes a new object, whose Index is above every other's, decoding its
-// record for the meta index.
+// addObjectLocked indexes a new object, whose Index is above every other's.
 func (s *State) addObjectLocked(c *catalogEntry, o *Object) {
-	var meta map[string]any
-	if rec, err := pid.Decode(o.Record); err == nil {
-		meta = rec.Meta
-	}
-	s.addObjectMetaLocked(c, o, meta)
-}
-
-// addObjectMetaLocked indexes a new object whose record's meta is already decoded.
-func (s *State) addObjectMetaLocked(c *catalogEntry, o *Object, meta map[string]any) {
-	s.idx.add(uint32(len(s.order)), o, meta)
+	s.idx.add(uint32(len(s.order)), o)
 	s.objects[o.PID] = o
 	s.order = append(s.order, o)
 	c.objs = append(c.objs, o)

@@ -41,11 +41,10 @@ func newIndexes() *indexes {
 	return &indexes{meta: make(map[string]map[string][]uint32), names: btree.NewG(32, lessName)}
 }
 
-// add indexes the object at position pos, whose meta is the record's decoded meta.
-func (ix *indexes) add(pos uint32, o *Object, meta map[string]any) {
-	for k, v := range meta {
-		ix.addMeta(k, metaString(v), pos)
-	}
+// add indexes the object at position pos. Apply and restore both come here, so both index
+// alike; the meta entries come from recordMeta, not pid.Decode (too slow for restore).
+func (ix *indexes) add(pos uint32, o *Object) {
+	_ = recordMeta(o.Record, func(k, v []byte) { ix.addMeta(k, v, pos) })
 	ix.names.ReplaceOrInsert(nameKey{name: strings.ToLower(o.Name), pos: pos})
 	if start, end, ok := timeRange(o.When); ok {
 		lo, hi := timeKey(start.Unix()), timeKey(end.Unix()+1)
@@ -58,16 +57,21 @@ func (ix *indexes) add(pos uint32, o *Object, meta map[string]any) {
 	}
 }
 
-func (ix *indexes) addMeta(k, v string, pos uint32) {
-	if v == noMatch {
-		return // lists and maps: Search answers such terms by decoding (see metaIndexable)
+// addMeta adds pos to the list of k=v; strings are copied only for a new key or value.
+func (ix *indexes) addMeta(k, v []byte, pos uint32) {
+	if string(v) == noMatch {
+		return // matches lists, maps and absent keys too: Search answers it by decoding
 	}
-	vals := ix.meta[k]
+	vals := ix.meta[string(k)]
 	if vals == nil {
 		vals = make(map[string][]uint32)
-		ix.meta[k] = vals
+		ix.meta[string(k)] = vals
 	}
-	vals[v] = append(vals[v], pos)
+	if l, ok := vals[string(v)]; ok {
+		vals[string(v)] = append(l, pos)
+		return
+	}
+	vals[string(v)] = []uint32{pos}
 }
 
 // timeKey maps unix seconds to the float64 the time index orders by; open ends (±2^62 s)

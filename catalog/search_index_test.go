@@ -76,6 +76,12 @@ func randMeta(rng *rand.Rand) map[string]any {
 	if rng.IntN(2) == 0 {
 		m["platform"] = []string{"S2A", "S2B", "L8"}[rng.IntN(3)]
 	}
+	if rng.IntN(2) == 0 {
+		m["orbit"] = int64(rng.IntN(5) - 2)
+	}
+	if rng.IntN(4) == 0 {
+		m["nested"] = map[string]any{"platform": "S2A", "orbit": int64(-1)} // not top level: no match
+	}
 	switch rng.IntN(4) {
 	case 0:
 		m["cloud"] = "12" // text and integer 12 both match cloud=12
@@ -101,8 +107,8 @@ func randQuery(rng *rand.Rand) Query {
 	if rng.IntN(3) == 0 {
 		q.Meta = map[string]string{}
 		for range 1 + rng.IntN(2) {
-			k := []string{"platform", "cloud", "nokey"}[rng.IntN(3)]
-			q.Meta[k] = []string{"S2A", "L8", "12", "\x00"}[rng.IntN(4)]
+			k := []string{"platform", "cloud", "nokey", "orbit"}[rng.IntN(4)]
+			q.Meta[k] = []string{"S2A", "L8", "12", "\x00", "-1", "2"}[rng.IntN(6)]
 		}
 	}
 	if rng.IntN(3) == 0 {
