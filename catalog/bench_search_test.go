@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -136,5 +137,27 @@ func BenchmarkResolveVaried(b *testing.B) {
 		if _, err := s.Resolve(pids[i%len(pids)]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkIndexMemory reports the heap the search indexes of the varied state take per
+// object, and the time to rebuild them (what restore adds to its decoding).
+func BenchmarkIndexMemory(b *testing.B) {
+	s := varied(b)
+	for i := 0; i < b.N; i++ {
+		var with, without runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&with)
+		s.idx = newIndexes()
+		runtime.GC()
+		runtime.ReadMemStats(&without)
+		t0 := time.Now()
+		for pos, o := range s.order {
+			s.idx.add(uint32(pos), o)
+		}
+		rebuild := time.Since(t0)
+		n := float64(len(s.order))
+		b.ReportMetric(float64(int64(with.HeapAlloc)-int64(without.HeapAlloc))/n, "index-B/object")
+		b.ReportMetric(float64(rebuild.Nanoseconds())/n, "rebuild-ns/object")
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/btree"
 	"github.com/tidwall/rtree"
+
+	"github.com/meridian-fed/meridian/pid"
 )
 
 // indexes are the secondary indexes Search uses: derived state, never snapshotted, updated by
@@ -57,10 +59,18 @@ func (ix *indexes) add(pos uint32, o *Object) {
 	}
 }
 
+// metaIndexed reports whether the meta index holds the term k=v. "\x00" also matches lists,
+// maps and absent keys; bbox and datetime have their own indexes, and indexing their values
+// (almost all distinct) as terms would cost ~250 B per object for an unlikely query. Search
+// answers the other terms by decoding the record.
+func metaIndexed(k, v string) bool {
+	return v != noMatch && k != pid.MetaBBox && k != pid.MetaDatetime
+}
+
 // addMeta adds pos to the list of k=v; strings are copied only for a new key or value.
 func (ix *indexes) addMeta(k, v []byte, pos uint32) {
-	if string(v) == noMatch {
-		return // matches lists, maps and absent keys too: Search answers it by decoding
+	if !metaIndexed(string(k), string(v)) {
+		return
 	}
 	vals := ix.meta[string(k)]
 	if vals == nil {

@@ -11,7 +11,7 @@ import (
 func walkMeta(rec []byte) (map[string]string, error) {
 	got := map[string]string{}
 	err := recordMeta(rec, func(k, v []byte) {
-		if string(v) != noMatch {
+		if metaIndexed(string(k), string(v)) {
 			got[string(k)] = string(v)
 		}
 	})
@@ -22,7 +22,7 @@ func walkMeta(rec []byte) (map[string]string, error) {
 func decodedMeta(r *pid.Record) map[string]string {
 	want := map[string]string{}
 	for k, v := range r.Meta {
-		if s := metaString(v); s != noMatch {
+		if s := metaString(v); metaIndexed(k, s) {
 			want[k] = s
 		}
 	}

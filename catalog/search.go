@@ -133,16 +133,16 @@ func (c *compiled) matchPlain(o *Object) bool {
 // matchMeta checks the meta filters. Decoding a record is slow (tens of µs), so the raw
 // record must first contain every wanted key and value as bytes.
 func (c *compiled) matchMeta(o *Object) bool {
-	return c.matchMetaDecoded(o, func(string) bool { return true })
+	return c.matchMetaDecoded(o, func(string, string) bool { return true })
 }
 
-// matchMetaDecoded checks the meta filters whose value is selected by which.
-func (c *compiled) matchMetaDecoded(o *Object, which func(v string) bool) bool {
+// matchMetaDecoded checks the meta filters that which selects.
+func (c *compiled) matchMetaDecoded(o *Object, which func(k, v string) bool) bool {
 	if len(c.q.Meta) == 0 {
 		return true
 	}
 	for k, v := range c.q.Meta {
-		if !which(v) {
+		if !which(k, v) {
 			continue
 		}
 		if !bytes.Contains(o.Record, []byte(k)) {
@@ -158,7 +158,7 @@ func (c *compiled) matchMetaDecoded(o *Object, which func(v string) bool) bool {
 		return false
 	}
 	for k, want := range c.q.Meta {
-		if which(want) && metaString(rec.Meta[k]) != want {
+		if which(k, want) && metaString(rec.Meta[k]) != want {
 			return false
 		}
 	}

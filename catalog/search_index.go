@@ -73,11 +73,11 @@ func (s *State) filterLocking(sub policy.Subject, c *compiled, positions []uint3
 }
 
 // matchMetaIndexedLocked checks the meta filters: indexed terms by a binary search of their
-// position lists, the others (a value no list or map equals) by decoding the record.
+// position lists, the others (see metaIndexed) by decoding the record.
 func (s *State) matchMetaIndexedLocked(c *compiled, pos uint32, o *Object) bool {
 	rest := false
 	for k, v := range c.q.Meta {
-		if v == noMatch {
+		if !metaIndexed(k, v) {
 			rest = true
 			continue
 		}
@@ -85,7 +85,7 @@ func (s *State) matchMetaIndexedLocked(c *compiled, pos uint32, o *Object) bool 
 			return false
 		}
 	}
-	return !rest || c.matchMetaDecoded(o, func(v string) bool { return v == noMatch })
+	return !rest || c.matchMetaDecoded(o, func(k, v string) bool { return !metaIndexed(k, v) })
 }
 
 // candidatesLocked returns, ascending, the positions of a superset of the objects matching c,
@@ -101,7 +101,7 @@ func (s *State) candidatesLocked(c *compiled) ([]uint32, bool) {
 		}
 	}
 	for k, v := range c.q.Meta {
-		if v != noMatch {
+		if metaIndexed(k, v) {
 			take(s.idx.meta[k][v])
 		}
 	}

@@ -107,8 +107,8 @@ func randQuery(rng *rand.Rand) Query {
 	if rng.IntN(3) == 0 {
 		q.Meta = map[string]string{}
 		for range 1 + rng.IntN(2) {
-			k := []string{"platform", "cloud", "nokey", "orbit"}[rng.IntN(4)]
-			q.Meta[k] = []string{"S2A", "L8", "12", "\x00", "-1", "2"}[rng.IntN(6)]
+			k := []string{"platform", "cloud", "nokey", "orbit", "bbox", "datetime"}[rng.IntN(6)]
+			q.Meta[k] = []string{"S2A", "L8", "12", "\x00", "-1", "2", randBox(rng), randWhen(rng)}[rng.IntN(8)]
 		}
 	}
 	if rng.IntN(3) == 0 {
@@ -243,6 +243,31 @@ func TestSearchIndexUsed(t *testing.T) {
 		s.mu.RUnlock()
 		if !ok || len(l) >= s.Len()/2 {
 			t.Errorf("%+v: indexed=%v with %d of %d candidates", q, ok, len(l), s.Len())
+		}
+	}
+}
+
+// TestSearchMetaUnindexedKeys checks the meta terms the index leaves out (bbox, datetime and
+// "\x00") still match exactly, by decoding.
+func TestSearchMetaUnindexedKeys(t *testing.T) {
+	f := newFixture(t)
+	f.catalog("c", "nchc", "federation")
+	meta := map[string]any{"bbox": "1,2,3,4", "datetime": "2020-01-01T00:00:00Z", "l": []string{"x"}}
+	p, r := f.publish("nchc-pub", "c", "a", meta, "aist", "esa", "nchc")
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if _, r := f.publish("nchc-pub", "c", "b", map[string]any{"bbox": "1,2,3,5"}, "aist", "esa", "nchc"); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	sub := f.s.Subject("aist-read")
+	for _, m := range []map[string]string{{"bbox": "1,2,3,4"}, {"datetime": "2020-01-01T00:00:00Z"}, {"l": "\x00", "bbox": "1,2,3,4"}} {
+		page, err := f.s.Search(sub, Query{Meta: m, Prefix: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Objects) != 1 || page.Objects[0].PID != p {
+			t.Errorf("meta %q: %d objects, want the one published with it", m, len(page.Objects))
 		}
 	}
 }
