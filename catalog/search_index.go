@@ -24,12 +24,13 @@ const noMatch = "\x00"
 func (s *State) searchIndexed(sub policy.Subject, c *compiled, after uint64, limit int) (p Page, ok bool) {
 	s.mu.RLock()
 	base, ok := s.candidatesLocked(c)
-	start := firstAfter(s.order, after)
+	i, _ := slices.BinarySearch(base, uint32(firstAfter(s.order, after)))
 	s.mu.RUnlock()
 	if !ok {
 		return Page{}, false
 	}
-	i, _ := slices.BinarySearch(base, uint32(start))
+	// base may be a meta list Apply appends to; only its first len(base) entries, written
+	// before the lock was taken, are read.
 	base = base[i:]
 	readable := make(map[string]bool)
 	var out []*Object

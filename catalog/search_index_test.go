@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/meridian-fed/meridian/policy"
@@ -270,4 +271,44 @@ func TestSearchMetaUnindexedKeys(t *testing.T) {
 			t.Errorf("meta %q: %d objects, want the one published with it", m, len(page.Objects))
 		}
 	}
+}
+
+// TestConcurrentIndexedSearch runs index-served searches while publishes are applied (the
+// meta lists grow under the readers); run with -race.
+func TestConcurrentIndexedSearch(t *testing.T) {
+	f := newFixture(t)
+	f.catalog("c", "nchc", "federation")
+	var bodies [][]byte
+	for i := range 60 {
+		meta := map[string]any{"k": "v", "datetime": "2020-01-01T00:00:00Z", "bbox": "1,1,2,2"}
+		p, rec := f.record("nchc-pub", "nchc-pub", "c", fmt.Sprintf("obj-%d", i), meta)
+		bodies = append(bodies, f.encode("nchc-pub", &Publish{PID: p.String(), Record: rec, Manifest: manifestCID("m"), Keys: keysFor("aist", "esa", "nchc")}))
+	}
+	queries := []Query{{Meta: map[string]string{"k": "v"}, Limit: 7}, {Prefix: "obj-1"}, {BBox: "0,0,1,1"},
+		{From: "2020-01-01T00:00:00Z", To: "2020-01-02T00:00:00Z", Limit: 3}}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, q := range queries {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := f.s.Search(f.s.Subject("aist-read"), q); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for _, b := range bodies {
+		if r := f.applyBytes(b); r.Err != nil {
+			t.Error(r.Err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	checkSearchMatchesScan(t, f.s, rand.New(rand.NewPCG(1, 1)), 50)
 }
