@@ -136,11 +136,12 @@ type ObjectPage struct {
 // Query is a search over objects the subject may read.
 type Query struct {
 	Catalog string            `json:"catalog,omitempty"`
-	Name    string            `json:"name,omitempty"` // substring
-	Meta    map[string]string `json:"meta,omitempty"` // exact key=value matches
-	From    string            `json:"from,omitempty"` // RFC3339, inclusive
-	To      string            `json:"to,omitempty"`   // RFC3339, exclusive
-	BBox    string            `json:"bbox,omitempty"` // "minx,miny,maxx,maxy"
+	Name    string            `json:"name,omitempty"`   // substring
+	Prefix  string            `json:"prefix,omitempty"` // name prefix (case-insensitive; indexed)
+	Meta    map[string]string `json:"meta,omitempty"`   // exact key=value matches
+	From    string            `json:"from,omitempty"`   // RFC3339, inclusive
+	To      string            `json:"to,omitempty"`     // RFC3339, exclusive
+	BBox    string            `json:"bbox,omitempty"`   // "minx,miny,maxx,maxy"
 	Cursor  string            `json:"cursor,omitempty"`
 	Limit   int               `json:"limit,omitempty"`
 }

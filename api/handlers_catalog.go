@@ -122,7 +122,7 @@ func (s *server) search(w http.ResponseWriter, r *http.Request, sub Subject) err
 func parseQuery(v url.Values) (Query, error) {
 	q := Query{
 		Catalog: v.Get("catalog"), Name: v.Get("name"), From: v.Get("from"), To: v.Get("to"),
-		BBox: v.Get("bbox"), Cursor: v.Get("cursor"),
+		BBox: v.Get("bbox"), Cursor: v.Get("cursor"), Prefix: v.Get("prefix"),
 	}
 	for _, kv := range v["meta"] {
 		k, val, ok := strings.Cut(kv, "=")
@@ -147,6 +147,7 @@ func (q Query) values() url.Values {
 	}
 	set("catalog", q.Catalog)
 	set("name", q.Name)
+	set("prefix", q.Prefix)
 	set("from", q.From)
 	set("to", q.To)
 	set("bbox", q.BBox)

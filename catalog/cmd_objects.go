@@ -129,6 +129,7 @@ func (b *Publish) apply(s *State, x *exec) {
 
 // addObjectLocked indexes a new object, whose Index is above every other's.
 func (s *State) addObjectLocked(c *catalogEntry, o *Object) {
+	s.idx.add(uint32(len(s.order)), o)
 	s.objects[o.PID] = o
 	s.order = append(s.order, o)
 	c.objs = append(c.objs, o)

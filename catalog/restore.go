@@ -65,6 +65,7 @@ func (s *State) Restore(r io.Reader) error {
 	s.applied, s.fed, s.members, s.nodes, s.users = n.applied, n.fed, n.members, n.nodes, n.users
 	s.tokens, s.catalogs, s.objects, s.order, s.audit = n.tokens, n.catalogs, n.objects, n.order, n.audit
 	s.gov = n.gov
+	s.idx = n.idx // rebuilt object by object while reading
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 type Query struct {
 	Catalog string            // only this catalog
 	Name    string            // case-insensitive substring of the record's name
+	Prefix  string            // case-insensitive prefix of the record's name
 	Meta    map[string]string // exact matches of top-level meta values (integers in decimal)
 	From    string            // RFC 3339, inclusive: the object's time range ends at or after it
 	To      string            // RFC 3339, exclusive: the object's time range starts before it
@@ -26,6 +27,7 @@ type Query struct {
 // compiled is a Query with its strings parsed.
 type compiled struct {
 	name     string
+	prefix   string
 	from, to time.Time
 	bbox     *box
 	q        *Query
@@ -33,7 +35,7 @@ type compiled struct {
 
 func compile(q *Query) (*compiled, error) {
 	const op = "catalog.Search"
-	c := &compiled{name: strings.ToLower(q.Name), q: q}
+	c := &compiled{name: strings.ToLower(q.Name), prefix: strings.ToLower(q.Prefix), q: q}
 	var err error
 	if q.From != "" {
 		if c.from, err = time.Parse(time.RFC3339, q.From); err != nil {
@@ -56,9 +58,9 @@ func compile(q *Query) (*compiled, error) {
 }
 
 // Search returns a page of the objects sub may read that match q, in publish order. Naming a
-// catalog sub may not read is an error (Unauthenticated or Permission), not an empty page. It scans
-// (there are no secondary indexes yet) and decodes records only when a filter needs more than
-// the name.
+// catalog sub may not read is an error (Unauthenticated or Permission), not an empty page. It
+// walks the smallest candidate list the indexes give (index.go, search_index.go) and scans in
+// publish order when none narrows the search; both give the same page.
 func (s *State) Search(sub policy.Subject, q Query) (Page, error) {
 	after, err := ParseCursor(q.Cursor)
 	if err != nil {
@@ -74,6 +76,9 @@ func (s *State) Search(sub policy.Subject, q Query) (Page, error) {
 		}
 	}
 	limit := clampLimit(q.Limit)
+	if p, ok := s.searchIndexed(sub, c, after, limit); ok {
+		return p, nil
+	}
 	readable := make(map[string]bool)
 	var out []*Object
 	more := false
@@ -99,7 +104,15 @@ func (s *State) Search(sub policy.Subject, q Query) (Page, error) {
 }
 
 func (c *compiled) match(o *Object) bool {
+	return c.matchPlain(o) && c.matchMeta(o)
+}
+
+// matchPlain checks every filter but meta.
+func (c *compiled) matchPlain(o *Object) bool {
 	if c.name != "" && !strings.Contains(strings.ToLower(o.Name), c.name) {
+		return false
+	}
+	if c.prefix != "" && !strings.HasPrefix(strings.ToLower(o.Name), c.prefix) {
 		return false
 	}
 	if !c.from.IsZero() || !c.to.IsZero() {
@@ -114,16 +127,24 @@ func (c *compiled) match(o *Object) bool {
 			return false
 		}
 	}
-	return c.matchMeta(o)
+	return true
 }
 
 // matchMeta checks the meta filters. Decoding a record is slow (tens of µs), so the raw
 // record must first contain every wanted key and value as bytes.
 func (c *compiled) matchMeta(o *Object) bool {
+	return c.matchMetaDecoded(o, func(string, string) bool { return true })
+}
+
+// matchMetaDecoded checks the meta filters that which selects.
+func (c *compiled) matchMetaDecoded(o *Object, which func(k, v string) bool) bool {
 	if len(c.q.Meta) == 0 {
 		return true
 	}
 	for k, v := range c.q.Meta {
+		if !which(k, v) {
+			continue
+		}
 		if !bytes.Contains(o.Record, []byte(k)) {
 			return false
 		}
@@ -137,7 +158,7 @@ func (c *compiled) matchMeta(o *Object) bool {
 		return false
 	}
 	for k, want := range c.q.Meta {
-		if metaString(rec.Meta[k]) != want {
+		if which(k, want) && metaString(rec.Meta[k]) != want {
 			return false
 		}
 	}
@@ -151,7 +172,7 @@ func metaString(v any) string {
 	case int64:
 		return strconv.FormatInt(v, 10)
 	}
-	return "\x00" // lists and maps match no string
+	return noMatch // lists, maps and absent keys match no string
 }
 
 // timeRange parses an object's time: an RFC 3339 instant, or an interval "start/end" where

@@ -35,6 +35,7 @@ type State struct {
 	order    []*Object // every object, in publish order (ascending Index)
 	audit    []AuditEntry
 	gov      govState // governance.go
+	idx      *indexes // derived from order; see index.go
 }
 
 type nodeEntry struct {
@@ -57,6 +58,7 @@ func New() *State {
 		catalogs: make(map[string]*catalogEntry),
 		objects:  make(map[cid.Cid]*Object),
 		gov:      newGovState(),
+		idx:      newIndexes(),
 	}
 }
 

@@ -157,6 +157,7 @@ func (n *Node) Search(ctx context.Context, sub api.Subject, q api.Query) (*api.O
 	}
 	page, err := n.state.Search(toPolicySubject(sub), catalog.Query{
 		Catalog: q.Catalog, Name: q.Name, Meta: q.Meta, From: q.From, To: q.To, BBox: q.BBox, Cursor: q.Cursor, Limit: q.Limit,
+		Prefix: q.Prefix,
 	})
 	if err != nil {
 		return nil, err

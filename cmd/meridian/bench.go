@@ -79,6 +79,7 @@ the limit printed beside it rather than with figures from another run.`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	c.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	addScaleFlags(c, &scale)
+	addCatalogBench(c)
 	return c
 }
 

@@ -71,6 +71,7 @@ func newSearchCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.q.Catalog, "catalog", "", "only this catalog")
 	f.StringVar(&o.q.Name, "name", "", "name contains this text")
+	f.StringVar(&o.q.Prefix, "prefix", "", "name starts with this text (case-insensitive; served by an index, unlike --name)")
 	f.StringArrayVar(&o.meta, "meta", nil, "metadata key=value that must match exactly, repeatable")
 	f.StringVar(&o.q.From, "from", "", "the object's time (meta datetime, else its creation time) ends at or after this RFC 3339 time or date")
 	f.StringVar(&o.q.To, "to", "", "the object's time starts before this RFC 3339 time or date (dates are midnight UTC)")

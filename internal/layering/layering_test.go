@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"p2p":               {"errs", "store", "placement", "blockhash"},
 	"api":               {"errs", "catalog", "pid", "policy"},
 	"node":              {"*"},
-	"testnet":           {"errs", "node", "api", "pid", "chunker", "store"}, // chunker, store: the codec and disk limits of the benchmark
+	"testnet":           {"errs", "node", "api", "pid", "chunker", "store", "catalog", "consensus", "policy"}, // chunker, store: the codec and disk limits of the benchmark; catalog, consensus, policy: the catalog benchmark's bare raft cluster
 	"repair":            {"errs", "chunker", "placement", "store"},
 	"scalesim":          {"errs", "placement", "p2p", "store", "blockhash"}, // the scale simulation: real placement, DHT and shard protocol over mocknet
 	"cmd/meridian":      {"*"},
