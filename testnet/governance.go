@@ -87,9 +87,11 @@ func (a admitter) admit(ctx context.Context, m, peerID string, isNew, voter bool
 }
 
 // passProposal proposes req through proposer and has the approvers approve it until it
-// passes.
+// passes. A proposal or approval whose outcome is unknown (the leader changed while
+// committing it) is settled by reading the proposals, as the error says to, and sent again
+// only when it did not take effect: approvals are not idempotent.
 func passProposal(ctx context.Context, req api.ProposalRequest, proposer *api.Client, approvers []*api.Client) (*api.Proposal, error) {
-	p, err := proposer.Propose(ctx, req)
+	p, err := proposeSettled(ctx, req, proposer)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +100,11 @@ func passProposal(ctx context.Context, req api.ProposalRequest, proposer *api.Cl
 			break
 		}
 		// The approver's node may still be catching up after its own join: wait until it
-		// answers a linearizable read, then approve once (an approval is not idempotent).
+		// answers a linearizable read, then approve once.
 		if err := waitFor(ctx, func() error { _, err := a.Proposals(ctx); return err }); err != nil {
 			return nil, err
 		}
-		if p, err = a.Approve(ctx, p.ID); err != nil {
+		if p, err = approveSettled(ctx, a, p); err != nil {
 			return nil, err
 		}
 	}
@@ -110,6 +112,64 @@ func passProposal(ctx context.Context, req api.ProposalRequest, proposer *api.Cl
 		return p, errs.Errorf("testnet.passProposal", errs.Conflict, "proposal %d (%s %s) has %d approvals of %d needed and no admin left to approve", p.ID, p.Action, p.Member, len(p.Approvals), p.Needed)
 	}
 	return p, nil
+}
+
+// outcomeUnknown reports an error after which a command may or may not have been applied.
+func outcomeUnknown(err error) bool {
+	return errs.Is(err, errs.Unavailable) || errs.Is(err, errs.Timeout)
+}
+
+// proposeSettled proposes req; after an unknown outcome it looks for the open proposal it may
+// have made before proposing again.
+func proposeSettled(ctx context.Context, req api.ProposalRequest, c *api.Client) (*api.Proposal, error) {
+	for {
+		p, err := c.Propose(ctx, req)
+		if err == nil || !outcomeUnknown(err) || ctx.Err() != nil {
+			return p, err
+		}
+		var found *api.Proposal
+		if werr := waitFor(ctx, func() error {
+			ps, err := c.Proposals(ctx)
+			for i := range ps {
+				q := &ps[i]
+				if q.Status != "withdrawn" && q.Action == req.Action && q.Member == req.Member && q.Node == req.Node && q.Voter == req.Voter {
+					found = q
+				}
+			}
+			return err
+		}); werr != nil {
+			return nil, werr
+		}
+		if found != nil {
+			return found, nil
+		}
+	}
+}
+
+// approveSettled approves p through c; after an unknown outcome it reads p again and approves
+// again only when c's member's approval is not there.
+func approveSettled(ctx context.Context, c *api.Client, p *api.Proposal) (*api.Proposal, error) {
+	for {
+		q, err := c.Approve(ctx, p.ID)
+		if err == nil || !outcomeUnknown(err) || ctx.Err() != nil {
+			return q, err
+		}
+		var now *api.Proposal
+		if werr := waitFor(ctx, func() error {
+			ps, err := c.Proposals(ctx)
+			for i := range ps {
+				if ps[i].ID == p.ID {
+					now = &ps[i]
+				}
+			}
+			return err
+		}); werr != nil {
+			return nil, werr
+		}
+		if now != nil && (now.Status == "passed" || len(now.Approvals) > len(p.Approvals)) {
+			return now, nil
+		}
+	}
 }
 
 // prepareJoin passes the decisions node i (initialised as peerID) needs and says whether it
