@@ -245,7 +245,7 @@ func TestIntegrationDHTProviders(t *testing.T) {
 	if !nodes[3].Provide(c) {
 		t.Fatal("provide queue refused")
 	}
-	eventually(t, "provider announced", func() bool { return nodes[3].provider.Completed() == 1 })
+	eventually(t, "provider announced", func() bool { return nodes[3].provider.Completed() >= 1 }) // the sweep after Connect may announce it again
 	provs, err := nodes[1].DHT().FindProviders(testCtx(t), c)
 	if err != nil || len(provs) != 1 || provs[0].ID != nodes[3].Host().ID() {
 		t.Fatalf("FindProviders = %v, %v", provs, err)
@@ -319,7 +319,7 @@ func TestIntegrationFetchFallsBackToDHT(t *testing.T) {
 		t.Fatal(err)
 	}
 	nodes[3].Provide(c)
-	eventually(t, "provider announced", func() bool { return nodes[3].provider.Completed() == 1 })
+	eventually(t, "provider announced", func() bool { return nodes[3].provider.Completed() >= 1 }) // the sweep after Connect may announce it again
 	// Placement says node 1 holds it; node 1 does not.
 	got, err := nodes[0].Fetcher().FetchStripe(testCtx(t), []cid.Cid{c}, [][]peer.ID{{nodes[1].Host().ID()}}, 1)
 	if err != nil {
