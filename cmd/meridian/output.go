@@ -26,11 +26,21 @@ type fileOutput struct {
 }
 
 // createOutput checks target before anything is downloaded: a directory, or a directory
-// that does not exist or is not writable, would otherwise fail only at the end.
-func createOutput(target string) (*fileOutput, error) {
+// that does not exist or is not writable, would otherwise fail only at the end. A target that
+// exists and is not a regular file (/dev/null, a FIFO, a terminal) is written in place: renaming
+// a temporary file over it would replace the device with a file.
+func createOutput(target string) (outputFile, error) {
 	const op = "get"
-	if st, err := os.Stat(target); err == nil && st.IsDir() {
+	st, err := os.Stat(target)
+	if err == nil && st.IsDir() {
 		return nil, errs.Errorf(op, errs.Invalid, "-o %s is a directory: give a file name, e.g. -o %s", target, filepath.Join(target, "NAME"))
+	}
+	if err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(target, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, errs.Errorf(op, errs.Invalid, "cannot write %s: %v", target, err)
+		}
+		return deviceOutput{f}, nil
 	}
 	dir := filepath.Dir(target)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.part")
@@ -67,6 +77,19 @@ func (o *fileOutput) abort() {
 	o.Close()
 	os.Remove(o.Name())
 }
+
+// deviceOutput writes straight into a target that is not a regular file. What it wrote
+// cannot be taken back on abort; the exit code still says the download failed.
+type deviceOutput struct{ *os.File }
+
+func (o deviceOutput) commit() error {
+	if err := o.Close(); err != nil {
+		return errs.E("get", errs.NoSpace, err)
+	}
+	return nil
+}
+
+func (o deviceOutput) abort() { o.Close() }
 
 // openFile opens a local file to read; a missing one is NotExist, any other failure Invalid.
 func openFile(op, name string) (*os.File, error) {
