@@ -28,3 +28,14 @@ func (n *Node) mayRunOwnNode(sub api.Subject, op, what string) error {
 	}
 	return nil
 }
+
+// apiAccess is the API's access settings for /metrics and /v1/status from c; metrics tokens
+// must be of this node's member.
+func (c *Config) apiAccess() (api.Access, error) {
+	a, err := api.ParseAccess(c.MetricsAccess, c.MetricsAllow, c.StatusAccess)
+	if err != nil {
+		return a, errs.E("node.Config", errs.Invalid, err)
+	}
+	a.Member = c.Member
+	return a, nil
+}
