@@ -34,6 +34,7 @@ func TestIntegrationOpsAuth(t *testing.T) {
 	}
 	t.Cleanup(func() { c.Close() })
 	t.Run("scrub", func(t *testing.T) { opsAuthScrub(t, ctx, c) })
+	t.Run("drain", func(t *testing.T) { opsAuthDrain(t, ctx, c) })
 	t.Run("metrics", func(t *testing.T) { opsAuthMetrics(t, ctx, c) })
 	t.Run("status", func(t *testing.T) { opsAuthStatus(t, ctx, c) })
 }
@@ -107,5 +108,24 @@ func opsAuthStatus(t *testing.T, ctx context.Context, c *Cluster) {
 	}
 	if st, err := only(t, c, 1, c.MemberTokens["m2"]).Status(ctx); err != nil || len(st.Node.Addrs) == 0 {
 		t.Errorf("status of m2's node with a token: %+v, %v", st, err)
+	}
+}
+
+// opsAuthDrain: draining a node follows the same rule as scrubbing it (the catalog checks
+// it, catalog.SetNodeState): an admin of m2 cannot drain m1's node, and the node stays active.
+func opsAuthDrain(t *testing.T, ctx context.Context, c *Cluster) {
+	peer := c.Node(0).PeerID().String()
+	_, err := only(t, c, 1, c.MemberTokens["m2"]).SetNodeState(ctx, peer, "draining")
+	if !errs.Is(err, errs.Permission) {
+		t.Errorf("m2's admin draining m1's node: %v, want permission", err)
+	}
+	ns, err := only(t, c, 0, c.Token).Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ns {
+		if n.PeerID == peer && n.State != "active" {
+			t.Errorf("m1's node is %s after m2's refused drain", n.State)
+		}
 	}
 }
