@@ -113,3 +113,25 @@ func TestParseAccess(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseAccess: any settings either parse into prefixes that hold their own address, or
+// are refused as invalid; nothing panics.
+func FuzzParseAccess(f *testing.F) {
+	f.Add("network", "10.0.0.0/8", "open")
+	f.Add("token", "::ffff:192.0.2.7", "token")
+	f.Add("", "1.2.3.4/99", "x")
+	f.Fuzz(func(t *testing.T, metrics, allow, status string) {
+		a, err := ParseAccess(metrics, []string{allow}, status)
+		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("refusal of kind %v: %v", errs.KindOf(err), err)
+			}
+			return
+		}
+		for _, p := range a.MetricsAllow {
+			if !p.IsValid() || !p.Contains(p.Addr()) {
+				t.Fatalf("%q parsed into %v", allow, p)
+			}
+		}
+	})
+}
