@@ -84,7 +84,7 @@ func (a Access) allowed(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	ip = ip.Unmap() // an IPv4 caller on a dual-stack listener
+	ip = ip.Unmap().WithZone("") // an IPv4 caller on a dual-stack listener; a link-local zone
 	allow := a.MetricsAllow
 	if len(allow) == 0 {
 		allow = loopback

@@ -42,6 +42,7 @@ func TestMetricsAccess(t *testing.T) {
 		{"default: a token does not open the network mode", Access{}, "192.0.2.7:9000", "admin", 403},
 		{"allow-list: inside", Access{MetricsAllow: lan}, "192.0.2.7:9000", "", 200},
 		{"allow-list: v4-mapped inside", Access{MetricsAllow: lan}, "[::ffff:192.0.2.7]:9000", "", 200},
+		{"allow-list: link-local with a zone", Access{MetricsAllow: []netip.Prefix{netip.MustParsePrefix("fe80::/10")}}, "[fe80::1%eth0]:9000", "", 200},
 		{"allow-list: outside", Access{MetricsAllow: lan}, "198.51.100.1:9000", "", 403},
 		{"allow-list replaces loopback", Access{MetricsAllow: lan}, "127.0.0.1:9000", "", 403},
 		{"token: none", Access{Metrics: MetricsToken}, "127.0.0.1:9000", "", 401},
