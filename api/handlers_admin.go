@@ -134,9 +134,15 @@ func (s *server) scrub(w http.ResponseWriter, r *http.Request, sub Subject) erro
 }
 
 func (s *server) status(w http.ResponseWriter, r *http.Request, sub Subject) error {
+	if err := s.maySeeStatus(sub); err != nil {
+		return err
+	}
 	st, err := s.b.Status(r.Context(), sub)
 	if err != nil {
 		return err
+	}
+	if sub.Anonymous {
+		st = publicStatus(st)
 	}
 	return writeJSON(w, http.StatusOK, st)
 }

@@ -31,6 +31,8 @@ type Options struct {
 	KeepAlive time.Duration
 	// Limits bound what one caller can make the node do (see Limits; zero: the defaults).
 	Limits Limits
+	// Access says who may read /metrics and /v1/status (zero: loopback and token holders).
+	Access Access
 }
 
 // Defaults of Options.
@@ -70,7 +72,7 @@ func NewServer(b Backend, opts Options) http.Handler {
 	}
 	if opts.Registry != nil {
 		s.metrics = newMetrics(opts.Registry)
-		s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+		s.mux.Handle("GET /metrics", s.guardMetrics(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})))
 	}
 	s.routes()
 	return s

@@ -58,6 +58,13 @@ type Config struct {
 	// APILimits bound what one API caller can make the node do (zero fields: api's
 	// defaults; docs/api.md "Limits per caller"); node.yaml sets them under api_limits.
 	APILimits api.Limits `mapstructure:"api_limits"`
+
+	// Who may read /metrics and /v1/status (docs/node.md, "Who may see metrics and status"):
+	// MetricsAccess network (default; MetricsAllow's CIDRs, default loopback), token or open;
+	// StatusAccess token (default) or open.
+	MetricsAccess string   `mapstructure:"metrics_access"`
+	MetricsAllow  []string `mapstructure:"metrics_allow"`
+	StatusAccess  string   `mapstructure:"status_access"`
 }
 
 // DefaultConfig returns a config for a node whose data lives in dir.
@@ -112,6 +119,9 @@ func (c *Config) Validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return errs.E(op, errs.Invalid, err)
 	}
+	if _, err := c.apiAccess(); err != nil {
+		return err
+	}
 	return c.validateTLS()
 }
 
@@ -130,7 +140,7 @@ func LoadConfig(dir string, overrides map[string]any) (Config, error) {
 	v.AutomaticEnv()
 	for _, k := range []string{"data_dir", "member", "listen", "api_addr", "bootstrap", "capacity", "stripe_size", "transfers",
 		"max_object", "orphan_grace", "gc_interval", "repair_grace", "repair_interval", "repair_rate", "log_level", "fresh_bound",
-		"tls_cert", "tls_key", "insecure_plain_http", "api_url"} {
+		"tls_cert", "tls_key", "insecure_plain_http", "api_url", "metrics_access", "metrics_allow", "status_access"} {
 		_ = v.BindEnv(k) // BindEnv with one key cannot fail
 	}
 	if err := v.ReadInConfig(); err != nil && !isNotFound(err) {

@@ -224,6 +224,10 @@ func localTimeouts(rc *consensus.Config) {
 }
 
 func (n *Node) openAPI(context.Context) error {
+	access, err := n.cfg.apiAccess() // before listening: nothing to close on a bad setting
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", n.cfg.APIAddr)
 	if err != nil {
 		return errs.Errorf("node.openAPI", errs.Unavailable, "listen on %s: %v; pick another api_addr", n.cfg.APIAddr, err)
@@ -234,7 +238,7 @@ func (n *Node) openAPI(context.Context) error {
 		return err
 	}
 	h := api.NewServer(n, api.Options{Registry: n.reg, MaxObjectSize: n.cfg.MaxObject, Logger: n.log.With("part", "api"),
-		BaseURL: n.cfg.APIURL, Limits: n.cfg.APILimits})
+		BaseURL: n.cfg.APIURL, Limits: n.cfg.APILimits, Access: access})
 	n.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(n.log.With("part", "api").Handler(), slog.LevelInfo)} // TLS handshake failures, e.g. clients that do not pin this node
 	n.goFunc(func() {

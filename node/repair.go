@@ -8,9 +8,7 @@ import (
 
 	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/catalog"
-	"github.com/meridian-fed/meridian/errs"
 	"github.com/meridian-fed/meridian/placement"
-	"github.com/meridian-fed/meridian/policy"
 	"github.com/meridian-fed/meridian/repair"
 	"github.com/meridian-fed/meridian/store"
 )
@@ -214,10 +212,11 @@ func (n *Node) ScrubNow(ctx context.Context) (store.ScrubReport, error) {
 	return rep, err
 }
 
-// Scrub implements api.Backend: an on-demand scrub, for admins.
+// Scrub implements api.Backend: an on-demand scrub, for admins of this node's member
+// (mayRunOwnNode).
 func (n *Node) Scrub(ctx context.Context, sub api.Subject) (*api.ScrubReport, error) {
-	if !toPolicySubject(sub).Roles.Allows(policy.Admin) {
-		return nil, errs.Errorf("node.Scrub", errs.Permission, "scrubbing a node needs the admin role")
+	if err := n.mayRunOwnNode(sub, "node.Scrub", "a full scrub of this node"); err != nil {
+		return nil, err
 	}
 	rep, err := n.ScrubNow(ctx)
 	if err != nil {

@@ -170,7 +170,7 @@ func TestIntegrationTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitRegistered(t, ctx, c, 1, c.URL(1), leafPin)
-		cl, _ := api.NewClient([]string{c.URL(1)}, "", api.WithTLS(api.TLSTrust{RootCAs: ca}))
+		cl, _ := api.NewClient([]string{c.URL(1)}, c.Token, api.WithTLS(api.TLSTrust{RootCAs: ca})) // status needs a token (status_access)
 		st, err := cl.Status(ctx)
 		if err != nil || st.TLS == nil || st.TLS.Mode != "operator" || st.TLS.Pin != leafPin {
 			t.Fatalf("operator certificate through its CA: %+v, %v", st, err)

@@ -21,6 +21,7 @@ type nodeFlags struct {
 	apiAddr string
 	cap     int64
 	tls     tlsFlags
+	access  accessFlags
 }
 
 func (f *nodeFlags) register(fs *pflag.FlagSet) {
@@ -31,6 +32,7 @@ func (f *nodeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.apiAddr, "api-addr", "", "HTTP API address host:port")
 	fs.Int64Var(&f.cap, "capacity", 0, "bytes of shard storage offered (0: the disk's free space)")
 	f.tls.register(fs)
+	f.access.register(fs)
 }
 
 // overrides returns the config keys of the flags the user set.
@@ -46,6 +48,7 @@ func (f *nodeFlags) overrides(fs *pflag.FlagSet) map[string]any {
 	set("api-addr", "api_addr", f.apiAddr)
 	set("capacity", "capacity", f.cap)
 	f.tls.overrides(fs, set)
+	f.access.overrides(set)
 	return o
 }
 
