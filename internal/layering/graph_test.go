@@ -26,7 +26,7 @@ var imports = map[string][]string{
 	"p2p/internal/fakestore": {"blockhash", "errs", "store"},
 	"p2p/shardproto":         {"blockhash", "errs", "p2p/wire", "store"},
 	"p2p/wire":               {"errs"},
-	"api":                    {"catalog", "errs", "pid"}, // catalog and pid: limits and PID parsing, no state
+	"api":                    {"catalog", "errs", "pid"}, // catalog, pid: their input checks and PID parsing, no state
 	"repair":                 {"chunker", "errs", "placement", "store"},
 	"scalesim":               {"blockhash", "errs", "p2p", "p2p/fetch", "p2p/shardproto", "placement", "store"},
 	"node":                   {"api", "catalog", "chunker", "chunker/crypt", "consensus", "errs", "p2p", "p2p/shardproto", "pid", "placement", "policy", "repair", "store"},
