@@ -41,7 +41,7 @@ func (c Change) String() string {
 	return "unknown change"
 }
 
-func changeOf(o op) Change {
+func changeOf(o opcode) Change {
 	switch o {
 	case opAddVoter:
 		return ChangeAddVoter

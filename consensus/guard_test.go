@@ -90,7 +90,7 @@ func TestGuardSeesTheKindOfChange(t *testing.T) {
 	rec := &changeRecorder{}
 	n := &Node{cfg: Config{Guard: rec}}
 	from, target := randomPeer(t), randomPeer(t)
-	for _, o := range []op{opAddVoter, opAddNonvoter, opRemoveServer, opPropose, opReadIndex} {
+	for _, o := range []opcode{opAddVoter, opAddNonvoter, opRemoveServer, opPropose, opReadIndex} {
 		if err := n.guardMembership(from, &request{op: o, peer: target.String()}); err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import "testing"
 // changes converge. A join's AddVoter that met an election failed the whole testnet start
 // before membership changes were retried.
 func TestIdempotentRequests(t *testing.T) {
-	for o, want := range map[op]bool{
+	for o, want := range map[opcode]bool{
 		opPropose: false, opReadIndex: true, opProbeIndex: true,
 		opAddVoter: true, opAddNonvoter: true, opRemoveServer: true,
 	} {

@@ -50,7 +50,7 @@ func (n *Node) RemoveServer(ctx context.Context, id peer.ID) error {
 	return n.changeMembers(ctx, "consensus.RemoveServer", opRemoveServer, peer.AddrInfo{ID: id})
 }
 
-func (n *Node) changeMembers(ctx context.Context, op string, o op, info peer.AddrInfo) error {
+func (n *Node) changeMembers(ctx context.Context, op string, o opcode, info peer.AddrInfo) error {
 	if info.ID == "" {
 		return errs.Errorf(op, errs.Invalid, "empty peer ID")
 	}
@@ -111,7 +111,7 @@ func (n *Node) route(ctx context.Context, op string, req *request) (*response, e
 // configuration changes converge (adding a server that is already there, or removing one that
 // is gone, leaves the configuration as asked). Without this a join whose AddVoter met an
 // election failed although a retry would have succeeded at once.
-func idempotent(o op) bool {
+func idempotent(o opcode) bool {
 	switch o {
 	case opReadIndex, opProbeIndex, opAddVoter, opAddNonvoter, opRemoveServer:
 		return true

@@ -27,11 +27,11 @@ const (
 	maxForwardInflight = 64
 )
 
-// op is what a forwarded request asks the leader to do.
-type op uint8
+// opcode is what a forwarded request asks the leader to do.
+type opcode uint8
 
 const (
-	opPropose op = iota + 1
+	opPropose opcode = iota + 1
 	opAddVoter
 	opAddNonvoter
 	opRemoveServer
@@ -41,7 +41,7 @@ const (
 
 // request is a forwarded call.
 type request struct {
-	op      op
+	op      opcode
 	timeout time.Duration // how long the caller will wait; the leader bounds its work by it
 	cmds    [][]byte      // opPropose: a batch of commands, applied in order
 	peer    string        // membership ops: the peer ID
@@ -87,7 +87,7 @@ func unmarshalRequest(b []byte) (*request, error) {
 	if v := d.byte(); v != wireVersion && d.err == nil {
 		return nil, errs.Errorf(where, errs.Invalid, "wire version %d, want %d: upgrade the older node", v, wireVersion)
 	}
-	r := &request{op: op(d.byte())}
+	r := &request{op: opcode(d.byte())}
 	r.timeout = time.Duration(min(d.uvarint(), uint64(time.Hour/time.Millisecond))) * time.Millisecond
 	for n := d.count(maxBatchCmds); n > 0; n-- {
 		r.cmds = append(r.cmds, d.bytes(maxFrameCap))

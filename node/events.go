@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/meridian-fed/meridian/api"
-	"github.com/meridian-fed/meridian/pid"
+	"github.com/meridian-fed/meridian/catalog"
 )
 
 // broker fans newly committed objects out to local subscribers (server-sent events). A slow
@@ -42,17 +42,9 @@ func (b *broker) remove(s *subscription) {
 	b.mu.Unlock()
 }
 
-// publishPID tells matching subscribers about a committed object. It runs on the apply path,
-// so it only resolves locally and never blocks.
-func (b *broker) publishPID(n *Node, p string) {
-	c, err := pid.Parse(p)
-	if err != nil {
-		return
-	}
-	o, err := n.state.Resolve(c)
-	if err != nil {
-		return
-	}
+// publishObject tells matching subscribers about a committed object. It runs on the apply
+// path, so it only reads local state and never blocks.
+func (b *broker) publishObject(n *Node, o *catalog.Object) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {

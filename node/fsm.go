@@ -19,7 +19,7 @@ func (f fsm) Apply(index uint64, cmd []byte) ([]byte, error) {
 	if res.Err != nil {
 		return nil, res.Err
 	}
-	f.n.applied(res, cmd)
+	f.n.applied(res)
 	out, _ := json.Marshal(res.Audit) // AuditEntry has only plain fields: cannot fail
 	return out, nil
 }
@@ -35,15 +35,16 @@ func (f fsm) Restore(r io.Reader) error {
 }
 
 // applied runs after the catalog accepted a command, on Raft's apply goroutine: it must be
-// quick and must not block on the network.
-func (n *Node) applied(res catalog.Result, cmd []byte) {
+// quick and must not block on the network. It works from res alone: the command is not decoded
+// again (res.Object is the object a Publish created).
+func (n *Node) applied(res catalog.Result) {
 	switch res.Kind {
 	case catalog.KindPublish:
-		if c, err := catalog.DecodeCommand(cmd); err == nil {
-			if b, err := c.DecodeBody(); err == nil {
-				n.events.publishPID(n, b.(*catalog.Publish).PID)
-			}
+		if res.Object == nil { // catalog.Apply sets it for every accepted Publish
+			n.log.Error("catalog accepted a publish but returned no object: subscribers are not told of it; report this as a bug", "index", res.Index)
+			return
 		}
+		n.events.publishObject(n, res.Object)
 	case catalog.KindSetScope, catalog.KindSetGrants, catalog.KindAddMember:
 		n.rewrapWake()
 	case catalog.KindSetNodeState, catalog.KindRetireMember, catalog.KindGovApprove, catalog.KindGovPropose:

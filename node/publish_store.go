@@ -213,8 +213,8 @@ func (v *placementView) storeShard(ctx context.Context, c cid.Cid, data []byte, 
 	}
 }
 
-// storeManifest replicates the manifest, in parallel, on the m+1 active nodes nearest to its
-// CID (readers look there first), plus the local store.
+// storeManifest replicates the manifest, in parallel, in m+1 copies: the local store and the m
+// nearest other active nodes to its CID (readers look there first; see storeManifestRemote).
 func (v *placementView) storeManifest(ctx context.Context, c cid.Cid, data []byte) error {
 	local := make(chan error, 1)
 	go func() { local <- v.n.putLocal(ctx, c, data) }() // beside the remote copies

@@ -1,3 +1,4 @@
-// Package layering holds the test that keeps Meridian's package dependencies pointing the way
-// DESIGN.md draws them; it has no code of its own.
+// Package layering holds the tests that keep Meridian's import graph (production and test
+// imports) equal to the table in graph_test.go, which docs/ARCHITECTURE.md draws, and that
+// every package has a doc comment; it has no code of its own.
 package layering

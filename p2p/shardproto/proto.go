@@ -1,9 +1,11 @@
 // Package shardproto is the /meridian/shard/1.0.0 protocol: PUT, GET, HAS and DELETE of
 // content-addressed shards between federation nodes, with every byte checked against its CID.
 //
-// One request per stream (a server also serves further requests on the same stream until EOF,
-// so a client may reuse streams; see docs/p2p.md for why ours does not). Requests and answers
-// are wire frames; shard bodies follow their header frame as raw bytes of the stated length.
+// Requests go one at a time on a stream: a server serves one request after another on the same
+// stream until EOF, and the client keeps idle streams per peer and reuses them for PUT, GET and
+// HAS (streampool.go; docs/p2p.md says why and when a stream is not reused). Requests and
+// answers are wire frames; shard bodies follow their header frame as raw bytes of the stated
+// length.
 //
 //	PUT    → TPut{cid, size} body      ← TOK | TError   (hashed while received, fsynced before TOK)
 //	GET    → TGet{cid, off, len}       ← TData{n} body | TError   (len 0: to the end)

@@ -1,5 +1,6 @@
-// Package fakestore is a small in-memory store.Store for p2p's tests, with fault knobs; it
-// stands in until the store package's own memory store is available.
+// Package fakestore is a small in-memory store.Store for p2p's tests, with the knobs they use
+// that store.Memory lacks: a Put error that lasts (PutErr), a count of Puts, the raw bytes of a
+// block, and CIDs of the legacy sha2-256 form.
 package fakestore
 
 import (
