@@ -51,4 +51,4 @@ func opsOf(err error) []string {
 // opPrefix matches "pkg.Func: " and "pkg.Type.Method: " of this module's packages (the ops
 // of errs.Error), at the start of the text or after a space or opening punctuation, so
 // hostnames and file names that merely contain a dot are left alone.
-var opPrefix = regexp.MustCompile(`(^|[\s(\[{"'` + "`" + `,;])(?:(?:api|node|catalog|policy|pid|store|p2p|shardproto|chunker|crypt|placement|consensus|repair|errs|testnet|layering|meridian|fetch|wire|kv|codec)(?:\.[A-Za-z_][A-Za-z0-9_]*)+: )+`)
+var opPrefix = regexp.MustCompile(`(^|[\s(\[{"'` + "`" + `,;])(?:(?:api|node|catalog|policy|pid|store|p2p|shardproto|chunker|crypt|placement|consensus|repair|errs|testnet|layering|meridian|fetch|wire|kv|codec|blockhash|scalesim|strictfs|storetest|fakestore)(?:\.[A-Za-z_][A-Za-z0-9_]*)+: )+`)
