@@ -97,12 +97,9 @@ func (b *GovApprove) check(s *State, x *exec) error {
 	if err := govAdmin(op, x); err != nil {
 		return err
 	}
-	p := s.gov.proposals[b.ID]
-	if p == nil {
-		return errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", b.ID)
-	}
-	if !p.Open() {
-		return errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", b.ID, p.Passed, p.Withdrawn)
+	p, err := s.proposalToActOnLocked(op, b.ID)
+	if err != nil {
+		return err
 	}
 	for _, a := range p.Approvals {
 		if a.Member == x.sub.Member {
@@ -118,6 +115,18 @@ func (b *GovApprove) check(s *State, x *exec) error {
 	default:
 		return s.checkAddVoterProposal(op, p.Member)
 	}
+}
+
+// proposalToActOnLocked returns proposal id if it is still open, for the commands that act on it.
+func (s *State) proposalToActOnLocked(op string, id uint64) (*Proposal, error) {
+	p := s.gov.proposals[id]
+	if p == nil {
+		return nil, errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", id)
+	}
+	if !p.Open() {
+		return nil, errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", id, p.Passed, p.Withdrawn)
+	}
+	return p, nil
 }
 
 func (b *GovApprove) apply(s *State, x *exec) {
@@ -140,12 +149,9 @@ func (b *GovWithdraw) check(s *State, x *exec) error {
 	if err := govAdmin(op, x); err != nil {
 		return err
 	}
-	p := s.gov.proposals[b.ID]
-	if p == nil {
-		return errs.Errorf(op, errs.NotExist, "no proposal %d; list them with meridian federation proposals", b.ID)
-	}
-	if !p.Open() {
-		return errs.Errorf(op, errs.Conflict, "proposal %d is closed (passed at index %d, withdrawn at %d)", b.ID, p.Passed, p.Withdrawn)
+	p, err := s.proposalToActOnLocked(op, b.ID)
+	if err != nil {
+		return err
 	}
 	if p.Approvals[0].Member != x.sub.Member {
 		return errs.Errorf(op, errs.Permission, "only an admin of %s, which proposed it, may withdraw proposal %d", p.Approvals[0].Member, b.ID)
