@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -106,4 +107,22 @@ func TestStreamEndError(t *testing.T) {
 			t.Fatalf("%q: %v, want corrupt", bad, err)
 		}
 	}
+}
+
+// FuzzStreamEndError: whatever a node sends in its last error event, the client returns an
+// error (never nil, never a panic); bytes that are no error body are corrupt.
+func FuzzStreamEndError(f *testing.F) {
+	for _, s := range []string{`{"error":{"code":"not_found","message":"m"}}`, `{"error":{"code":""}}`, "{", "null", `{"error":{"code":"zzz"}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		err := streamEndError("op", data)
+		if err == nil {
+			t.Fatalf("%q: nil error", data)
+		}
+		var eb errorBody
+		if (json.Unmarshal([]byte(data), &eb) != nil || eb.Error.Code == "") && !errs.Is(err, errs.Corrupt) {
+			t.Fatalf("%q: %v, want corrupt", data, err)
+		}
+	})
 }
