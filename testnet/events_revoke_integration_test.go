@@ -67,7 +67,7 @@ func (w *streamWatch) waitOpen(t *testing.T, ctx context.Context, pub *api.Clien
 }
 
 // waitEnded waits until the stream ended, at most until deadline, and returns its error.
-func (w *streamWatch) waitEnded(t *testing.T, deadline time.Time, what string) (error, time.Time) {
+func (w *streamWatch) waitEnded(t *testing.T, deadline time.Time, what string) (time.Time, error) {
 	t.Helper()
 	select {
 	case <-w.done:
@@ -76,7 +76,7 @@ func (w *streamWatch) waitEnded(t *testing.T, deadline time.Time, what string) (
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.err, w.ended
+	return w.ended, w.err
 }
 
 // TestIntegrationEventStreamEndsOnRevocation: a stream opened on one node with a token ends,
@@ -108,7 +108,7 @@ func TestIntegrationEventStreamEndsOnRevocation(t *testing.T) {
 	}
 	revoked := time.Now()
 	after := put(t, ctx, c.Client(0), "default", randomBytes(900)) // committed after the revocation
-	err, ended := w.waitEnded(t, revoked.Add(bound+revocationSlack), "the revocation")
+	ended, err := w.waitEnded(t, revoked.Add(bound+revocationSlack), "the revocation")
 	if !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("the stream ended with %v (kind %v), want unauthenticated", err, errs.KindOf(err))
 	}
@@ -143,7 +143,7 @@ func TestIntegrationEventStreamEndsWhenStale(t *testing.T) {
 	c.Partition([]int{victim}, othersOf(c, victim))
 	defer c.Heal()
 	cut := time.Now()
-	err, ended := w.waitEnded(t, cut.Add(bound+revocationSlack), "the partition")
+	ended, err := w.waitEnded(t, cut.Add(bound+revocationSlack), "the partition")
 	if !errs.Is(err, errs.NotCaughtUp) {
 		t.Fatalf("the stream ended with %v (kind %v), want not_caught_up", err, errs.KindOf(err))
 	}
