@@ -149,3 +149,47 @@ func TestIntegrationEventStreamEndsWhenStale(t *testing.T) {
 	}
 	t.Logf("the stream on node %d ended %v after the partition (bound %v)", victim, ended.Sub(cut), bound)
 }
+
+// TestIntegrationEventStreamEndsWhenScopeNarrows: an anonymous stream of a public catalog on a
+// follower ends with not_found — the answer for a missing catalog — once the catalog's scope
+// is narrowed to its member through another node, and an object published after that is never
+// delivered on it.
+func TestIntegrationEventStreamEndsWhenScopeNarrows(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := startCluster(t, ctx)
+	victim := otherThan(c, leaderIndex(t, ctx, c))
+	other := adminNodeOtherThan(c, victim)
+	if _, err := c.Client(0).CreateCatalog(ctx, api.Catalog{Name: "open", Scope: "public"}); err != nil {
+		t.Fatal(err)
+	}
+	anon := onlyClient(t, c, victim, "")
+	p0 := put(t, ctx, c.Client(0), "open", randomBytes(800))
+	if err := waitFor(ctx, func() error { _, err := anon.Object(ctx, p0); return err }); err != nil {
+		t.Fatalf("node %d never served the public catalog anonymously: %v", victim, err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	w := watchStream(t, sctx, anon, "open")
+	w.waitOpen(t, ctx, c.Client(0), "open")
+
+	bound := c.Node(victim).FreshBound()
+	scope := "member"
+	if _, err := onlyClient(t, c, other, c.Token).UpdateCatalog(ctx, "open", api.CatalogUpdate{Scope: &scope}); err != nil {
+		t.Fatalf("narrow the scope through node %d: %v", other, err)
+	}
+	narrowed := time.Now()
+	after := put(t, ctx, c.Client(0), "open", randomBytes(900))
+	ended, err := w.waitEnded(t, narrowed.Add(bound+revocationSlack), "the scope was narrowed")
+	if !errs.Is(err, errs.NotExist) {
+		t.Fatalf("the stream ended with %v (kind %v), want not_found", err, errs.KindOf(err))
+	}
+	t.Logf("the stream on node %d ended %v after the scope was narrowed (bound %v)", victim, ended.Sub(narrowed), bound)
+	admin := onlyClient(t, c, victim, c.Token)
+	if err := waitFor(ctx, func() error { _, err := admin.Object(ctx, after); return err }); err != nil {
+		t.Fatalf("node %d never applied the publish after the narrowing: %v", victim, err)
+	}
+	if w.seen(after) {
+		t.Fatalf("the object %s published after the narrowing was delivered", after)
+	}
+}
