@@ -39,6 +39,9 @@ func (c *Client) Events(ctx context.Context, catalog string, fn func(Object) err
 			}
 			return errs.Errorf(op, errs.Unavailable, "event stream from %s broke: %v; catch up with a listing and subscribe again", resp.Request.URL.Host, err)
 		}
+		if ev.Event == "error" {
+			return streamEndError(op, ev.Data)
+		}
 		if ev.Event != "object" {
 			continue
 		}
@@ -50,4 +53,14 @@ func (c *Client) Events(ctx context.Context, catalog string, fn func(Object) err
 			return err
 		}
 	}
+}
+
+// streamEndError turns the last "error" event of a stream the node ended (a revoked token, a
+// lapsed right to read, a stale node) into an errs error of the node's kind.
+func streamEndError(op, data string) error {
+	var eb errorBody
+	if err := json.Unmarshal([]byte(data), &eb); err != nil || eb.Error.Code == "" {
+		return errs.Errorf(op, errs.Corrupt, "the node ended the event stream with an unreadable error event")
+	}
+	return errs.Errorf(op, errs.KindFromString(eb.Error.Code), "the node ended the event stream: %s", eb.Error.Message)
 }

@@ -303,11 +303,10 @@ func (f *fakeBackend) Catalogs(ctx context.Context, sub Subject) ([]Catalog, err
 func (f *fakeBackend) Catalog(ctx context.Context, sub Subject, name string) (*Catalog, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.catalogs[name]
-	if !ok {
-		return nil, errs.Errorf("fake.Catalog", errs.NotExist, "no catalog %q", name)
+	if err := f.canReadLocked(sub, name); err != nil {
+		return nil, err // a catalog the caller may not read looks missing, as on a node
 	}
-	cp := *c
+	cp := *f.catalogs[name]
 	return &cp, nil
 }
 

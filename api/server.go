@@ -29,6 +29,9 @@ type Options struct {
 	// KeepAlive is the interval of SSE comment lines that keep idle event streams open
 	// through proxies (0: 15s).
 	KeepAlive time.Duration
+	// StreamRecheck is how often an idle event stream re-checks that its token is still valid
+	// and may still read the catalog (0: 500ms); a stream also re-checks before every event.
+	StreamRecheck time.Duration
 	// Limits bound what one caller can make the node do (see Limits; zero: the defaults).
 	Limits Limits
 	// Access says who may read /metrics and /v1/status (zero: loopback and token holders).
@@ -40,6 +43,7 @@ const (
 	DefaultMaxObjectSize int64 = 1 << 40 // 1 TiB
 	DefaultMaxJSON       int64 = 1 << 20 // 1 MiB
 	defaultKeepAlive           = 15 * time.Second
+	defaultStreamRecheck       = 500 * time.Millisecond
 	maxProvenanceDepth         = 64
 )
 
@@ -64,6 +68,9 @@ func NewServer(b Backend, opts Options) http.Handler {
 	}
 	if opts.KeepAlive <= 0 {
 		opts.KeepAlive = defaultKeepAlive
+	}
+	if opts.StreamRecheck <= 0 {
+		opts.StreamRecheck = defaultStreamRecheck
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &server{b: b, opts: opts, log: opts.Logger, mux: http.NewServeMux(), limits: opts.Limits.withDefaults()}
