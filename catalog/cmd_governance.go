@@ -12,6 +12,7 @@ type GovPropose struct {
 	Member string    `json:"member"`
 	Voter  bool      `json:"voter,omitempty"` // add-member only
 	Node   string    `json:"node,omitempty"`  // add-member only, required: peer ID of the first node
+	GovSig           // by a node of the proposer's member (gov_sig.go)
 }
 
 // Kind implements Body.
@@ -20,6 +21,9 @@ func (*GovPropose) Kind() Kind { return KindGovPropose }
 func (b *GovPropose) check(s *State, x *exec) error {
 	const op = "catalog.GovPropose"
 	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	if err := s.checkGovSig(op, x, b); err != nil {
 		return err
 	}
 	if (b.Voter || b.Node != "") && b.Action != GovAddMember {
@@ -86,7 +90,8 @@ func (b *GovPropose) apply(s *State, x *exec) {
 // GovApprove approves an open proposal for the actor's member; when admins of a strict
 // majority of the active members have approved, the proposal passes and takes effect.
 type GovApprove struct {
-	ID uint64 `json:"id"`
+	ID     uint64 `json:"id"`
+	GovSig        // by a node of the approver's member (gov_sig.go)
 }
 
 // Kind implements Body.
@@ -95,6 +100,9 @@ func (*GovApprove) Kind() Kind { return KindGovApprove }
 func (b *GovApprove) check(s *State, x *exec) error {
 	const op = "catalog.GovApprove"
 	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	if err := s.checkGovSig(op, x, b); err != nil {
 		return err
 	}
 	p, err := s.proposalToActOnLocked(op, b.ID)
@@ -138,7 +146,8 @@ func (b *GovApprove) apply(s *State, x *exec) {
 // GovWithdraw closes an open proposal without effect. Only an admin of the proposer's member
 // may withdraw it.
 type GovWithdraw struct {
-	ID uint64 `json:"id"`
+	ID     uint64 `json:"id"`
+	GovSig        // by a node of the withdrawing admin's member (gov_sig.go)
 }
 
 // Kind implements Body.
@@ -147,6 +156,9 @@ func (*GovWithdraw) Kind() Kind { return KindGovWithdraw }
 func (b *GovWithdraw) check(s *State, x *exec) error {
 	const op = "catalog.GovWithdraw"
 	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	if err := s.checkGovSig(op, x, b); err != nil {
 		return err
 	}
 	p, err := s.proposalToActOnLocked(op, b.ID)

@@ -86,7 +86,7 @@ type AddMember struct {
 	Admin  *User  `json:"admin,omitempty"`
 	// AdminSig is, in a governed federation, the signature by the member's first node (the
 	// peer its admission named) of FirstAdminMessage: the node that registers the member (of
-	// another member) cannot choose the new member's admin token.
+	// another member) cannot choose the new member's record (its recipient) or admin token.
 	AdminSig []byte `json:"admin_sig,omitempty"`
 }
 

@@ -3,6 +3,7 @@ package catalog
 import (
 	"crypto/ed25519"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/meridian-fed/meridian/errs"
@@ -172,10 +173,12 @@ func (s *State) checkFirstNode(op string, n *Node) error {
 	return errs.Errorf(op, errs.Permission, "the first node of member %s must be peer %s, as its admission decided; this node is %s", n.Member, want, n.PeerID)
 }
 
-// FirstAdminMessage is what a new member's first node signs to choose its first admin's
-// token (by hash).
-func FirstAdminMessage(member string, token Hash) []byte {
-	return []byte("meridian-first-admin-v1\n" + member + "\n" + token.String())
+// FirstAdminMessage is what a new member's first node signs to choose its member record (id,
+// name, region and the recipient its data is encrypted to) and its first admin's token (by
+// hash): the node that registers the member (of another member) can change none of them.
+func FirstAdminMessage(m Member, token Hash) []byte {
+	return []byte("meridian-first-admin-v2\n" + strconv.Quote(m.ID) + "\n" + strconv.Quote(m.Name) + "\n" + strconv.Quote(m.Region) + "\n" +
+		strconv.Quote(m.Recipient) + "\n" + token.String())
 }
 
 // checkFirstAdmin, in a governed federation, accepts a new member's first admin only with
@@ -189,8 +192,8 @@ func (s *State) checkFirstAdmin(op string, b *AddMember) error {
 	if err != nil {
 		return err
 	}
-	if b.Admin == nil || len(b.Admin.Tokens) != 1 || !ed25519.Verify(key, FirstAdminMessage(b.Member.ID, b.Admin.Tokens[0]), b.AdminSig) {
-		return errs.Errorf(op, errs.Permission, "the first admin of member %s must hold one token chosen by its first node %s (the join signs it): join from that node", b.Member.ID, peerID)
+	if b.Admin == nil || len(b.Admin.Tokens) != 1 || !ed25519.Verify(key, FirstAdminMessage(b.Member, b.Admin.Tokens[0]), b.AdminSig) {
+		return errs.Errorf(op, errs.Permission, "the record and first admin of member %s must be as its first node %s chose them (the join signs the member's id, name, region, recipient and admin token): join from that node", b.Member.ID, peerID)
 	}
 	return nil
 }

@@ -400,6 +400,6 @@ func TestGovFirstNodeIsTheOneAdmitted(t *testing.T) {
 // addMemberBody is the member.add a join sends: admin's token signed by the member's first
 // node "node-<m>".
 func (f *fixture) addMemberBody(m string, admin *User) *AddMember {
-	sig := ed25519.Sign(seedKey("node-"+m), FirstAdminMessage(m, admin.Tokens[0]))
+	sig := ed25519.Sign(seedKey("node-"+m), FirstAdminMessage(member(m), admin.Tokens[0]))
 	return &AddMember{Member: member(m), Admin: admin, AdminSig: sig}
 }

@@ -87,7 +87,12 @@ func newFixture(t testing.TB) *fixture {
 }
 
 // encode builds command bytes stamped with the next leader time.
+// A governance command not signed yet is signed as a node of the actor's member would sign
+// it: with the key "node-<member>" of its first node.
 func (f *fixture) encode(actor string, body Body) []byte {
+	if g, ok := body.(GovBody); ok && g.govSig().Signer == "" {
+		f.signGov(g, actor)
+	}
 	c, err := NewCommand(actor, body)
 	if err != nil {
 		f.t.Fatal(err)

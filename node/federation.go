@@ -64,7 +64,7 @@ type joinRequest struct {
 	// AdminTokenHash is the hash of the token the joiner made for a new member's first admin
 	// (used only when the member is new): the redeeming node never sees the token.
 	AdminTokenHash *catalog.Hash `json:"admin_token_hash,omitempty"`
-	// AdminTokenSig signs catalog.FirstAdminMessage(member, hash) with the joiner's node key:
+	// AdminTokenSig signs catalog.FirstAdminMessage(Member, hash) with the joiner's node key:
 	// the catalog checks it against the peer the member's admission named.
 	AdminTokenSig []byte `json:"admin_token_sig,omitempty"`
 	API           string `json:"api,omitempty"`     // the joiner's API URL

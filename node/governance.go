@@ -15,7 +15,7 @@ var _ api.Governance = (*Node)(nil)
 // checks who may propose what.
 func (n *Node) Propose(ctx context.Context, sub api.Subject, p api.ProposalRequest) (*api.Proposal, error) {
 	body := &catalog.GovPropose{Action: catalog.GovAction(p.Action), Member: p.Member, Voter: p.Voter, Node: p.Node}
-	e, err := n.propose(ctx, actorOf(sub), body)
+	e, err := n.proposeGov(ctx, sub, body)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (n *Node) Propose(ctx context.Context, sub api.Subject, p api.ProposalReque
 
 // Approve implements api.Governance.
 func (n *Node) Approve(ctx context.Context, sub api.Subject, id uint64) (*api.Proposal, error) {
-	if _, err := n.propose(ctx, actorOf(sub), &catalog.GovApprove{ID: id}); err != nil {
+	if _, err := n.proposeGov(ctx, sub, &catalog.GovApprove{ID: id}); err != nil {
 		return nil, err
 	}
 	return n.proposal(id)
@@ -32,10 +32,19 @@ func (n *Node) Approve(ctx context.Context, sub api.Subject, id uint64) (*api.Pr
 
 // Withdraw implements api.Governance.
 func (n *Node) Withdraw(ctx context.Context, sub api.Subject, id uint64) (*api.Proposal, error) {
-	if _, err := n.propose(ctx, actorOf(sub), &catalog.GovWithdraw{ID: id}); err != nil {
+	if _, err := n.proposeGov(ctx, sub, &catalog.GovWithdraw{ID: id}); err != nil {
 		return nil, err
 	}
 	return n.proposal(id)
+}
+
+// proposeGov signs a governance command for the admin with this node's key and proposes it:
+// the catalog accepts it only when signed by a node of the admin's member (catalog/gov_sig.go),
+// so a leader cannot write approvals in another member's name.
+func (n *Node) proposeGov(ctx context.Context, sub api.Subject, body catalog.GovBody) (catalog.AuditEntry, error) {
+	fed, _ := n.state.Federation()
+	catalog.SignGov(body, fed.Name, actorOf(sub), n.PeerID().String(), n.signKey)
+	return n.propose(ctx, actorOf(sub), body)
 }
 
 // Proposals implements api.Governance, after a linearizable read: an admin asked to approve

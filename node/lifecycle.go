@@ -215,10 +215,11 @@ func (n *Node) join(ctx context.Context, iv Invite, spec JoinSpec) (*joinAnswer,
 		return nil, "", err
 	}
 	hash := catalog.TokenHash([]byte(token))
+	mem := catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Load().Recipient().String()}
 	req, _ := json.Marshal(joinRequest{
 		Addrs: n.P2PAddrs(), Capacity: n.cfg.Capacity, API: n.apiURL(), TLSPin: n.TLSPin(), AdminTokenHash: &hash,
-		AdminTokenSig: ed25519.Sign(n.signKey, catalog.FirstAdminMessage(n.cfg.Member, hash)),
-		Member:        catalog.Member{ID: n.cfg.Member, Name: orDefault(spec.MemberName, n.cfg.Member), Region: spec.Region, Recipient: n.memberKey.Load().Recipient().String()},
+		AdminTokenSig: ed25519.Sign(n.signKey, catalog.FirstAdminMessage(mem, hash)), // the whole record: the redeemer cannot swap the recipient
+		Member:        mem,
 	})
 	out, err := n.p2p.Join(ctx, infos[0], []byte(iv.Secret), req)
 	if err != nil {
