@@ -365,10 +365,19 @@ func TestPerCallerUploads(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	first := make(chan int, 1)
+	// The first upload asks for 100 Continue and its transport waits for it as long as the
+	// test may run, so the transport takes "part" from the pipe only after the handler (which
+	// holds the caller's slot) started to read. Without Expect the transport took it as soon
+	// as the connection was up, the handler might not have run yet, and the second upload could
+	// get the slot first (201 instead of 429, a few runs in 100 under load).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ExpectContinueTimeout = time.Minute
+	t.Cleanup(tr.CloseIdleConnections)
 	go func() {
 		req, _ := http.NewRequestWithContext(ctx, "PUT", ts.URL+"/v1/catalogs/open/objects?name=a", pr)
 		req.Header.Set("Authorization", "Bearer admin")
-		resp, err := http.DefaultClient.Do(req)
+		req.Header.Set("Expect", "100-continue")
+		resp, err := (&http.Client{Transport: tr}).Do(req)
 		if err != nil {
 			first <- 0
 			return

@@ -32,12 +32,13 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, sub Subject) err
 		return &http.MaxBytesError{Limit: s.opts.MaxObjectSize}
 	}
 	slow := s.slowBody(w, r)
-	body := http.MaxBytesReader(unwrap(w), slow, s.opts.MaxObjectSize)
+	body := &countingBody{r: http.MaxBytesReader(unwrap(w), slow, s.opts.MaxObjectSize)}
 	obj, err := s.b.Publish(r.Context(), sub, req, body)
 	if slow.cut {
 		return s.slowError()
 	}
 	if err != nil {
+		lingerOnError(w, r, body)
 		return err
 	}
 	w.Header().Set("Location", "/v1/objects/"+obj.PID)
