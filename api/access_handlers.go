@@ -49,7 +49,8 @@ func (s *server) mayScrape(r *http.Request) error {
 }
 
 // maySeeStatus applies the status access mode: under StatusToken an anonymous caller is
-// refused; under StatusOpen it gets publicStatus. Token holders get the whole status.
+// refused; under StatusOpen it gets publicStatus. Token holders get the whole status, less
+// the object count and redundancy, which the backend shows to its member's admins only.
 func (s *server) maySeeStatus(sub Subject) error {
 	if sub.Anonymous && s.opts.Access.Status != StatusOpen {
 		return errs.Errorf("api.status", errs.Unauthenticated, "this node shows its status to token holders only (status_access: token): pass a token (the client config's token); /readyz and /livez need none")

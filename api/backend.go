@@ -216,15 +216,17 @@ type NodeInfo struct {
 	Free      int64    `json:"free_bytes,omitempty"`
 }
 
-// Status is a node's view of the federation's health.
+// Status is a node's view of the federation's health. Objects (the count across every
+// catalog) and Redundancy are shown only to admins of the node's own member (they tell
+// publishing activity in catalogs the caller may not read); for others both are omitted.
 type Status struct {
 	Node       NodeInfo    `json:"node"`
 	Leader     string      `json:"leader"`
 	Term       uint64      `json:"term"`
 	Applied    uint64      `json:"applied_index"`
 	Peers      int         `json:"connected_peers"`
-	Objects    int         `json:"objects"`
-	Redundancy *Redundancy `json:"redundancy,omitempty"`
+	Objects    *int        `json:"objects,omitempty"`    // nil unless the caller is an admin of this node's member
+	Redundancy *Redundancy `json:"redundancy,omitempty"` // likewise; and nil until the first pass
 	// TLS is how this node serves its API; Warnings are what its operator should fix.
 	TLS      *TLSStatus `json:"tls,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`

@@ -140,7 +140,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if ns, err := c.Nodes(ctx); err != nil || len(ns) != 1 {
 		t.Fatalf("nodes: %v", err)
 	}
-	if st, err := c.Status(ctx); err != nil || st.Objects != 2 {
+	if st, err := c.Status(ctx); err != nil || st.Objects == nil || *st.Objects != 2 {
 		t.Fatalf("status: %v %+v", err, st)
 	}
 	if a, err := c.Audit(ctx, 1, 2); err != nil || len(a.Entries) != 2 || a.Next != 3 {

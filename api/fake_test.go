@@ -411,7 +411,7 @@ func (f *fakeBackend) Status(ctx context.Context, sub Subject) (*Status, error) 
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return &Status{Leader: "12D3KooWfake", Term: 2, Applied: f.index, Objects: len(f.objects)}, nil
+	return &Status{Leader: "12D3KooWfake", Term: 2, Applied: f.index, Objects: new(len(f.objects))}, nil
 }
 
 func (f *fakeBackend) AuditLog(ctx context.Context, sub Subject, from uint64, limit int) (*AuditPage, error) {

@@ -21,14 +21,19 @@ import (
 // it, and tells the stripe's repairing node (repair.Responsible over the nodes this node sees
 // alive) with a repair kick naming the stripe: itself through its own loop, another node over
 // p2p.KickID. The repairer's kicked pass starts after its KickDelay, so the stripe is back at
-// k+m within seconds instead of at the next interval. Both nodes remember the stripe as
-// known bad until their next completed pass, and status counts it as degraded meanwhile.
+// k+m within seconds instead of at the next interval. The node that found the bad shard
+// remembers the stripe as known bad until its next completed pass, and its status counts it
+// as degraded meanwhile; a received kick only wakes the repair loop (its key, from a peer, is
+// not trusted as a stripe of the catalog), and at most maxBadStripes stripes are remembered.
 
 const (
 	// kickResend is how long a stripe already reported is not reported again: one read of a
 	// large object meets the same stripe's bad shard once, many reads do not flood the repairer.
 	kickResend = 30 * time.Second
 	kickQueue  = 256 // kicks waiting to be sent; more are dropped (and counted)
+	// maxBadStripes bounds the stripes remembered as known bad between two passes; a stripe
+	// found beyond it is still counted and logged, and found by the next pass.
+	maxBadStripes = 4096
 )
 
 // badStripes remembers the stripes known short of a shard and queues the kicks to send.
@@ -65,6 +70,9 @@ func (b *badStripes) mark(key [32]byte, now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	last, ok := b.seen[key]
+	if !ok && len(b.seen) >= maxBadStripes {
+		return false
+	}
 	b.seen[key] = now
 	return !ok || now.Sub(last) >= kickResend
 }
@@ -140,11 +148,14 @@ func (n *Node) kickSender(ctx context.Context) {
 	}
 }
 
-// kicked receives a repair kick from a member (p2p.KickID; non-members cannot open it).
+// kicked receives a repair kick from a member (p2p.KickID; non-members cannot open it, and
+// p2p's limits allow each peer few at once). It only wakes the repair loop, which coalesces
+// and paces kicks: the key is not remembered as a bad stripe, so kicks with made-up keys
+// neither grow memory nor make status count stripes as degraded. Logged at Debug (counted
+// in meridian_repair_kicks_total), so a member's kicks cannot flood the log.
 func (n *Node) kicked(from peer.ID, k p2p.Kick) {
 	n.bad.kicks.WithLabelValues("received").Inc()
-	n.bad.mark(k.Key, n.now())
-	n.log.Info("repair kicked by a peer that found a bad shard", "from", from, "manifest", k.Manifest, "stripe", k.Stripe)
+	n.log.Debug("repair kicked by a peer that found a bad shard", "from", from, "manifest", k.Manifest, "stripe", k.Stripe)
 	n.kickRepair("a peer found a bad shard")
 }
 

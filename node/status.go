@@ -21,12 +21,24 @@ func (n *Node) Status(ctx context.Context, sub api.Subject) (*api.Status, error)
 	if nd, err := n.state.Node(self.PeerID); err == nil {
 		self = n.nodeInfo(nd)
 	}
-	return &api.Status{
+	out := &api.Status{
 		Node: self, Leader: st.Leader.String(), Term: st.Term, Applied: st.AppliedIndex,
-		Peers: len(n.p2p.Host().Network().Peers()), Objects: n.state.Len(),
-		Redundancy: n.redundancy(),
-		TLS:        n.tls.status(), Warnings: append(n.tlsWarnings(), n.storeWarnings()...),
-	}, nil
+		Peers: len(n.p2p.Host().Network().Peers()),
+		TLS:   n.tls.status(), Warnings: append(n.tlsWarnings(), n.storeWarnings()...),
+	}
+	n.statusCounts(sub, out)
+	return out, nil
+}
+
+// statusCounts fills in the object count and redundancy for admins of this node's member
+// only: both count objects of every catalog, so they would tell others about publishing in
+// catalogs they may not read (docs/api.md, "Who may see metrics and status").
+func (n *Node) statusCounts(sub api.Subject, out *api.Status) {
+	if n.mayRunOwnNode(sub, "node.Status", "the object count and redundancy") != nil {
+		return
+	}
+	objs := n.state.Len()
+	out.Objects, out.Redundancy = &objs, n.redundancy()
 }
 
 // Ready implements api.Backend: the replica is known to be current (catchup.go), a leader

@@ -19,6 +19,7 @@ type nodeOpts struct {
 	invites  Invites
 	store    store.Store
 	join     time.Duration
+	kicks    func(peer.ID, Kick) // Config.Kicks
 }
 
 func newTestNode(t testing.TB, o nodeOpts) *Node {
@@ -28,6 +29,7 @@ func newTestNode(t testing.TB, o nodeOpts) *Node {
 	cfg.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0"}
 	cfg.PSK, cfg.Insecure = o.psk, o.insecure
 	cfg.Membership, cfg.Invites, cfg.Store = o.members, o.invites, o.store
+	cfg.Kicks = o.kicks
 	if o.join > 0 {
 		cfg.JoinDeadline = o.join
 	}

@@ -97,7 +97,7 @@ func (n *Node) handleKick(st network.Stream) {
 	}
 	k, err := DecodeKick(b)
 	if err != nil {
-		n.cfg.Logger.Info("bad repair kick", "peer", st.Conn().RemotePeer(), "err", err)
+		n.cfg.Logger.Debug("bad repair kick", "peer", st.Conn().RemotePeer(), "err", err)
 		st.Reset()
 		return
 	}

@@ -25,6 +25,9 @@ const (
 	shardPeerStreams = 128
 	// joinPeerStreams bounds concurrent join attempts per peer.
 	joinPeerStreams = 2
+	// kickPeerStreams bounds concurrent repair kicks per peer (a kick is one short message;
+	// the sender sends them one at a time).
+	kickPeerStreams = 2
 	// connsPerIP replaces libp2p's default of 8 per IPv4 address: an institution may run
 	// many nodes behind one address.
 	connsPerIP = 256
@@ -54,6 +57,7 @@ func newResourceManager() (network.ResourceManager, error) {
 		ProtocolPeer: map[protocol.ID]rcmgr.ResourceLimits{
 			shardproto.ID: shard,
 			JoinID:        {Streams: joinPeerStreams, StreamsInbound: joinPeerStreams, StreamsOutbound: joinPeerStreams},
+			KickID:        {Streams: kickPeerStreams, StreamsInbound: kickPeerStreams, StreamsOutbound: kickPeerStreams},
 		},
 	}
 	limiter := rcmgr.NewFixedLimiter(partial.Build(base))

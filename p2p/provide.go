@@ -59,6 +59,7 @@ type Provider struct {
 	order  *list.List                // guarded by mu; pending CIDs, oldest first
 	queued map[cid.Cid]*list.Element // guarded by mu; the elements of order by CID
 	wake   chan struct{}             // a token when order became non-empty
+	room   chan struct{}             // a token when a CID left order (EnqueueWait waits on it)
 
 	provided, failed, dropped prometheus.Counter
 	completed                 atomic.Int64 // announcements finished, successful or not
@@ -77,7 +78,7 @@ func NewProvider(r ContentProvider, cfg ProviderConfig, reg prometheus.Registere
 	cfg.fill()
 	p := &Provider{
 		r: r, log: log, cfg: cfg, lim: rate.NewLimiter(cfg.Rate, cfg.Burst),
-		order: list.New(), queued: map[cid.Cid]*list.Element{}, wake: make(chan struct{}, 1),
+		order: list.New(), queued: map[cid.Cid]*list.Element{}, wake: make(chan struct{}, 1), room: make(chan struct{}, 1),
 		provided: counter(reg, "meridian_p2p_provided_total", "Provider records announced in the federation DHT."),
 		failed:   counter(reg, "meridian_p2p_provide_failed_total", "Provider announcements that failed."),
 		dropped:  counter(reg, "meridian_p2p_provide_dropped_total", "Provider announcements dropped (oldest first) because the queue was full."),
@@ -134,6 +135,7 @@ func (p *Provider) Forget(c cid.Cid) {
 	if e, ok := p.queued[c]; ok {
 		p.order.Remove(e)
 		delete(p.queued, c)
+		p.signalRoom()
 	}
 }
 
@@ -158,6 +160,7 @@ func (p *Provider) next() (cid.Cid, bool) {
 			c := p.order.Remove(e).(cid.Cid)
 			delete(p.queued, c)
 			more := p.order.Len() > 0
+			p.signalRoom()
 			p.mu.Unlock()
 			if more { // pass the token on so another worker picks up the rest
 				select {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/meridian-fed/meridian/errs"
 )
 
 // DefaultReprovideInterval is how often a node announces again every block it holds. The
@@ -76,14 +78,18 @@ func (r *reprovider) run(ctx context.Context) {
 	}
 }
 
-// sweep enqueues every block the store holds and returns how many.
+// sweep enqueues every block the store holds and returns how many. It waits for room in the
+// queue (EnqueueWait), so it runs at the provide rate and drops nothing: a large store takes
+// its size over Rate to sweep (a million blocks at 500/s: about 35 minutes).
 func (r *reprovider) sweep(ctx context.Context) (int, error) {
 	n := 0
 	err := r.src.Enumerate(ctx, func(c cid.Cid, _ int64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.p.Enqueue(c)
+		if !r.p.EnqueueWait(ctx, c) {
+			return errs.Errorf("p2p.reprovide", errs.Unavailable, "the reprovide sweep stopped: the node is closing")
+		}
 		n++
 		return nil
 	})

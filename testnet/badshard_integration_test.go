@@ -28,9 +28,17 @@ import (
 func TestIntegrationReadKicksRepairOfCorruptShards(t *testing.T) {
 	testBadShardsKickRepair(t, "local", func(ctx context.Context, c *Cluster, p string, data []byte) {
 		mustGet(t, ctx, onlyClient(t, c, 1, c.Token), p, data)
-		st, err := c.Node(1).Status(ctx, api.Subject{Anonymous: true})
+		st, err := c.Node(1).Status(ctx, c.Admin(1))
 		if err != nil || st.Redundancy == nil || st.Redundancy.Degraded == 0 {
 			t.Fatalf("status right after the read found bad shards: %+v, %v; want degraded stripes", st.Redundancy, err)
+		}
+		// Only admins of the node's member see the counts (node.statusCounts).
+		other := c.Admin(0)
+		other.Member += "-other"
+		for _, sub := range []api.Subject{{Anonymous: true}, other} {
+			if st, err := c.Node(1).Status(ctx, sub); err != nil || st.Redundancy != nil || st.Objects != nil {
+				t.Fatalf("status for %+v shows counts: %+v, %v", sub, st, err)
+			}
 		}
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meridian-fed/meridian/api"
 	"github.com/meridian-fed/meridian/node"
 )
 
@@ -72,7 +71,7 @@ func TestIntegrationKickRepairsDegradedPublish(t *testing.T) {
 
 // measured returns the end of node i's last complete repair pass (zero before the first).
 func measured(ctx context.Context, c *Cluster, i int) time.Time {
-	st, err := c.Node(i).Status(ctx, api.Subject{Anonymous: true})
+	st, err := c.Node(i).Status(ctx, c.Admin(i))
 	if err != nil || st.Redundancy == nil {
 		return time.Time{}
 	}

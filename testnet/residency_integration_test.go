@@ -67,7 +67,7 @@ func TestIntegrationResidency(t *testing.T) {
 	var why string
 	waitUntil(t, ctx, "a node's status saying repair waits for placement", func() bool {
 		for _, i := range []int{0, 2, 3, 5, 6} {
-			st, err := c.Client(i).Status(ctx)
+			st, err := c.ClientWithToken(i, c.AdminToken(i)).Status(ctx)
 			if err == nil && st.Redundancy != nil && st.Redundancy.Waiting > 0 {
 				why = st.Redundancy.WaitingWhy
 				return true

@@ -139,7 +139,7 @@ func (f *fakeBackend) Status(ctx context.Context, sub api.Subject) (*api.Status,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return &api.Status{Node: api.NodeInfo{PeerID: "12D3KooWfake", Member: "aist", State: "active"},
-		Leader: "12D3KooWlead", Term: 2, Applied: uint64(len(f.order)), Peers: 4, Objects: len(f.objects),
+		Leader: "12D3KooWlead", Term: 2, Applied: uint64(len(f.order)), Peers: 4, Objects: new(len(f.objects)),
 		Redundancy: &api.Redundancy{Full: 10, Degraded: 2, Critical: 1, RepairQueue: 3, ScrubAge: "2h0m0s", Measured: time.Now().Add(-90 * time.Second),
 			Waiting: f.waiting, WaitingWhy: f.waitingWhy}}, nil
 }

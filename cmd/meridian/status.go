@@ -39,7 +39,11 @@ func printStatus(w io.Writer, st *api.Status) error {
 	fmt.Fprintf(tw, "term\t%d\n", st.Term)
 	fmt.Fprintf(tw, "applied index\t%d\n", st.Applied)
 	fmt.Fprintf(tw, "connected peers\t%d\n", st.Peers)
-	fmt.Fprintf(tw, "objects\t%d\n", st.Objects)
+	if st.Objects != nil {
+		fmt.Fprintf(tw, "objects\t%d\n", *st.Objects)
+	} else {
+		fmt.Fprintf(tw, "objects\tshown to admins of member %q only\n", st.Node.Member)
+	}
 	printTLSStatus(tw, st)
 	if n.Used > 0 || n.Free > 0 {
 		fmt.Fprintf(tw, "storage\t%s used, %s free\n", humanBytes(n.Used), humanBytes(n.Free))
