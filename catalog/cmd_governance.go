@@ -39,7 +39,7 @@ func (b *GovPropose) check(s *State, x *exec) error {
 		if s.nodes[b.Node] != nil {
 			return errs.Errorf(op, errs.Exist, "peer %s is registered already; the new member's node needs its own identity", b.Node)
 		}
-		return s.checkAddMemberProposal(op, b.Member)
+		return s.checkAddMemberProposal(op, b.Member, b.Voter)
 	case GovRemoveMember:
 		if x.sub.Member == b.Member {
 			return errs.Errorf(op, errs.Conflict, "a member cannot propose its own removal; ask another member's admin")
@@ -51,14 +51,14 @@ func (b *GovPropose) check(s *State, x *exec) error {
 	return invalid(op, "unknown governance action %q: use add-member, remove-member or add-voter", b.Action)
 }
 
-func (s *State) checkAddMemberProposal(op, m string) error {
+func (s *State) checkAddMemberProposal(op, m string, voter bool) error {
 	if err := policy.ValidMemberID(m); err != nil {
 		return errs.E(op, errs.Invalid, err)
 	}
 	if s.members[m] != nil || s.gov.admitted[m] {
 		return errs.Errorf(op, errs.Exist, "member %s exists or is admitted already (ids of retired members are not reused); pick another id", m)
 	}
-	return nil
+	return s.addMemberCapLocked(op, m, voter)
 }
 
 func (s *State) checkActiveMember(op, m string) error {
@@ -109,7 +109,7 @@ func (b *GovApprove) check(s *State, x *exec) error {
 	// The state may have moved since the proposal: it must still make sense.
 	switch p.Action {
 	case GovAddMember:
-		return s.checkAddMemberProposal(op, p.Member)
+		return s.checkAddMemberProposal(op, p.Member, p.Voter)
 	case GovRemoveMember:
 		return s.checkActiveMember(op, p.Member)
 	default:

@@ -39,6 +39,9 @@ func (s *State) decideLocked(p *Proposal, index uint64) {
 	if !p.Open() || 2*s.approvedLocked(p) <= s.activeMembersLocked() {
 		return
 	}
+	if p.Action == GovAddMember && s.addMemberCapLocked("", p.Member, p.Voter) != nil {
+		return // stays open: passing it now would break the voter cap (a removal re-decides)
+	}
 	p.Passed = index
 	switch p.Action {
 	case GovAddMember:

@@ -1,0 +1,97 @@
+package catalog
+
+import (
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/meridian-fed/meridian/errs"
+)
+
+// Rules that close three holes found in review: the voter cap when a member is admitted, a
+// node registered for a member by another member, and two nodes registering one API address.
+
+// addMemberCapLocked refuses admitting member m (with a voter grant when voter) when the
+// federation would then have three members or more and a member would hold half or more of
+// the voters. Voters are counted as registered (quorum voters) plus the grants not used yet:
+// voters gathered while the federation was small must not carry a majority into it.
+func (s *State) addMemberCapLocked(op, m string, voter bool) error {
+	held := map[string]int{}
+	for _, n := range s.nodes {
+		if n.Voter && n.State != NodeGone && s.activeMemberLocked(n.Member) {
+			held[n.Member]++
+		}
+	}
+	for id, g := range s.gov.grants {
+		held[id] += g
+	}
+	members := 1 // m itself
+	for id := range s.gov.admitted {
+		if s.members[id] == nil && id != m {
+			members++ // admitted, not added yet
+		}
+	}
+	members += s.activeMembersLocked()
+	if voter {
+		held[m]++
+	}
+	total := 0
+	for _, v := range held {
+		total += v
+	}
+	if members < 3 {
+		return nil
+	}
+	for id, v := range held {
+		if v > 0 && 2*v >= total {
+			return errs.Errorf(op, errs.Conflict,
+				"with %s the federation would have %d members and member %s would hold %d of %d voters (registered or granted): with three members or more no member may hold half or more; admit %s with a voter, or add voters of other members first", m, members, id, v, total, m)
+		}
+	}
+	return nil
+}
+
+// checkNodeForOtherMember refuses, in a governed federation, registering a node of member m
+// that has no node left (all gone) by an actor of another member: a node acts as admin of its
+// member, so that would hand m to the other member. Only the first node its admission named
+// (checkFirstNode) is registered that way; later, an admin of m registers m's nodes.
+func (s *State) checkNodeForOtherMember(op string, x *exec, n *Node) error {
+	if !s.gov.governed || x.sub.Member == n.Member {
+		return nil
+	}
+	if _, bound := s.gov.firstNode[n.Member]; bound {
+		return nil
+	}
+	return errs.Errorf(op, errs.Permission,
+		"member %s has no node left and only its own admin may register one: an admin of %s adds the node with an admin token of %s (meridian federation add-node)", n.Member, n.Member, n.Member)
+}
+
+// apiAddr is the host:port an API URL is served at (the scheme's default port when none is
+// given), or "" for an empty or unparsable URL.
+func apiAddr(api string) string {
+	u, err := url.Parse(api)
+	if api == "" || err != nil || u.Hostname() == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// checkAPIUnique refuses an API URL whose host:port another node (not gone) registered
+// already: clients trust a learned certificate pin for its address, so one node claiming
+// another's address would make clients accept its certificate there.
+func (s *State) checkAPIUnique(op, peerID, api string) error {
+	addr := apiAddr(api)
+	if addr == "" {
+		return nil
+	}
+	for id, n := range s.nodes {
+		if id != peerID && n.State != NodeGone && apiAddr(n.API) == addr {
+			return errs.Errorf(op, errs.Conflict, "api address %s is registered by node %s already: each node serves its API at its own host:port; give this node its own address (or remove the other node first)", addr, id)
+		}
+	}
+	return nil
+}
