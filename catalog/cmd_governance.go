@@ -22,7 +22,7 @@ func (b *GovPropose) check(s *State, x *exec) error {
 	if err := govAdmin(op, x); err != nil {
 		return err
 	}
-	if (b.Voter || b.Node != "") && b.Action != GovAddMember {
+	if (b.Voter || b.Node != "") && b.Action != GovAddMember && !(b.Action == GovRebindMember && !b.Voter) {
 		return invalid(op, "voter and node apply to add-member only; an existing member asks for a voter with add-voter")
 	}
 	if s.openProposalsLocked() >= MaxOpenProposals {
@@ -47,8 +47,10 @@ func (b *GovPropose) check(s *State, x *exec) error {
 		return s.checkActiveMember(op, b.Member)
 	case GovAddVoter:
 		return s.checkAddVoterProposal(op, b.Member)
+	case GovRebindMember:
+		return s.checkRebindProposal(op, b.Member, b.Node)
 	}
-	return invalid(op, "unknown governance action %q: use add-member, remove-member or add-voter", b.Action)
+	return invalid(op, "unknown governance action %q: use add-member, remove-member, add-voter or rebind-member", b.Action)
 }
 
 func (s *State) checkAddMemberProposal(op, m string, voter bool) error {
@@ -112,6 +114,8 @@ func (b *GovApprove) check(s *State, x *exec) error {
 		return s.checkAddMemberProposal(op, p.Member, p.Voter)
 	case GovRemoveMember:
 		return s.checkActiveMember(op, p.Member)
+	case GovRebindMember:
+		return s.checkRebindProposal(op, p.Member, p.Node)
 	default:
 		return s.checkAddVoterProposal(op, p.Member)
 	}

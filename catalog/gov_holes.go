@@ -54,7 +54,7 @@ func (s *State) addMemberCapLocked(op, m string, voter bool) error {
 // checkNodeForOtherMember refuses, in a governed federation, registering a node of member m
 // that has no node left (all gone) by an actor of another member: a node acts as admin of its
 // member, so that would hand m to the other member. Only the first node its admission named
-// (checkFirstNode) is registered that way; later, an admin of m registers m's nodes.
+// (checkFirstNode), or the peer a passed rebind-member named, is registered that way.
 func (s *State) checkNodeForOtherMember(op string, x *exec, n *Node) error {
 	if !s.gov.governed || x.sub.Member == n.Member {
 		return nil
@@ -63,7 +63,7 @@ func (s *State) checkNodeForOtherMember(op string, x *exec, n *Node) error {
 		return nil
 	}
 	return errs.Errorf(op, errs.Permission,
-		"member %s has no node left and only its own admin may register one: an admin of %s adds the node with an admin token of %s (meridian federation add-node)", n.Member, n.Member, n.Member)
+		"member %s has no node left: another member may register a node for it only under a passed decision; an admin of %s proposes it (meridian federation propose rebind-member %s --node PEER) and admins of a majority of the members approve it, then the node joins with an invite", n.Member, n.Member, n.Member)
 }
 
 // apiAddr is the host:port an API URL is served at (the scheme's default port when none is
@@ -92,6 +92,25 @@ func (s *State) checkAPIUnique(op, peerID, api string) error {
 		if id != peerID && n.State != NodeGone && apiAddr(n.API) == addr {
 			return errs.Errorf(op, errs.Conflict, "api address %s is registered by node %s already: each node serves its API at its own host:port; give this node its own address (or remove the other node first)", addr, id)
 		}
+	}
+	return nil
+}
+
+// checkRebindProposal accepts a rebind-member of active member m, which has no node left, to
+// peer p (a valid, unregistered peer ID): once passed, p may be registered as m's node by
+// another member's node (as a first node is), and only p until it is.
+func (s *State) checkRebindProposal(op, m, p string) error {
+	if err := s.checkActiveMember(op, m); err != nil {
+		return err
+	}
+	if s.memberHasNodesLocked(m) {
+		return errs.Errorf(op, errs.Conflict, "member %s still has a node: an admin of %s registers further nodes itself (invite them from one of its nodes)", m, m)
+	}
+	if _, err := nodeKey(op, p); err != nil {
+		return invalid(op, "rebind-member names the peer ID of the member's new node ('meridian node init' prints it): %v", err)
+	}
+	if s.nodes[p] != nil {
+		return errs.Errorf(op, errs.Exist, "peer %s is registered already; the member's new node needs its own identity", p)
 	}
 	return nil
 }

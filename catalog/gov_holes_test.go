@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -109,4 +110,37 @@ func TestAPIAddressUnique(t *testing.T) {
 	// Once a node is gone, its address is free.
 	f.must("aist-admin", RemoveNode(aist))
 	f.must("nchc-admin", &SetNodeAPI{PeerID: nchc, API: "https://aist.example.org:8480", TLSPin: testPin})
+}
+
+// A member without nodes gets a node through another member's node under a passed
+// rebind-member decision, and only the peer it named.
+func TestGovRebindMember(t *testing.T) {
+	f := govThree(t)
+	next := peerOf(t, seedKey("node-esa-next"))
+	wantKind(t, "rebind of a member with a node", f.run("nchc-admin", &GovPropose{Action: GovRebindMember, Member: "esa", Node: next}).Err, errs.Conflict)
+	f.must("esa-admin", RemoveNode(f.peers["esa"]))
+	wantKind(t, "rebind without a node", f.run("nchc-admin", &GovPropose{Action: GovRebindMember, Member: "esa"}).Err, errs.Invalid)
+	wantKind(t, "rebind with a voter", f.run("nchc-admin", &GovPropose{Action: GovRebindMember, Member: "esa", Node: next, Voter: true}).Err, errs.Invalid)
+	wantKind(t, "rebind to a registered peer", f.run("nchc-admin", &GovPropose{Action: GovRebindMember, Member: "esa", Node: f.peers["aist"]}).Err, errs.Exist)
+	f.must("esa-admin", &GovPropose{Action: GovRebindMember, Member: "esa", Node: next})
+	id := f.lastProposal().ID
+	node := Node{PeerID: next, Member: "esa", State: NodeActive}
+	wantKind(t, "registration before the decision passed", f.run(NodePrefix+f.peers["nchc"], &AddNode{Node: node}).Err, errs.Permission)
+	f.must("aist-admin", &GovApprove{ID: id})
+	if p := f.s.gov.proposals[id]; p.Passed == 0 {
+		t.Fatal("rebind did not pass with 2 of 3")
+	}
+	// The binding survives a snapshot.
+	s, err := ReadSnapshot(bytes.NewReader(snapshotBytes(t, f.s)))
+	if err != nil || s.Digest() != f.s.Digest() || s.gov.firstNode["esa"] != next {
+		t.Fatalf("snapshot: %v, binding %q", err, s.gov.firstNode["esa"])
+	}
+	impostor := Node{PeerID: peerOf(t, seedKey("node-nchc-for-esa")), Member: "esa", State: NodeActive}
+	wantKind(t, "another peer than the one named", f.run(NodePrefix+f.peers["nchc"], &AddNode{Node: impostor}).Err, errs.Permission)
+	f.must(NodePrefix+f.peers["nchc"], &AddNode{Node: node})
+	if _, bound := f.s.gov.firstNode["esa"]; bound {
+		t.Fatal("binding not used up")
+	}
+	// esa has a node again: its admin adds further ones, another member cannot.
+	wantKind(t, "nchc adds a second esa node", f.run("nchc-admin", &AddNode{Node: impostor}).Err, errs.Permission)
 }

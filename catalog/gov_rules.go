@@ -57,6 +57,8 @@ func (s *State) decideLocked(p *Proposal, index uint64) {
 		s.redecideLocked(index) // fewer members: open proposals may have a majority now
 	case GovAddVoter:
 		s.gov.grants[p.Member]++
+	case GovRebindMember:
+		s.gov.firstNode[p.Member] = p.Node
 	}
 }
 
