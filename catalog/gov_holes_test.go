@@ -144,3 +144,29 @@ func TestGovRebindMember(t *testing.T) {
 	// esa has a node again: its admin adds further ones, another member cannot.
 	wantKind(t, "nchc adds a second esa node", f.run("nchc-admin", &AddNode{Node: impostor}).Err, errs.Permission)
 }
+
+// An add-member that a removal would pass (fewer members, so a majority) stays open when
+// passing it would break the voter cap.
+func TestGovAddMemberCapAtRedecide(t *testing.T) {
+	f := govThree(t)
+	f.must("nchc-admin", f.admitBody("jaxa", true))
+	f.must("aist-admin", &GovApprove{ID: f.lastProposal().ID})
+	if r := f.join("jaxa", true); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	f.must("esa-admin", RemoveNode(f.peers["esa"])) // voters: nchc, aist, jaxa
+	f.must("nchc-admin", f.admitBody("kek", false))
+	id := f.lastProposal().ID
+	f.must("aist-admin", &GovApprove{ID: id}) // 2 of 4: open
+	f.must("esa-admin", &GovPropose{Action: GovRemoveMember, Member: "jaxa"})
+	rm := f.lastProposal().ID
+	f.must("nchc-admin", &GovApprove{ID: rm})
+	f.must("aist-admin", &GovApprove{ID: rm}) // passes: 3 members, kek has 2 of 3
+	if f.s.gov.proposals[rm].Passed == 0 {
+		t.Fatal("removal did not pass")
+	}
+	// With kek, four members and nchc would hold 1 of 2 voters.
+	if p := f.s.gov.proposals[id]; !p.Open() {
+		t.Fatalf("add-member kek passed over the cap: %+v", p)
+	}
+}
