@@ -63,7 +63,7 @@ func (s *State) checkNodeForOtherMember(op string, x *exec, n *Node) error {
 		return nil
 	}
 	return errs.Errorf(op, errs.Permission,
-		"member %s has no node left: another member may register a node for it only under a passed decision; an admin of %s proposes it (meridian federation propose rebind-member %s --node PEER) and admins of a majority of the members approve it, then the node joins with an invite", n.Member, n.Member, n.Member)
+		"member %s has no node left: another member may register a node for it only under a passed decision naming the node: an admin of any member proposes it (meridian federation propose rebind-member %s --node PEER), admins of a majority of the members approve it, then the node joins with an invite", n.Member, n.Member)
 }
 
 // apiAddr is the host:port an API URL is served at (the scheme's default port when none is
