@@ -82,10 +82,12 @@ func apiAddr(api string) string {
 
 // checkAPIUnique refuses an API URL whose host:port another node (not gone) registered
 // already: clients trust a learned certificate pin for its address, so one node claiming
-// another's address would make clients accept its certificate there.
+// another's address would make clients accept its certificate there. Loopback addresses are
+// exempt: each names the machine the client runs on, and nodes on different hosts that listen
+// on a wildcard address all register https://127.0.0.1:<port> by default (node.apiURL).
 func (s *State) checkAPIUnique(op, peerID, api string) error {
 	addr := apiAddr(api)
-	if addr == "" {
+	if addr == "" || loopbackAddr(addr) {
 		return nil
 	}
 	for id, n := range s.nodes {
@@ -113,4 +115,11 @@ func (s *State) checkRebindProposal(op, m, p string) error {
 		return errs.Errorf(op, errs.Exist, "peer %s is registered already; the member's new node needs its own identity", p)
 	}
 	return nil
+}
+
+// loopbackAddr reports whether host:port addr is on a loopback or unspecified host.
+func loopbackAddr(addr string) bool {
+	h, _, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(h)
+	return h == "localhost" || ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }

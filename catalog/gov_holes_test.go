@@ -107,6 +107,12 @@ func TestAPIAddressUnique(t *testing.T) {
 	// The node itself may register its address again (new pin); another port is another address.
 	f.must("aist-admin", &SetNodeAPI{PeerID: aist, API: "https://aist.example.org:8480", TLSPin: "sha256:" + strings.Repeat("cd", 32)})
 	f.must("nchc-admin", &SetNodeAPI{PeerID: nchc, API: "https://aist.example.org:8481", TLSPin: testPin})
+	// Loopback addresses are exempt (nodes on different hosts share the default one).
+	f.must("aist-admin", &SetNodeAPI{PeerID: aist, API: "https://127.0.0.1:8480", TLSPin: testPin})
+	f.must("nchc-admin", &SetNodeAPI{PeerID: nchc, API: "https://127.0.0.1:8480", TLSPin: testPin})
+	f.must("nchc-admin", &SetNodeAPI{PeerID: nchc, API: "https://[::1]:8480", TLSPin: testPin})
+	f.must("aist-admin", &SetNodeAPI{PeerID: aist, API: "https://aist.example.org:8480", TLSPin: testPin})
+	f.must("nchc-admin", &SetNodeAPI{PeerID: nchc, API: "https://aist.example.org:8481", TLSPin: testPin})
 	// Once a node is gone, its address is free.
 	f.must("aist-admin", RemoveNode(aist))
 	f.must("nchc-admin", &SetNodeAPI{PeerID: nchc, API: "https://aist.example.org:8480", TLSPin: testPin})
