@@ -141,13 +141,7 @@ func (c *Client) LearnPins(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	added := 0
-	for _, n := range ns {
-		if n.TLSPin != "" && n.State != "gone" && c.trust.learn(n.API, n.TLSPin) {
-			added++
-		}
-	}
-	return added, nil
+	return c.trust.learnNodes(ns), nil
 }
 
 // learnOnce learns the catalog's pins the first time a node's certificate is refused, and

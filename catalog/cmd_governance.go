@@ -26,7 +26,7 @@ func (b *GovPropose) check(s *State, x *exec) error {
 	if err := s.checkGovSig(op, x, b); err != nil {
 		return err
 	}
-	if (b.Voter || b.Node != "") && b.Action != GovAddMember {
+	if (b.Voter || b.Node != "") && b.Action != GovAddMember && !(b.Action == GovRebindMember && !b.Voter) {
 		return invalid(op, "voter and node apply to add-member only; an existing member asks for a voter with add-voter")
 	}
 	if s.openProposalsLocked() >= MaxOpenProposals {
@@ -43,7 +43,7 @@ func (b *GovPropose) check(s *State, x *exec) error {
 		if s.nodes[b.Node] != nil {
 			return errs.Errorf(op, errs.Exist, "peer %s is registered already; the new member's node needs its own identity", b.Node)
 		}
-		return s.checkAddMemberProposal(op, b.Member)
+		return s.checkAddMemberProposal(op, b.Member, b.Voter)
 	case GovRemoveMember:
 		if x.sub.Member == b.Member {
 			return errs.Errorf(op, errs.Conflict, "a member cannot propose its own removal; ask another member's admin")
@@ -51,18 +51,20 @@ func (b *GovPropose) check(s *State, x *exec) error {
 		return s.checkActiveMember(op, b.Member)
 	case GovAddVoter:
 		return s.checkAddVoterProposal(op, b.Member)
+	case GovRebindMember:
+		return s.checkRebindProposal(op, b.Member, b.Node)
 	}
-	return invalid(op, "unknown governance action %q: use add-member, remove-member or add-voter", b.Action)
+	return invalid(op, "unknown governance action %q: use add-member, remove-member, add-voter or rebind-member", b.Action)
 }
 
-func (s *State) checkAddMemberProposal(op, m string) error {
+func (s *State) checkAddMemberProposal(op, m string, voter bool) error {
 	if err := policy.ValidMemberID(m); err != nil {
 		return errs.E(op, errs.Invalid, err)
 	}
 	if s.members[m] != nil || s.gov.admitted[m] {
 		return errs.Errorf(op, errs.Exist, "member %s exists or is admitted already (ids of retired members are not reused); pick another id", m)
 	}
-	return nil
+	return s.addMemberCapLocked(op, m, voter)
 }
 
 func (s *State) checkActiveMember(op, m string) error {
@@ -117,9 +119,11 @@ func (b *GovApprove) check(s *State, x *exec) error {
 	// The state may have moved since the proposal: it must still make sense.
 	switch p.Action {
 	case GovAddMember:
-		return s.checkAddMemberProposal(op, p.Member)
+		return s.checkAddMemberProposal(op, p.Member, p.Voter)
 	case GovRemoveMember:
 		return s.checkActiveMember(op, p.Member)
+	case GovRebindMember:
+		return s.checkRebindProposal(op, p.Member, p.Node)
 	default:
 		return s.checkAddVoterProposal(op, p.Member)
 	}

@@ -48,7 +48,10 @@ func (b *SetNodeAPI) check(s *State, x *exec) error {
 	if b.API == "" {
 		return invalid(op, "node %s: api URL is empty", b.PeerID)
 	}
-	return validNodeAPI(op, b.PeerID, b.API, b.TLSPin)
+	if err := validNodeAPI(op, b.PeerID, b.API, b.TLSPin); err != nil {
+		return err
+	}
+	return s.checkAPIUnique(op, b.PeerID, b.API)
 }
 
 func (b *SetNodeAPI) apply(s *State, x *exec) {

@@ -24,6 +24,8 @@ func (b *AddNode) check(s *State, x *exec) error {
 		}
 	} else if err := fedAdmin(x); err != nil {
 		return err
+	} else if err := s.checkNodeForOtherMember(op, x, &b.Node); err != nil {
+		return err
 	}
 	key, err := validNode(op, &b.Node)
 	if err != nil {
@@ -34,6 +36,9 @@ func (b *AddNode) check(s *State, x *exec) error {
 	}
 	if s.nodes[b.Node.PeerID] != nil {
 		return errs.Errorf(op, errs.Exist, "peer %s is already registered; a removed node joins again with a new identity", b.Node.PeerID)
+	}
+	if err := s.checkAPIUnique(op, b.Node.PeerID, b.Node.API); err != nil {
+		return err
 	}
 	if err := s.checkVoterGrant(op, &b.Node); err != nil {
 		return err

@@ -40,6 +40,9 @@ func (s *State) decideLocked(p *Proposal, index uint64) {
 	if !p.Open() || 2*s.approvedLocked(p) <= s.activeMembersLocked() {
 		return
 	}
+	if p.Action == GovAddMember && s.addMemberCapLocked("", p.Member, p.Voter) != nil {
+		return // stays open: passing it now would break the voter cap (a removal re-decides)
+	}
 	p.Passed = index
 	switch p.Action {
 	case GovAddMember:
@@ -55,6 +58,8 @@ func (s *State) decideLocked(p *Proposal, index uint64) {
 		s.redecideLocked(index) // fewer members: open proposals may have a majority now
 	case GovAddVoter:
 		s.gov.grants[p.Member]++
+	case GovRebindMember:
+		s.gov.firstNode[p.Member] = p.Node
 	}
 }
 

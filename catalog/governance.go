@@ -21,6 +21,9 @@ const (
 	GovAddMember    GovAction = "add-member"
 	GovRemoveMember GovAction = "remove-member"
 	GovAddVoter     GovAction = "add-voter"
+	// GovRebindMember names the peer that may be registered as the next node of a member
+	// whose nodes are all gone (gov_holes.go); another member's node registers it.
+	GovRebindMember GovAction = "rebind-member"
 )
 
 // MaxOpenProposals bounds the proposals open at once, so the state cannot be flooded.

@@ -129,7 +129,7 @@ func (d *decoder) proposal(s *State) *Proposal {
 		d.fail("proposal %d both passed and withdrawn", p.ID)
 	}
 	switch p.Action {
-	case GovAddMember, GovRemoveMember, GovAddVoter:
+	case GovAddMember, GovRemoveMember, GovAddVoter, GovRebindMember:
 	default:
 		d.fail("proposal %d: unknown action %q", p.ID, p.Action)
 	}

@@ -24,7 +24,7 @@ func newProposeCmd() *cobra.Command {
 	var voter bool
 	var peerID string
 	cmd := &cobra.Command{
-		Use:   "propose add-member ID --node PEER [--voter] | remove-member ID | add-voter ID",
+		Use:   "propose add-member ID --node PEER [--voter] | remove-member ID | add-voter ID | rebind-member ID --node PEER",
 		Short: "Propose adding or removing a member or adding a voter; it passes once admins of a majority of the members approve",
 		Long: `Propose a governance decision as an admin of your member (which approves it by proposing):
 
@@ -34,6 +34,10 @@ func newProposeCmd() *cobra.Command {
                             node then joins with an invite (--voter: as a Raft voter)
   remove-member ID          retire a member: its users and nodes are cut off
   add-voter ID              let member ID register one more Raft voter (invite --voter)
+  rebind-member ID --node PEER
+                            member ID has no node left: let PEER join as its node with an
+                            invite (without this decision no other member's node may register
+                            a node for it)
 
 The proposal passes when admins of a strict majority of the members have approved it
 ('meridian federation approve ID'); with three members or more no member may hold half or
@@ -42,7 +46,7 @@ more of the voters.`,
 	}
 	cf := addClientFlags(cmd)
 	cmd.Flags().BoolVar(&voter, "voter", false, "add-member: the new member's first node may join as a voter")
-	cmd.Flags().StringVar(&peerID, "node", "", "add-member: peer ID of the new member's first node (required)")
+	cmd.Flags().StringVar(&peerID, "node", "", "add-member, rebind-member: peer ID of the member's first (or next) node (required)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		req := api.ProposalRequest{Action: args[0], Member: args[1], Voter: voter, Node: peerID}
 		return callAndShow(cmd, cf, func(ctx context.Context, c *api.Client) (*api.Proposal, error) {
