@@ -165,7 +165,7 @@ func TestGovAddMemberCapAtRedecide(t *testing.T) {
 	f.must("esa-admin", RemoveNode(f.peers["esa"])) // voters: nchc, aist, jaxa
 	f.must("nchc-admin", f.admitBody("kek", false))
 	id := f.lastProposal().ID
-	f.must("aist-admin", &GovApprove{ID: id}) // 2 of 4: open
+	f.must("aist-admin", &GovApprove{ID: id})                                  // 2 of 4: open
 	f.must("nchc-admin", &GovPropose{Action: GovRemoveMember, Member: "jaxa"}) // esa has no node to sign with
 	rm := f.lastProposal().ID
 	f.must("aist-admin", &GovApprove{ID: rm})
