@@ -31,6 +31,30 @@ func joinOrder(nodes, members int) []int {
 	return append(first, rest...)
 }
 
+// firstPhaseVoter decides for the nodes of m1 and m2 that join before the third member is
+// admitted (joinOrder): the catalog admits the third member with its voter only if neither
+// of the first two then holds half or more of the voters, so both must hold the same number.
+// Each gets as many voters as the smaller of the two has nodes; the rest join as non-voters.
+// decided is false for the nodes that join later, which wantVoter decides.
+func firstPhaseVoter(i, nodes, members int) (voter, decided bool) {
+	if members < 3 {
+		return true, true // no cap below three members
+	}
+	if i%members >= 2 {
+		return false, false
+	}
+	count := func(m int) int { return (nodes - m + members - 1) / members } // nodes j < nodes with j%members == m
+	return i/members < min(count(0), count(1)), true
+}
+
+// voterFor is whether node i, of member m, joins as a voter, given the registered nodes.
+func voterFor(i, nodes, members int, registered []api.NodeInfo, m string) bool {
+	if v, ok := firstPhaseVoter(i, nodes, members); ok {
+		return v
+	}
+	return wantVoter(registered, m)
+}
+
 // wantVoter says whether a new node of member m joins as a voter, given the registered
 // nodes: yes unless, with three members or more, m would then hold half or more of the
 // voters (the catalog refuses that).
@@ -180,7 +204,7 @@ func (c *Cluster) prepareJoin(ctx context.Context, i int, peerID string) (voter 
 		return false, err
 	}
 	m := MemberOf(i, c.opts.Members)
-	voter = wantVoter(nodes, m)
+	voter = voterFor(i, len(c.cfgs), c.opts.Members, nodes, m)
 	a := admitter{proposer: c.Client(0), approvers: map[string]*api.Client{}}
 	for id, tok := range c.MemberTokens { // written only by create, which runs one at a time
 		a.approvers[id] = c.clientOfMember(id, tok)

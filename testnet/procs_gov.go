@@ -62,7 +62,7 @@ func (pc *ProcCluster) prepareJoin(ctx context.Context, i int, first bool, peerI
 	if err != nil {
 		return false, err
 	}
-	voter = wantVoter(nodes, m)
+	voter = voterFor(i, len(pc.Nodes), pc.members(), nodes, m)
 	a := admitter{proposer: proposer, approvers: map[string]*api.Client{}}
 	for id, tok := range pc.MemberTokens {
 		if id == pc.Nodes[0].Member {
@@ -87,4 +87,13 @@ func (pc *ProcCluster) initNode(i int) (string, error) {
 		return "", err
 	}
 	return id.String(), nil
+}
+
+// members counts the members the process testnet's nodes belong to.
+func (pc *ProcCluster) members() int {
+	seen := map[string]bool{}
+	for _, n := range pc.Nodes {
+		seen[n.Member] = true
+	}
+	return len(seen)
 }
