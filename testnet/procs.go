@@ -72,11 +72,12 @@ func UpProcesses(ctx context.Context, o ProcOptions) (*ProcCluster, error) {
 		return pc, pc.restartAll(ctx) // a testnet stopped by 'down': start it again from disk
 	}
 	pc := &ProcCluster{Binary: o.Binary, Dir: dir}
+	all, err := FreePorts(2 * opts.Nodes) // at once: see Start
+	if err != nil {
+		return pc, err
+	}
 	for i := 0; i < opts.Nodes; i++ {
-		ports, err := FreePorts(2)
-		if err != nil {
-			return pc, err
-		}
+		ports := all[2*i : 2*i+2]
 		pc.Nodes = append(pc.Nodes, ProcNode{
 			Dir: filepath.Join(dir, fmt.Sprintf("node%d", i)), Member: MemberOf(i, opts.Members), Region: regions[i%opts.Members],
 			API: fmt.Sprintf("127.0.0.1:%d", ports[1]), Listen: fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ports[0]),

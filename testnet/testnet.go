@@ -103,8 +103,14 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			c.Close()
 		}
 	}()
+	// Every port at once: ports released between nodes could be handed out again, and
+	// libp2p's SO_REUSEPORT would then let two nodes share one ("dial to self").
+	ports, err := FreePorts(2 * opts.Nodes)
+	if err != nil {
+		return nil, err
+	}
 	for i := 0; i < opts.Nodes; i++ {
-		cfg, err := c.nodeConfig(i)
+		cfg, err := c.nodeConfig(i, ports[2*i:2*i+2])
 		if err != nil {
 			return nil, err
 		}
@@ -127,13 +133,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
-func (c *Cluster) nodeConfig(i int) (node.Config, error) {
+func (c *Cluster) nodeConfig(i int, ports []int) (node.Config, error) {
 	cfg := node.DefaultConfig(filepath.Join(c.opts.Dir, fmt.Sprintf("node%d", i)))
 	cfg.Member = MemberOf(i, c.opts.Members)
-	ports, err := FreePorts(2)
-	if err != nil {
-		return cfg, err
-	}
 	cfg.Listen = []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ports[0])}
 	cfg.APIAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
 	if c.opts.StripeSize > 0 {
@@ -295,7 +297,11 @@ func (c *Cluster) Close() error {
 // federation, and returns its index.
 func (c *Cluster) AddNode(ctx context.Context) (int, error) {
 	i := len(c.cfgs)
-	cfg, err := c.nodeConfig(i)
+	ports, err := FreePorts(2) // the running nodes hold theirs
+	if err != nil {
+		return 0, err
+	}
+	cfg, err := c.nodeConfig(i, ports)
 	if err != nil {
 		return 0, err
 	}
