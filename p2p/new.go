@@ -131,7 +131,8 @@ func (n *Node) startProtocols() error {
 			Store: n.cfg.Store, AllowDelete: n.cfg.AllowDelete, Limits: n.cfg.ShardLimits, Logger: n.cfg.Logger,
 			Stored: func(c cid.Cid) { n.provider.Enqueue(c) }, Deleted: n.provider.Forget,
 		})
-		n.reprov = startReprovider(n.cfg.Store, n.provider, n.cfg.ReprovideInterval, n.cfg.Registerer, n.cfg.Logger)
+		n.reprov = startReprovider(n.cfg.Store, n.provider, n.cfg.ReprovideInterval, n.cfg.Registerer, n.cfg.Logger,
+			func() bool { return n.dht.RoutingTable().Size() > 0 })
 	}
 	n.host.SetStreamHandler(JoinID, n.handleJoin)
 	if n.cfg.Kicks != nil {

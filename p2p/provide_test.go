@@ -175,7 +175,7 @@ func TestReprovideSweepsWhatIsHeld(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := startReprovider(s, p, 20*time.Millisecond, nil, nil)
+	r := startReprovider(s, p, 20*time.Millisecond, nil, nil, nil)
 	defer r.close()
 	eventually(t, "two sweeps", func() bool { return rp.count(fakestore.CID(kept)) >= 2 })
 	if err := s.Delete(context.Background(), fakestore.CID(gone)); err != nil {

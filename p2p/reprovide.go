@@ -33,20 +33,24 @@ type reprovider struct {
 	interval time.Duration
 	log      *slog.Logger
 	sweeps   prometheus.Counter
+	// ready says whether announcements can reach anyone (the DHT's routing table has a
+	// peer); nil means always. Right after a Connect the table is often still empty, and a
+	// sweep then would fail every announcement and wait a whole interval to try again.
+	ready func() bool
 
 	kick   chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-func startReprovider(src Enumerator, p *Provider, interval time.Duration, reg prometheus.Registerer, log *slog.Logger) *reprovider {
+func startReprovider(src Enumerator, p *Provider, interval time.Duration, reg prometheus.Registerer, log *slog.Logger, ready func() bool) *reprovider {
 	if interval <= 0 {
 		interval = DefaultReprovideInterval
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &reprovider{src: src, p: p, interval: interval, log: log, kick: make(chan struct{}, 1),
+	r := &reprovider{src: src, p: p, interval: interval, log: log, ready: ready, kick: make(chan struct{}, 1),
 		sweeps: counter(reg, "meridian_p2p_reprovide_sweeps_total", "Sweeps of the local store into the provider queue (at start and every reprovide interval).")}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -72,10 +76,30 @@ func (r *reprovider) run(ctx context.Context) {
 		case <-r.kick:
 		case <-t.C:
 		}
+		if !r.waitReady(ctx) {
+			return
+		}
 		n, err := r.sweep(ctx)
 		r.sweeps.Inc()
 		r.log.Debug("reprovide sweep", "blocks", n, "err", err)
 	}
+}
+
+// waitReady waits until announcements can reach a peer, or ctx ends (false).
+func (r *reprovider) waitReady(ctx context.Context) bool {
+	if r.ready == nil {
+		return true
+	}
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for !r.ready() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return true
 }
 
 // sweep enqueues every block the store holds and returns how many. It waits for room in the
