@@ -20,10 +20,7 @@ func (*GovPropose) Kind() Kind { return KindGovPropose }
 
 func (b *GovPropose) check(s *State, x *exec) error {
 	const op = "catalog.GovPropose"
-	if err := govAdmin(op, x); err != nil {
-		return err
-	}
-	if err := s.checkGovSig(op, x, b); err != nil {
+	if err := s.checkGovActor(op, x, b); err != nil {
 		return err
 	}
 	if (b.Voter || b.Node != "") && b.Action != GovAddMember && !(b.Action == GovRebindMember && !b.Voter) {
@@ -101,10 +98,7 @@ func (*GovApprove) Kind() Kind { return KindGovApprove }
 
 func (b *GovApprove) check(s *State, x *exec) error {
 	const op = "catalog.GovApprove"
-	if err := govAdmin(op, x); err != nil {
-		return err
-	}
-	if err := s.checkGovSig(op, x, b); err != nil {
+	if err := s.checkGovActor(op, x, b); err != nil {
 		return err
 	}
 	p, err := s.proposalToActOnLocked(op, b.ID)
@@ -159,10 +153,7 @@ func (*GovWithdraw) Kind() Kind { return KindGovWithdraw }
 
 func (b *GovWithdraw) check(s *State, x *exec) error {
 	const op = "catalog.GovWithdraw"
-	if err := govAdmin(op, x); err != nil {
-		return err
-	}
-	if err := s.checkGovSig(op, x, b); err != nil {
+	if err := s.checkGovActor(op, x, b); err != nil {
 		return err
 	}
 	p, err := s.proposalToActOnLocked(op, b.ID)

@@ -51,6 +51,15 @@ func SignGov(b GovBody, federation, actor, signer string, key ed25519.PrivateKey
 	g.Sig = ed25519.Sign(key, GovMessage(federation, actor, b))
 }
 
+// checkGovActor is what every governance command checks first: an admin user of an active
+// member acts, through a command signed by a node of that member.
+func (s *State) checkGovActor(op string, x *exec, b GovBody) error {
+	if err := govAdmin(op, x); err != nil {
+		return err
+	}
+	return s.checkGovSig(op, x, b)
+}
+
 // checkGovSig accepts governance command b only when signed by a registered node (active or
 // draining) of the actor's member.
 func (s *State) checkGovSig(op string, x *exec, b GovBody) error {
